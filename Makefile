@@ -1,0 +1,115 @@
+# ipcbench - one non-recursive Makefile.
+#
+#   make                 build $(BUILDDIR)/ipcbench
+#   make test            build and run every test (unit, conformance, cli)
+#   make install         install to $(DESTDIR)$(PREFIX)/bin
+#   make SANITIZE=address,undefined test     sanitizer build
+#   make WERROR=1 V=1 BUILDDIR=/tmp/b        stricter, verbose, elsewhere
+#
+# CFLAGS/LDFLAGS are the user's and come last; project flags live in
+# IPCB_CFLAGS.  Every .c under bench/, harness/ and transports/ is built, so a
+# new transport is one new file plus its line in transports/registry.c.
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+DATADIR   ?= $(PREFIX)/share/ipcbench
+BUILDDIR  ?= build
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+
+VERSION   := 0.1.0
+GIT_REV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
+ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
+
+IPCB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
+	-I. -Itransports -Iharness -Ibench \
+	-DIPCB_VERSION='"$(VERSION)"' -DIPCB_GIT_REV='"$(GIT_REV)"' \
+	-DIPCB_DATADIR='"$(DATADIR)"' \
+	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP
+IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) -lrt -lm -pthread
+
+ifeq ($(WERROR),1)
+IPCB_CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+IPCB_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+IPCB_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+# The exact flags go into every result file.
+IPCB_BUILD_FLAGS := $(strip -O2 $(if $(SANITIZE),-fsanitize=$(SANITIZE)) $(CFLAGS))
+IPCB_CFLAGS += -DIPCB_BUILD_FLAGS='"$(IPCB_BUILD_FLAGS)"'
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS   := $(sort $(wildcard harness/*.c transports/*.c) $(filter-out bench/main.c,$(wildcard bench/*.c)))
+MAIN_SRC   := bench/main.c
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+CONF_SRCS  := $(sort $(wildcard tests/conformance/test_*.c))
+TEST_LIB   := tests/runner.c $(filter-out tests/unit/test_% tests/conformance/test_%,$(wildcard tests/unit/*.c tests/conformance/*.c))
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
+LIB_OBJS   := $(call obj,$(LIB_SRCS))
+TEST_OBJS  := $(call obj,$(TEST_LIB))
+BIN        := $(BUILDDIR)/ipcbench
+TEST_BINS  := $(patsubst tests/%.c,$(BUILDDIR)/tests/%,$(UNIT_SRCS) $(CONF_SRCS))
+
+.PHONY: all test check install uninstall clean format-check lint tests fuzz
+all: $(BIN)
+
+$(BIN): $(call obj,$(MAIN_SRC)) $(BUILDDIR)/libipcbench.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(IPCB_LDLIBS) $(LDLIBS)
+
+$(BUILDDIR)/libipcbench.a: $(LIB_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILDDIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(IPCB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(IPCB_LDLIBS) $(LDLIBS)
+
+tests: $(BIN) $(TEST_BINS)
+
+# The README's test command.  tests/run.sh prints one line per test and
+# ends with the total "N passed, N failed, N skipped".
+test check: tests
+	$(Q)BUILDDIR=$(BUILDDIR) sh tests/run.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ipcbench
+	install -m 0644 scripts/*.gp $(DESTDIR)$(DATADIR)/ 2>/dev/null || true
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipcbench
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(BUILDDIR)
+
+SRCS_ALL := $(wildcard bench/*.[ch] harness/*.[ch] transports/*.[ch] tests/*.[ch] tests/*/*.[ch])
+format-check:
+	clang-format --dry-run --Werror $(SRCS_ALL)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -I transports -I harness -I bench $(SRCS_ALL)
+
+-include $(shell find $(BUILDDIR)/obj -name '*.d' 2>/dev/null)

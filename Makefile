@@ -26,7 +26,7 @@ ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 
 IPCB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
-	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-truncation \
 	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
 	-I. -Itransports -Iharness -Ibench \
 	-DIPCB_VERSION='"$(VERSION)"' -DIPCB_GIT_REV='"$(GIT_REV)"' \

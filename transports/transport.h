@@ -45,6 +45,7 @@ enum transport_flag {
 	TRANSPORT_SPIN = 1u << 2,	/* always busy-polls: burns a CPU on each side */
 	TRANSPORT_CAN_SPIN = 1u << 3,	/* honours CHAN_WAIT_SPIN (non-blocking polled I/O) */
 	TRANSPORT_SYSV = 1u << 4,	/* makes System V IPC objects (ipcs shows them) */
+	TRANSPORT_LOSSY = 1u << 5,	/* may drop messages under load (UDP): no stream/rate patterns */
 };
 
 /* What the live host lets this mechanism carry; filled by probe(). */
@@ -67,12 +68,15 @@ struct chan {
 	size_t msg_bytes;	/* the largest message this cell sends (buffers are this big) */
 	enum chan_wait wait;	/* the wait strategy asked for */
 	const char *run_dir;	/* private directory (0700) for named objects; exists until destroy */
-	const char *tag;	/* unpredictable per-run token for kernel names (e.g. "/ipcbench-<pid>-<rand>") */
+	const char *tag;	/* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
+				 * every name (POSIX names add a leading slash) */
 	int timeout_ms;		/* how long a blocked call may wait before it is a dead peer; <= 0 forever */
 	/* ---- */
 	enum chan_role role;	/* set by the harness before attach() */
 	struct chan_limits limits;
-	void *priv;		/* priv_size zeroed bytes, shared by parent and children after fork */
+	void *priv;		/* priv_size zeroed bytes allocated before fork: each child
+				 * inherits a copy of what create() wrote; later writes
+				 * stay in the writing process */
 	int err;		/* first error, as a positive errno */
 	char errmsg[256];	/* "msgsnd id=42: Invalid argument" */
 };
@@ -150,6 +154,34 @@ int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len);
 int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len);
 int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len);
 int fdio_set_nonblock(int fd, bool on);
+
+/*
+ * struct fd_chan: the shared state of fd-based transports (put it at the
+ * start of priv).  create() adds every fd it makes with fdchan_add_fd() and
+ * every name with fdchan_add_path(); attach() picks this side's fds with
+ * fdchan_use(), which closes the rest and applies the wait strategy.  The
+ * send/recv/destroy hooks below then serve every fd transport.
+ */
+#define FDCHAN_MAX_FDS 4
+#define FDCHAN_MAX_PATHS 2
+struct fd_chan {
+	struct fd_pair io;
+	int nfd;
+	int fd[FDCHAN_MAX_FDS];
+	int npath;
+	char path[FDCHAN_MAX_PATHS][108];
+};
+int fdchan_add_fd(struct chan *ch, int fd);
+int fdchan_add_path(struct chan *ch, const char *path);
+int fdchan_use(struct chan *ch, int rfd, int wfd);
+int fdchan_stream_send(struct chan *ch, const void *buf, size_t len);
+int fdchan_stream_recv(struct chan *ch, void *buf, size_t len);
+int fdchan_record_send(struct chan *ch, const void *buf, size_t len);
+int fdchan_record_recv(struct chan *ch, void *buf, size_t len);
+void fdchan_detach(struct chan *ch);
+void fdchan_destroy(struct chan *ch);
+/* Builds "<run_dir>/<tag>-<what>" into out; -ENAMETOOLONG if it does not fit. */
+int chan_path(const struct chan *ch, const char *what, char *out, size_t outlen);
 /* Waits until fd is ready (POLLIN/POLLOUT) for at most ch->timeout_ms. */
 int fdio_wait(struct chan *ch, int fd, short events);
 void fdio_close(int *fd);

@@ -1,0 +1,23 @@
+/*
+ * cmd.h - the subcommands.  Each cmd_<verb>.c has one entry point; only
+ * bench/ parses argv, prints usage and decides exit codes:
+ * 0 ok, 1 a measurement failed or a regression was found, 2 bad usage or input.
+ */
+#ifndef IPCBENCH_CMD_H
+#define IPCBENCH_CMD_H
+
+#include <stdio.h>
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/* main.c: "ipcbench: <msg>" on stderr, one line. */
+void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern const char *progname;
+
+#endif

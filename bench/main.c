@@ -1,0 +1,96 @@
+/*
+ * main.c - ipcbench's entry point: dispatches to a subcommand.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "transport.h"
+
+#ifndef IPCB_VERSION
+#define IPCB_VERSION "0"
+#endif
+#ifndef IPCB_GIT_REV
+#define IPCB_GIT_REV "unknown"
+#endif
+
+const char *progname = "ipcbench";
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "measure transports: latency histograms, throughput, cost" },
+	{ "list", cmd_list, "list the transports, their kind, limits and availability here" },
+};
+
+void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ipcbench <command> [options]\n\n"
+		   "Measures Linux IPC mechanisms between two processes: round-trip latency as\n"
+		   "full HDR histograms, throughput and CPU cost, by size, placement and wait.\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'ipcbench <command> --help' describes each.  Exit status: 0 ok, 1 a\n"
+		   "measurement failed or a regression was found, 2 bad usage or input.\n");
+}
+
+static void check_registry(void)
+{
+	char why[200];
+
+	for (size_t i = 0; i < transport_count; i++) {
+		if (transport_check_ops(transport_table[i], why, sizeof(why))) {
+			fprintf(stderr, "%s: internal error: %s\n", progname, why);
+			exit(EXIT_FAIL);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	check_registry();
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("ipcbench %s (%s)\n", IPCB_VERSION, IPCB_GIT_REV);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	die_usage("unknown command '%s' (see 'ipcbench --help')", argv[1]);
+}

@@ -1,0 +1,118 @@
+/*
+ * harness.h - runs one measured cell: a transport, a pattern, a message
+ * size, a placement and a wait strategy.
+ *
+ * The parent creates the channel, forks a server and a client (each pinned
+ * to its CPU, each dying with the parent through PR_SET_PDEATHSIG), and
+ * stays out of the measurement: it sleeps on pidfds and a progress counter
+ * as a watchdog, kills both children when one fails, hangs or the run is
+ * interrupted, reaps them and always destroys the channel.  Results come
+ * back through a shared mapping: the client's histogram is recorded
+ * straight into it.
+ */
+#ifndef IPCBENCH_HARNESS_H
+#define IPCBENCH_HARNESS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "transport.h"
+
+enum pattern {
+	PATTERN_PINGPONG,	/* client sends, server echoes the whole message; RTT in the client */
+	PATTERN_STREAM,		/* client sends back to back; server receives; one-way latency */
+	PATTERN_RATE,		/* open loop at a fixed rate; latency from the intended send time */
+	PATTERN__COUNT
+};
+
+enum cell_status {
+	CELL_OK,
+	CELL_SKIPPED,		/* not measurable here: reason says why and what would enable it */
+	CELL_ERROR,		/* the measurement failed: reason says what, with context */
+	CELL_INTERRUPTED,	/* stopped by a signal to ipcbench */
+};
+
+const char *pattern_name(enum pattern p);
+int pattern_parse(const char *s, enum pattern *p);
+const char *cell_status_name(enum cell_status s);
+const char *wait_name(enum chan_wait w);
+
+struct cell_config {
+	const struct transport_ops *ops;
+	enum pattern pattern;
+	size_t msg_bytes;
+	int client_cpu;			/* -1: not pinned */
+	int server_cpu;
+	const char *relation;		/* "same", "cross", "smt", "numa" or "unpinned" */
+	enum chan_wait wait;
+	uint64_t warmup;		/* messages done and discarded before measuring */
+	uint64_t iterations;		/* measured messages; 0: measure for duration_ns */
+	uint64_t duration_ns;
+	double rate_per_sec;		/* PATTERN_RATE: the open-loop send rate */
+	int timeout_ms;			/* no progress for this long: the peer is dead or hung */
+	const char *run_dir;		/* private 0700 directory for this run's names */
+	uint64_t fault_server_exit_after; /* tests only: the server dies after this many messages */
+};
+
+struct side_cost {
+	double user_sec;
+	double sys_sec;
+	long voluntary_cs;
+	long involuntary_cs;
+};
+
+struct cell_result {
+	enum cell_status status;
+	char reason[400];
+	struct hist latency;		/* ns: round trip (pingpong) or one way (stream, rate) */
+	uint64_t warmup_done;
+	uint64_t count;			/* measured messages */
+	uint64_t elapsed_ns;		/* the measured phase */
+	double round_trips_per_sec;
+	double msgs_per_sec;
+	double bytes_per_sec;
+	double rate_target_per_sec;
+	double rate_achieved_per_sec;
+	bool rate_kept_up;
+	int64_t raw_min_ns;		/* exact extremes of the samples (latency.* are HDR-equivalent) */
+	int64_t raw_max_ns;
+	unsigned int fragments_per_msg;	/* kernel messages one message took (1: not fragmented) */
+	struct side_cost cost[2];	/* [CHAN_CLIENT], [CHAN_SERVER], over the measured phase */
+	bool have_cost;
+	const char *clock;		/* "tsc" or "monotonic" */
+	struct chan_limits limits;
+};
+
+/*
+ * Probes ops on this host: 0 when usable (limits filled), else -errno with
+ * why = the reason and what would enable it.  No side effects.
+ */
+int cell_probe(const struct transport_ops *ops, struct chan_limits *lim, char *why, size_t whylen);
+
+/*
+ * Runs one cell.  res is initialised here (release with
+ * cell_result_release).  Returns 0 when the cell ran (res->status says
+ * how it went: ok, skipped, error or interrupted) or -errno when not even
+ * the bookkeeping could be set up.
+ */
+int cell_run(const struct cell_config *cfg, struct cell_result *res);
+void cell_result_release(struct cell_result *res);
+
+/*
+ * Interruption: the CLI's SIGINT/SIGTERM handler calls harness_interrupt();
+ * the running cell then stops its children, cleans up and is marked
+ * CELL_INTERRUPTED, and harness_interrupted() stays non-zero (the signal).
+ */
+void harness_interrupt(int sig);
+int harness_interrupted(void);
+
+/* rundir.c: the private run directory ($TMPDIR/ipcbench-<pid>-XXXXXX, 0700). */
+int rundir_create(char *out, size_t outlen);
+void rundir_remove(const char *dir);
+/* A fresh unpredictable tag "ipcbench-<pid>-<16 hex>" for a cell's names. */
+void rundir_new_tag(char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * report.c - writes the result JSON (the only file that includes jansson
+ * for writing).  Field names and shapes: results/README.md.  Every key is
+ * always present; a value that does not apply is null, so readers see a
+ * stable shape.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+const struct report_pct report_pcts[REPORT_NPCT] = {
+	{ 50.0, "p50" }, { 90.0, "p90" }, { 99.0, "p99" },
+	{ 99.9, "p99.9" }, { 99.99, "p99.99" }, { 99.999, "p99.999" },
+};
+
+#ifndef IPCB_VERSION
+#define IPCB_VERSION "0"
+#endif
+#ifndef IPCB_GIT_REV
+#define IPCB_GIT_REV "unknown"
+#endif
+#ifndef IPCB_BUILD_FLAGS
+#define IPCB_BUILD_FLAGS ""
+#endif
+
+void report_now_iso(char *out, size_t outlen)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void lat_summary_from(const struct hist *h, struct lat_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->count = h->total_count;
+	s->min = hist_min(h);
+	s->max = hist_max(h);
+	s->mean = hist_mean(h);
+	s->stddev = hist_stddev(h);
+	for (int i = 0; i < REPORT_NPCT; i++)
+		s->pct[i] = hist_value_at_percentile(h, report_pcts[i].p);
+	s->out_of_range = h->out_of_range;
+}
+
+void rep_summary_from(const struct cell_result *res, struct rep_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->status = res->status;
+	snprintf(s->reason, sizeof(s->reason), "%s", res->reason);
+	lat_summary_from(&res->latency, &s->lat);
+	s->lat.raw_min = res->raw_min_ns;
+	s->lat.raw_max = res->raw_max_ns;
+	s->count = res->count;
+	s->elapsed_ns = res->elapsed_ns;
+	s->round_trips_per_sec = res->round_trips_per_sec;
+	s->msgs_per_sec = res->msgs_per_sec;
+	s->bytes_per_sec = res->bytes_per_sec;
+	s->rate_achieved_per_sec = res->rate_achieved_per_sec;
+	s->cost[0] = res->cost[0];
+	s->cost[1] = res->cost[1];
+	s->have_cost = res->have_cost;
+}
+
+/* ---- small builders ---- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static json_t *num_or_null(double v, bool present)
+{
+	return present ? json_real(v) : json_null();
+}
+
+static json_t *lat_json(const struct lat_summary *s, bool with_raw)
+{
+	json_t *o = json_object();
+	bool any = s->count > 0;
+
+	json_object_set_new(o, "unit", json_string("ns"));
+	json_object_set_new(o, "count", json_integer(s->count));
+	json_object_set_new(o, "min", any ? json_integer(s->min) : json_null());
+	json_object_set_new(o, "max", any ? json_integer(s->max) : json_null());
+	json_object_set_new(o, "mean", num_or_null(s->mean, any));
+	json_object_set_new(o, "stddev", num_or_null(s->stddev, any));
+	for (int i = 0; i < REPORT_NPCT; i++)
+		json_object_set_new(o, report_pcts[i].key, any ? json_integer(s->pct[i]) : json_null());
+	if (with_raw) {
+		json_object_set_new(o, "raw_min", any ? json_integer(s->raw_min) : json_null());
+		json_object_set_new(o, "raw_max", any ? json_integer(s->raw_max) : json_null());
+		json_object_set_new(o, "out_of_range", json_integer(s->out_of_range));
+	}
+	return o;
+}
+
+static json_t *side_cost_json(const struct side_cost *c, uint64_t msgs)
+{
+	json_t *o = json_object();
+	double n = msgs ? (double)msgs : 1.0;
+
+	json_object_set_new(o, "user_sec", json_real(c->user_sec));
+	json_object_set_new(o, "sys_sec", json_real(c->sys_sec));
+	json_object_set_new(o, "voluntary_cs", json_integer(c->voluntary_cs));
+	json_object_set_new(o, "involuntary_cs", json_integer(c->involuntary_cs));
+	json_object_set_new(o, "cpu_ns_per_msg", json_real((c->user_sec + c->sys_sec) * 1e9 / n));
+	json_object_set_new(o, "cs_per_msg", json_real((double)(c->voluntary_cs + c->involuntary_cs) / n));
+	return o;
+}
+
+static json_t *cost_json(const struct side_cost cost[2], bool have, uint64_t msgs)
+{
+	json_t *o;
+
+	if (!have)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "messages", json_integer((json_int_t)msgs));
+	json_object_set_new(o, "client", side_cost_json(&cost[CHAN_CLIENT], msgs));
+	json_object_set_new(o, "server", side_cost_json(&cost[CHAN_SERVER], msgs));
+	return o;
+}
+
+static json_t *rep_json(const struct rep_summary *r, enum pattern p)
+{
+	json_t *o = json_object();
+	bool ok = r->status == CELL_OK;
+
+	json_object_set_new(o, "status", json_string(cell_status_name(r->status)));
+	json_object_set_new(o, "reason", ok ? json_null() : str_or_null(r->reason));
+	json_object_set_new(o, "iterations", json_integer((json_int_t)r->count));
+	json_object_set_new(o, "elapsed_ns", json_integer((json_int_t)r->elapsed_ns));
+	json_object_set_new(o, "round_trips_per_sec",
+			    num_or_null(r->round_trips_per_sec, ok && p == PATTERN_PINGPONG));
+	json_object_set_new(o, "msgs_per_sec", num_or_null(r->msgs_per_sec, ok));
+	json_object_set_new(o, "bytes_per_sec", num_or_null(r->bytes_per_sec, ok));
+	json_object_set_new(o, "rate_achieved_per_sec", num_or_null(r->rate_achieved_per_sec, ok && p == PATTERN_RATE));
+	json_object_set_new(o, "latency_ns", lat_json(&r->lat, true));
+	json_object_set_new(o, "cost", cost_json(r->cost, r->have_cost && ok, r->count));
+	return o;
+}
+
+/* The identity of a cell: every knob that changes what is measured. */
+static json_t *cell_key(const struct report_cell *c)
+{
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s/%s/%zu/%s:%d,%d/%s", c->cfg.ops->name, pattern_name(c->cfg.pattern),
+		 c->cfg.msg_bytes, c->cfg.relation, c->cfg.client_cpu, c->cfg.server_cpu,
+		 wait_name(c->cfg.wait));
+	if (c->cfg.pattern == PATTERN_RATE) {
+		size_t n = strlen(key);
+
+		snprintf(key + n, sizeof(key) - n, "/rate=%.0f", c->cfg.rate_per_sec);
+	}
+	return json_string(key);
+}
+
+static json_t *cell_json(const struct report_cell *c)
+{
+	const struct cell_config *cfg = &c->cfg;
+	const struct cell_result *res = &c->res;
+	bool ok = res->status == CELL_OK;
+	struct lat_summary ls;
+	json_t *o = json_object(), *pl = json_object(), *lim = json_object(), *lat, *reps;
+	char *b64 = NULL;
+
+	json_object_set_new(o, "key", cell_key(c));
+	json_object_set_new(o, "transport", json_string(cfg->ops->name));
+	json_object_set_new(o, "kind", json_string(cfg->ops->kind == CHAN_STREAM ? "stream" : "message"));
+	json_object_set_new(o, "pattern", json_string(pattern_name(cfg->pattern)));
+	json_object_set_new(o, "msg_bytes", json_integer((json_int_t)cfg->msg_bytes));
+	json_object_set_new(o, "status", json_string(cell_status_name(res->status)));
+	json_object_set_new(o, "reason", res->status == CELL_SKIPPED ? str_or_null(res->reason) : json_null());
+	json_object_set_new(o, "error", res->status == CELL_ERROR || res->status == CELL_INTERRUPTED
+			    ? str_or_null(res->reason) : json_null());
+	json_object_set_new(pl, "client_cpu", cfg->client_cpu >= 0 ? json_integer(cfg->client_cpu) : json_null());
+	json_object_set_new(pl, "server_cpu", cfg->server_cpu >= 0 ? json_integer(cfg->server_cpu) : json_null());
+	json_object_set_new(pl, "relation", json_string(cfg->relation));
+	json_object_set_new(o, "placement", pl);
+	json_object_set_new(o, "wait", json_string(wait_name(cfg->wait)));
+	json_object_set_new(o, "clock", json_string(res->clock ? res->clock : clock_info.name));
+	json_object_set_new(o, "warmup", json_integer((json_int_t)cfg->warmup));
+	json_object_set_new(o, "iterations", json_integer((json_int_t)res->count));
+	json_object_set_new(o, "iterations_requested",
+			    cfg->iterations ? json_integer((json_int_t)cfg->iterations) : json_null());
+	json_object_set_new(o, "duration_ns_requested",
+			    cfg->iterations ? json_null() : json_integer((json_int_t)cfg->duration_ns));
+	json_object_set_new(o, "elapsed_ns", json_integer((json_int_t)res->elapsed_ns));
+	json_object_set_new(o, "round_trips_per_sec",
+			    num_or_null(res->round_trips_per_sec, ok && cfg->pattern == PATTERN_PINGPONG));
+	json_object_set_new(o, "msgs_per_sec", num_or_null(res->msgs_per_sec, ok));
+	json_object_set_new(o, "bytes_per_sec", num_or_null(res->bytes_per_sec, ok));
+	json_object_set_new(o, "rate_target_per_sec", num_or_null(cfg->rate_per_sec, cfg->pattern == PATTERN_RATE));
+	json_object_set_new(o, "rate_achieved_per_sec",
+			    num_or_null(res->rate_achieved_per_sec, ok && cfg->pattern == PATTERN_RATE));
+	json_object_set_new(o, "rate_kept_up",
+			    ok && cfg->pattern == PATTERN_RATE ? json_boolean(res->rate_kept_up) : json_null());
+	json_object_set_new(o, "fragments_per_msg", json_integer(res->fragments_per_msg));
+	json_object_set_new(lim, "max_msg_bytes",
+			    res->limits.max_msg_bytes ? json_integer((json_int_t)res->limits.max_msg_bytes) : json_null());
+	json_object_set_new(lim, "unit_bytes",
+			    res->limits.unit_bytes ? json_integer((json_int_t)res->limits.unit_bytes) : json_null());
+	json_object_set_new(lim, "note", str_or_null(res->limits.note));
+	json_object_set_new(o, "limits", lim);
+
+	lat_summary_from(&res->latency, &ls);
+	ls.raw_min = res->raw_min_ns;
+	ls.raw_max = res->raw_max_ns;
+	lat = lat_json(&ls, true);
+	if (ok && hist_encode_base64(&res->latency, 6, &b64) == 0)
+		json_object_set_new(lat, "hdr", json_string(b64));
+	else
+		json_object_set_new(lat, "hdr", json_null());
+	free(b64);
+	json_object_set_new(lat, "meaning", json_string(cfg->pattern == PATTERN_PINGPONG ? "round trip" :
+							cfg->pattern == PATTERN_RATE ? "one way, from the intended send time" :
+							"one way"));
+	json_object_set_new(o, "latency_ns", lat);
+	json_object_set_new(o, "floor_ns", c->floor_ns > 0 ? json_real(c->floor_ns) : json_null());
+	json_object_set_new(o, "floor", c->floor_ns > 0 ? str_or_null(c->floor_name) : json_null());
+	json_object_set_new(o, "vs_floor", c->floor_ns > 0 && ok && ls.count
+			    ? json_real((double)ls.pct[0] / c->floor_ns) : json_null());
+	json_object_set_new(o, "cost", cost_json(res->cost, res->have_cost && ok, res->count));
+	reps = json_array();
+	for (size_t i = 0; i < c->nreps; i++)
+		json_array_append_new(reps, rep_json(&c->reps[i], cfg->pattern));
+	json_object_set_new(o, "repetitions", reps);
+	return o;
+}
+
+static json_t *tool_json(void)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string("ipcbench"));
+	json_object_set_new(o, "version", json_string(IPCB_VERSION));
+	json_object_set_new(o, "git_revision", json_string(IPCB_GIT_REV));
+#ifdef __VERSION__
+	json_object_set_new(o, "compiler", json_string(__VERSION__));
+#endif
+	json_object_set_new(o, "build_flags", json_string(IPCB_BUILD_FLAGS));
+	return o;
+}
+
+static json_t *calib_json(const struct calib *k)
+{
+	json_t *o, *mc;
+
+	if (!k->valid)
+		return json_null();
+	o = json_object();
+	mc = json_array();
+	json_object_set_new(o, "cpus", json_string(k->cpus));
+	json_object_set_new(o, "measured_at", json_string(k->measured_at));
+	json_object_set_new(o, "clock_read_ns", json_real(k->clock_read_ns));
+	json_object_set_new(o, "cacheline_rtt_ns", json_real(k->cacheline_rtt_ns));
+	json_object_set_new(o, "futex_rtt_ns", json_real(k->futex_rtt_ns));
+	json_object_set_new(o, "cacheline_rtt_same_cpu_ns", json_real(k->cacheline_rtt_same_ns));
+	json_object_set_new(o, "futex_rtt_same_cpu_ns", json_real(k->futex_rtt_same_ns));
+	for (int i = 0; i < 4 && k->memcpy_sizes[i]; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "bytes", json_integer((json_int_t)k->memcpy_sizes[i]));
+		json_object_set_new(e, "gbytes_per_sec", json_real(k->memcpy_gbps[i]));
+		json_array_append_new(mc, e);
+	}
+	json_object_set_new(o, "memcpy", mc);
+	json_object_set_new(o, "shm_copy_bytes", json_integer((json_int_t)k->shm_copy_bytes));
+	json_object_set_new(o, "shm_copy_gbytes_per_sec", json_real(k->shm_copy_gbps));
+	return o;
+}
+
+static json_t *context_json(const struct run_report *rr)
+{
+	const struct host_info *h = &rr->host;
+	json_t *o = json_object(), *lim = json_object(), *ck = json_object();
+
+	json_object_set_new(o, "hostname", json_string(h->hostname));
+	json_object_set_new(o, "kernel", json_string(h->kernel));
+	json_object_set_new(o, "kernel_version", json_string(h->kernel_version));
+	json_object_set_new(o, "machine", json_string(h->machine));
+	json_object_set_new(o, "cpu_model", json_string(h->cpu_model));
+	json_object_set_new(o, "cpu_count", json_integer(h->cpus_online));
+	json_object_set_new(o, "cpus_configured", json_integer(h->cpus_configured));
+	json_object_set_new(o, "numa_nodes", json_integer(h->numa_nodes));
+	json_object_set_new(o, "virtualization", json_string(h->virtualization));
+	json_object_set_new(o, "clocksource", json_string(h->clocksource));
+	json_object_set_new(o, "governor", str_or_null(h->governor));
+	json_object_set_new(o, "mqueue_mounted", json_boolean(h->mqueue_mounted));
+	for (size_t i = 0; i < h->nlimits; i++)
+		json_object_set_new(lim, h->limits[i].name, str_or_null(h->limits[i].value));
+	json_object_set_new(o, "ipc_limits", lim);
+	json_object_set_new(ck, "source", json_string(clock_info.name));
+	json_object_set_new(ck, "read_ns", json_real(clock_info.read_cost_ns));
+	json_object_set_new(ck, "monotonic_read_ns", json_real(clock_info.mono_read_cost_ns));
+	json_object_set_new(ck, "tsc_hz", clock_info.tsc ? json_real(clock_info.tsc_hz) : json_null());
+	json_object_set_new(ck, "tsc_check_error_ppm", clock_info.tsc ? json_real(clock_info.check_error_ppm) : json_null());
+	json_object_set_new(ck, "why_not_tsc", str_or_null(clock_info.why_not_tsc));
+	json_object_set_new(o, "clock", ck);
+	json_object_set_new(o, "calibration", calib_json(&rr->calib));
+	return o;
+}
+
+static json_t *config_json(const struct run_report *rr)
+{
+	const struct run_options *op = rr->opt;
+	json_t *o = json_object(), *a;
+
+	json_object_set_new(o, "command_line", str_or_null(rr->command_line));
+	a = json_array();
+	for (size_t i = 0; i < op->ntransports; i++)
+		json_array_append_new(a, json_string(op->transports[i]->name));
+	json_object_set_new(o, "transports", a);
+	a = json_array();
+	for (size_t i = 0; i < op->nsizes; i++)
+		json_array_append_new(a, json_integer((json_int_t)op->sizes[i]));
+	json_object_set_new(o, "sizes_bytes", a);
+	a = json_array();
+	for (size_t i = 0; i < op->npatterns; i++)
+		json_array_append_new(a, json_string(pattern_name(op->patterns[i])));
+	json_object_set_new(o, "patterns", a);
+	a = json_array();
+	for (size_t i = 0; i < op->nplacements; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "client_cpu", op->placements[i].client_cpu >= 0 ?
+				    json_integer(op->placements[i].client_cpu) : json_null());
+		json_object_set_new(p, "server_cpu", op->placements[i].server_cpu >= 0 ?
+				    json_integer(op->placements[i].server_cpu) : json_null());
+		json_object_set_new(p, "relation", json_string(op->placements[i].relation));
+		json_array_append_new(a, p);
+	}
+	json_object_set_new(o, "placements", a);
+	a = json_array();
+	for (size_t i = 0; i < op->nwaits; i++)
+		json_array_append_new(a, json_string(wait_name(op->waits[i])));
+	json_object_set_new(o, "waits", a);
+	json_object_set_new(o, "warmup", json_integer((json_int_t)op->warmup));
+	json_object_set_new(o, "iterations", op->iterations ? json_integer((json_int_t)op->iterations) : json_null());
+	json_object_set_new(o, "duration_ns", op->iterations ? json_null() : json_integer((json_int_t)op->duration_ns));
+	json_object_set_new(o, "rate_per_sec", op->rate_per_sec > 0 ? json_real(op->rate_per_sec) : json_null());
+	json_object_set_new(o, "repeat", json_integer(op->repeat));
+	json_object_set_new(o, "seed", json_integer((json_int_t)op->seed));
+	json_object_set_new(o, "timeout_ms", json_integer(op->timeout_ms));
+	json_object_set_new(o, "clock", json_string(op->allow_tsc ? "auto" : "monotonic"));
+	json_object_set_new(o, "quick", json_boolean(op->quick));
+	json_object_set_new(o, "histogram", json_pack("{s:I,s:I,s:i}", "lowest_ns", (json_int_t)HIST_LOWEST,
+						      "highest_ns", (json_int_t)HIST_HIGHEST,
+						      "significant_digits", HIST_DIGITS));
+	return o;
+}
+
+static json_t *report_json(const struct run_report *rr)
+{
+	json_t *o = json_object(), *cells = json_array(), *errs = json_array();
+
+	json_object_set_new(o, "schema", json_string(REPORT_SCHEMA));
+	json_object_set_new(o, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
+	json_object_set_new(o, "tool", tool_json());
+	json_object_set_new(o, "started_at", json_string(rr->started_at));
+	json_object_set_new(o, "finished_at", str_or_null(rr->finished_at));
+	json_object_set_new(o, "interrupted_by_signal", rr->interrupted_by ? json_integer(rr->interrupted_by) : json_null());
+	json_object_set_new(o, "context", context_json(rr));
+	json_object_set_new(o, "config", config_json(rr));
+	for (size_t i = 0; i < rr->ncells; i++)
+		json_array_append_new(cells, cell_json(&rr->cells[i]));
+	json_object_set_new(o, "results", cells);
+	for (size_t i = 0; i < rr->nerrors; i++)
+		json_array_append_new(errs, json_string(rr->errors[i]));
+	json_object_set_new(o, "errors", errs);
+	return o;
+}
+
+static int dir_of(const char *path, char *dir, size_t dirlen)
+{
+	char tmp[4096];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	snprintf(dir, dirlen, "%s", dirname(tmp));
+	return 0;
+}
+
+int report_check_path(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	if (!path[0]) {
+		snprintf(err, errlen, "empty output path");
+		return -EINVAL;
+	}
+	if (dir_of(path, dir, sizeof(dir))) {
+		snprintf(err, errlen, "output path too long");
+		return -ENAMETOOLONG;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: directory %s does not exist", path, dir);
+		return -ENOENT;
+	}
+	if (access(dir, W_OK) < 0) {
+		snprintf(err, errlen, "%s: directory %s is not writable", path, dir);
+		return -EACCES;
+	}
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is a directory", path);
+		return -EISDIR;
+	}
+	return 0;
+}
+
+static int dump_fd(json_t *doc, int fd)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	size_t len, off = 0;
+	int r = 0;
+
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	text[len++] = '\n';	/* json_dumps leaves room: replaces the NUL */
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	return r;
+}
+
+int report_write(const struct run_report *rr, const char *path, char *err, size_t errlen)
+{
+	json_t *doc = report_json(rr);
+	char dir[4096], tmp[4200];
+	uint32_t rnd;
+	int fd, r;
+
+	if (!strcmp(path, "-")) {
+		fflush(stdout);
+		r = dump_fd(doc, STDOUT_FILENO);
+		json_decref(doc);
+		if (r)
+			snprintf(err, errlen, "writing the result to stdout: %s", strerror(-r));
+		return r;
+	}
+	if (dir_of(path, dir, sizeof(dir)) || getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	snprintf(tmp, sizeof(tmp), "%s/.ipcbench-result-%d-%08x.tmp", dir, (int)getpid(), rnd);
+	/* O_EXCL|O_NOFOLLOW: never write through a planted file or symlink */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
+		json_decref(doc);
+		return r;
+	}
+	r = dump_fd(doc, fd);
+	json_decref(doc);
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		snprintf(err, errlen, "writing %s: %s", path, strerror(-r));
+		unlink(tmp);
+	}
+	return r;
+}

@@ -1,0 +1,62 @@
+/*
+ * side.h - what the driver shares with the pattern loops (pingpong.c,
+ * stream.c).  Internal to harness/.
+ */
+#ifndef IPCBENCH_SIDE_H
+#define IPCBENCH_SIDE_H
+
+#include <stdatomic.h>
+#include <sys/resource.h>
+
+#include "harness.h"
+
+/* The page shared by the parent and both children. */
+struct ctl {
+	_Atomic uint64_t total;		/* the server handles this many messages, then stops */
+	_Atomic uint64_t progress[2];	/* messages done by each side (watchdog) */
+	_Atomic int measuring;		/* the client has started the measured phase */
+	struct {
+		int err;		/* positive errno; 0 = fine */
+		char msg[400];
+		struct side_cost cost;
+		bool have_cost;
+	} side[2];
+	/* written by the recording side at the end */
+	uint64_t count;
+	uint64_t warmup_done;
+	uint64_t elapsed_ns;
+	int64_t raw_min_ns;
+	int64_t raw_max_ns;
+	double rate_achieved_per_sec;
+	struct hist hist;		/* header of the recording side's histogram */
+};
+
+struct side_ctx {
+	const struct cell_config *cfg;
+	struct chan *ch;
+	struct ctl *ctl;
+	enum chan_role role;
+	struct hist *hist;		/* counts live in the shared mapping */
+	uint8_t *sbuf;
+	uint8_t *rbuf;
+	size_t len;
+	struct rusage ru0;
+};
+
+/* driver.c */
+int side_fail(struct side_ctx *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int side_transport_fail(struct side_ctx *s, int r, const char *what, uint64_t seq);
+void side_cost_begin(struct side_ctx *s);
+void side_cost_end(struct side_ctx *s);
+
+/* one file per pattern: each returns 0 or -errno (after side_fail) */
+struct pattern_loops {
+	int (*client)(struct side_ctx *s);
+	int (*server)(struct side_ctx *s);
+	bool server_records;		/* the histogram is the server's (one-way latency) */
+};
+extern const struct pattern_loops pingpong_loops;
+extern const struct pattern_loops stream_loops;
+extern const struct pattern_loops rate_loops;
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * stream.c - the one-way patterns.
+ *
+ * stream: the client sends messages back to back, with the flow control
+ * the mechanism gives; the server receives, checks the sequence and
+ * records each message's one-way latency (its receive time minus the send
+ * timestamp the message carries; both processes read the same clock).
+ * Throughput is counted in the server, from the start of its measured
+ * phase to the last message received.
+ *
+ * rate: open loop.  Message k is due at start + k/rate; the client waits
+ * for that instant (sleeping when far, spinning when near) and carries the
+ * intended time, not the actual one, so the server's latency includes any
+ * lag of the sender: a stall shows up in every message it delays instead
+ * of being hidden (coordinated omission).
+ *
+ * Message layout: sequence at offset 0 (payload.h), the timestamp in ticks
+ * at offset 8.  Messages below 16 bytes cannot carry a timestamp: their
+ * cells report throughput only (an empty latency histogram).
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "clock.h"
+#include "payload.h"
+#include "side.h"
+
+#define TS_OFF 8
+
+static inline void put_ts(uint8_t *buf, size_t len, uint64_t ts)
+{
+	if (len >= TS_OFF + 8)
+		memcpy(buf + TS_OFF, &ts, 8);
+}
+
+static inline bool get_ts(const uint8_t *buf, size_t len, uint64_t *ts)
+{
+	if (len < TS_OFF + 8)
+		return false;
+	memcpy(ts, buf + TS_OFF, 8);
+	return true;
+}
+
+/* Busy-waits the last 50 us before `due`, sleeps before that. */
+static void wait_until(uint64_t due_ticks)
+{
+	uint64_t now = clock_ticks();
+
+	while (now < due_ticks) {
+		uint64_t left_ns = clock_ticks_to_ns(due_ticks - now);
+
+		if (left_ns > 50000) {
+			struct timespec ts = { 0, (long)(left_ns - 40000) };
+
+			if (left_ns - 40000 >= 1000000000u) {
+				ts.tv_sec = (time_t)((left_ns - 40000) / 1000000000u);
+				ts.tv_nsec = (long)((left_ns - 40000) % 1000000000u);
+			}
+			nanosleep(&ts, NULL);
+		}
+		now = clock_ticks();
+	}
+}
+
+static int send_loop(struct side_ctx *s, bool paced)
+{
+	const struct cell_config *cfg = s->cfg;
+	struct ctl *ctl = s->ctl;
+	const struct transport_ops *ops = s->ch->ops;
+	uint64_t seq, start = 0, now = 0, deadline = 0, interval = 0, due = 0;
+	bool last = false;
+
+	if (paced)
+		interval = clock_ns_to_ticks((uint64_t)(1e9 / cfg->rate_per_sec));
+	for (seq = 0; !last; seq++) {
+		int r;
+
+		if (seq == cfg->warmup) {
+			ctl->warmup_done = seq;
+			atomic_store(&ctl->measuring, 1);
+			side_cost_begin(s);
+			start = due = now = clock_ticks();
+			if (!cfg->iterations)
+				deadline = start + clock_ns_to_ticks(cfg->duration_ns);
+		}
+		if (cfg->iterations)
+			last = seq + 1 >= cfg->warmup + cfg->iterations;
+		else if (seq >= cfg->warmup && now >= deadline) {
+			atomic_store_explicit(&ctl->total, seq + 1, memory_order_release);
+			last = true;
+		}
+		payload_stamp(s->sbuf, s->len, seq);
+		if (paced && seq >= cfg->warmup) {
+			wait_until(due);
+			put_ts(s->sbuf, s->len, due);
+			due += interval;
+		} else {
+			put_ts(s->sbuf, s->len, clock_ticks());
+		}
+		r = ops->send(s->ch, s->sbuf, s->len);
+		if (r)
+			return side_transport_fail(s, r, "send", seq);
+		if (seq >= cfg->warmup)
+			now = clock_ticks();
+		atomic_store_explicit(&ctl->progress[CHAN_CLIENT], seq + 1, memory_order_relaxed);
+	}
+	side_cost_end(s);
+	if (paced && now > start)
+		ctl->rate_achieved_per_sec = (double)(seq - cfg->warmup) * 1e9 / (double)clock_ticks_to_ns(now - start);
+	return 0;
+}
+
+static int recv_loop(struct side_ctx *s)
+{
+	const struct cell_config *cfg = s->cfg;
+	struct ctl *ctl = s->ctl;
+	const struct transport_ops *ops = s->ch->ops;
+	int64_t mn = INT64_MAX, mx = 0;
+	uint64_t seq, start = 0, end = 0;
+
+	for (seq = 0;; seq++) {
+		uint64_t sent, t;
+		int r;
+
+		if (seq == cfg->warmup) {
+			side_cost_begin(s);
+			start = clock_ticks();
+		}
+		if (cfg->fault_server_exit_after && seq == cfg->fault_server_exit_after)
+			_exit(3);
+		r = ops->recv(s->ch, s->rbuf, s->len);
+		if (r)
+			return side_transport_fail(s, r, "recv", seq);
+		t = clock_ticks();
+		if (!payload_seq_is(s->rbuf, s->len, seq))
+			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu",
+					 (unsigned long long)seq,
+					 (unsigned long long)payload_seq(s->rbuf, s->len));
+		if (seq >= cfg->warmup && get_ts(s->rbuf, s->len, &sent)) {
+			/* a timestamp a little in the future (cross-CPU skew) counts as 0 */
+			int64_t ns = t > sent ? (int64_t)clock_ticks_to_ns(t - sent) : 0;
+
+			hist_record(s->hist, ns);
+			if (ns < mn)
+				mn = ns;
+			if (ns > mx)
+				mx = ns;
+		}
+		atomic_store_explicit(&ctl->progress[CHAN_SERVER], seq + 1, memory_order_relaxed);
+		if (seq + 1 >= atomic_load_explicit(&ctl->total, memory_order_acquire)) {
+			end = t;
+			seq++;
+			break;
+		}
+	}
+	side_cost_end(s);
+	ctl->count = seq - cfg->warmup;
+	ctl->elapsed_ns = clock_ticks_to_ns(end - start);
+	ctl->raw_min_ns = mn == INT64_MAX ? 0 : mn;
+	ctl->raw_max_ns = mx;
+	return 0;
+}
+
+static int stream_client(struct side_ctx *s)
+{
+	return send_loop(s, false);
+}
+
+static int rate_client(struct side_ctx *s)
+{
+	return send_loop(s, true);
+}
+
+const struct pattern_loops stream_loops = {
+	.client = stream_client,
+	.server = recv_loop,
+	.server_records = true,
+};
+
+const struct pattern_loops rate_loops = {
+	.client = rate_client,
+	.server = recv_loop,
+	.server_records = true,
+};

@@ -1,0 +1,258 @@
+/*
+ * fdio.c - send and receive shared by the fd-based transports.
+ *
+ * Stream fds loop over short reads and writes and EINTR.  Record fds
+ * (datagram, seqpacket) move one record per call and treat any other size
+ * as -EPROTO.  With CHAN_WAIT_SPIN the fds are non-blocking and EAGAIN is
+ * polled in a tight loop (no sleep); with CHAN_WAIT_BLOCK the calls block.
+ * A blocking wait never outlives ch->timeout_ms when the fd was made
+ * non-blocking by the transport; otherwise the harness's watchdog bounds it.
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static int wait_again(struct chan *ch, int fd, short events)
+{
+	if (ch->wait == CHAN_WAIT_SPIN) {
+		cpu_relax();
+		return 0;
+	}
+	return fdio_wait(ch, fd, events);
+}
+
+int fdio_wait(struct chan *ch, int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&p, 1, ch->timeout_ms > 0 ? ch->timeout_ms : -1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return chan_fail(ch, errno, "poll fd=%d", fd);
+	if (r == 0)
+		return chan_fail(ch, ETIMEDOUT, "poll fd=%d: peer silent for %d ms", fd, ch->timeout_ms);
+	if ((p.revents & (POLLERR | POLLNVAL)) && !(p.revents & events))
+		return chan_fail(ch, EPIPE, "poll fd=%d", fd);
+	return 0;
+}
+
+int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN) {
+			int r = wait_again(ch, fd, POLLOUT);
+
+			if (r)
+				return r;
+		} else {
+			return chan_fail(ch, n < 0 ? errno : EIO, "write fd=%d", fd);
+		}
+	}
+	return 0;
+}
+
+int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n == 0) {
+			return chan_fail(ch, EPIPE, "read fd=%d: end of file, peer gone with %zu bytes missing",
+					 fd, len);
+		} else if (errno == EINTR) {
+			continue;
+		} else if (errno == EAGAIN) {
+			int r = wait_again(ch, fd, POLLIN);
+
+			if (r)
+				return r;
+		} else {
+			return chan_fail(ch, errno, "read fd=%d", fd);
+		}
+	}
+	return 0;
+}
+
+int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0)
+			return chan_fail(ch, EPROTO, "send fd=%d: %zd of %zu bytes sent", fd, n, len);
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			int r = wait_again(ch, fd, POLLOUT);
+
+			if (r)
+				return r;
+			continue;
+		}
+		return chan_fail(ch, errno, "send fd=%d len=%zu", fd, len);
+	}
+}
+
+int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len)
+{
+	for (;;) {
+		/* MSG_TRUNC: the real length of a longer record is returned */
+		ssize_t n = recv(fd, buf, len, MSG_TRUNC);
+
+		if (n == (ssize_t)len)
+			return 0;
+		if (n == 0)
+			return chan_fail(ch, EPIPE, "recv fd=%d: peer gone", fd);
+		if (n > 0)
+			return chan_fail(ch, EPROTO, "recv fd=%d: record of %zd bytes, expected %zu", fd, n, len);
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			int r = wait_again(ch, fd, POLLIN);
+
+			if (r)
+				return r;
+			continue;
+		}
+		return chan_fail(ch, errno, "recv fd=%d", fd);
+	}
+}
+
+int fdio_set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
+void fdio_close(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* ---- struct fd_chan: the fd transports' shared state and hooks ---- */
+
+int fdchan_add_fd(struct chan *ch, int fd)
+{
+	struct fd_chan *fc = ch->priv;
+
+	if (fc->nfd >= FDCHAN_MAX_FDS) {
+		close(fd);
+		return chan_fail(ch, EMFILE, "fdchan: more than %d fds", FDCHAN_MAX_FDS);
+	}
+	fc->fd[fc->nfd++] = fd;
+	return 0;
+}
+
+int fdchan_add_path(struct chan *ch, const char *path)
+{
+	struct fd_chan *fc = ch->priv;
+
+	if (fc->npath >= FDCHAN_MAX_PATHS || strlen(path) >= sizeof(fc->path[0]))
+		return chan_fail(ch, ENAMETOOLONG, "fdchan: path %s", path);
+	strcpy(fc->path[fc->npath++], path);
+	return 0;
+}
+
+int fdchan_use(struct chan *ch, int rfd, int wfd)
+{
+	struct fd_chan *fc = ch->priv;
+
+	for (int i = 0; i < fc->nfd; i++)
+		if (fc->fd[i] != rfd && fc->fd[i] != wfd)
+			fdio_close(&fc->fd[i]);
+	fc->io.rfd = rfd;
+	fc->io.wfd = wfd;
+	if (ch->wait == CHAN_WAIT_SPIN) {
+		int r = fdio_set_nonblock(rfd, true);
+
+		if (!r && wfd != rfd)
+			r = fdio_set_nonblock(wfd, true);
+		if (r)
+			return chan_fail(ch, -r, "fcntl O_NONBLOCK");
+	}
+	return 0;
+}
+
+int fdchan_stream_send(struct chan *ch, const void *buf, size_t len)
+{
+	return fdio_write_all(ch, ((struct fd_chan *)ch->priv)->io.wfd, buf, len);
+}
+
+int fdchan_stream_recv(struct chan *ch, void *buf, size_t len)
+{
+	return fdio_read_all(ch, ((struct fd_chan *)ch->priv)->io.rfd, buf, len);
+}
+
+int fdchan_record_send(struct chan *ch, const void *buf, size_t len)
+{
+	return fdio_send_msg(ch, ((struct fd_chan *)ch->priv)->io.wfd, buf, len);
+}
+
+int fdchan_record_recv(struct chan *ch, void *buf, size_t len)
+{
+	return fdio_recv_msg(ch, ((struct fd_chan *)ch->priv)->io.rfd, buf, len);
+}
+
+void fdchan_detach(struct chan *ch)
+{
+	struct fd_chan *fc = ch->priv;
+
+	for (int i = 0; i < fc->nfd; i++)
+		fdio_close(&fc->fd[i]);
+}
+
+void fdchan_destroy(struct chan *ch)
+{
+	struct fd_chan *fc = ch->priv;
+
+	fdchan_detach(ch);
+	fc->nfd = 0;
+	for (int i = 0; i < fc->npath; i++)
+		unlink(fc->path[i]);
+	fc->npath = 0;
+}
+
+int chan_path(const struct chan *ch, const char *what, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s-%s", ch->run_dir, ch->tag, what);
+
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}

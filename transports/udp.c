@@ -1,0 +1,84 @@
+/*
+ * udp.c - UDP datagrams over loopback (127.0.0.1), two connected sockets.
+ *
+ * One message is one datagram.  An IPv4 UDP datagram carries at most
+ * 65535 - 20 (IP header) - 8 (UDP header) = 65507 bytes, so a larger
+ * message is refused before the fork (the cell is skipped with that
+ * reason); nothing is ever truncated: recv uses MSG_TRUNC and a record of
+ * another size is an error.  Socket buffers are raised toward the message
+ * size within net.core.wmem_max / rmem_max.  Loopback does not drop a
+ * lone datagram in flight, which is all a ping-pong has.
+ */
+#include "transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define UDP_MAX_PAYLOAD 65507
+
+static int udp_probe(struct chan *ch)
+{
+	long long wmem = 0, rmem = 0;
+
+	chan_read_sysctl("/proc/sys/net/core/wmem_max", &wmem);
+	chan_read_sysctl("/proc/sys/net/core/rmem_max", &rmem);
+	ch->limits.max_msg_bytes = UDP_MAX_PAYLOAD;
+	snprintf(ch->limits.note, sizeof(ch->limits.note),
+		 "one IPv4 datagram carries at most %d bytes; net.core.wmem_max %lld, rmem_max %lld",
+		 UDP_MAX_PAYLOAD, wmem, rmem);
+	return 0;
+}
+
+static int udp_create(struct chan *ch)
+{
+	struct sockaddr_in sa[2];
+	socklen_t len = sizeof(sa[0]);
+	int fd[2], buf = 2 * UDP_MAX_PAYLOAD + 4096;
+
+	for (int i = 0; i < 2; i++) {
+		fd[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd[i] < 0)
+			return chan_fail(ch, errno, "socket AF_INET SOCK_DGRAM");
+		if (fdchan_add_fd(ch, fd[i]))
+			return -ch->err;
+		setsockopt(fd[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+		setsockopt(fd[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		sa[i] = (struct sockaddr_in){ .sin_family = AF_INET,
+					      .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		if (bind(fd[i], (struct sockaddr *)&sa[i], sizeof(sa[i])) < 0)
+			return chan_fail(ch, errno, "bind 127.0.0.1:0");
+		if (getsockname(fd[i], (struct sockaddr *)&sa[i], &len) < 0)
+			return chan_fail(ch, errno, "getsockname");
+	}
+	for (int i = 0; i < 2; i++)
+		if (connect(fd[i], (struct sockaddr *)&sa[1 - i], sizeof(sa[0])) < 0)
+			return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(sa[1 - i].sin_port));
+	return 0;
+}
+
+static int udp_attach(struct chan *ch, enum chan_role role)
+{
+	struct fd_chan *fc = ch->priv;
+	int fd = fc->fd[role == CHAN_CLIENT ? 0 : 1];
+
+	return fdchan_use(ch, fd, fd);
+}
+
+const struct transport_ops udp_ops = {
+	.name = "udp",
+	.summary = "UDP datagrams over 127.0.0.1 (at most 65507 bytes each)",
+	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY,
+	.priv_size = sizeof(struct fd_chan),
+	.probe = udp_probe,
+	.create = udp_create,
+	.attach = udp_attach,
+	.send = fdchan_record_send,
+	.recv = fdchan_record_recv,
+	.detach = fdchan_detach,
+	.destroy = fdchan_destroy,
+};

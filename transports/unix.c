@@ -1,0 +1,165 @@
+/*
+ * unix.c - AF_UNIX sockets over filesystem paths in the run directory.
+ *
+ * unix: SOCK_STREAM.  The parent binds and listens before the fork (so the
+ * path exists and destroy knows it); the server accepts, the client
+ * connects.  A byte stream with no size limit of its own.
+ * unix_dgram: SOCK_DGRAM, two sockets bound to two paths and connected to
+ * each other.  Records are limited like socketpair_seqpacket (sk_sndbuf -
+ * 32 bytes); the receiver's queue holds net.unix.max_dgram_qlen records.
+ * Socket files are mode 0600 (umask while binding) in the 0700 run
+ * directory and unlinked by destroy.
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int unixsock_max_record(struct chan *ch, int type);
+int unixsock_size_buffers(struct chan *ch, int fd);
+
+static int bind_path(struct chan *ch, int fd, const char *what, struct sockaddr_un *sa)
+{
+	mode_t old;
+	int r;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (chan_path(ch, what, sa->sun_path, sizeof(sa->sun_path)))
+		return chan_fail(ch, ENAMETOOLONG, "socket path in %s (at most %zu bytes)",
+				 ch->run_dir, sizeof(sa->sun_path) - 1);
+	old = umask(0077);
+	r = bind(fd, (struct sockaddr *)sa, sizeof(*sa));
+	umask(old);
+	if (r < 0)
+		return chan_fail(ch, errno, "bind %s", sa->sun_path);
+	return fdchan_add_path(ch, sa->sun_path);
+}
+
+static int new_socket(struct chan *ch, int type)
+{
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return chan_fail(ch, errno, "socket AF_UNIX");
+	if (fdchan_add_fd(ch, fd))
+		return -ch->err;
+	return fd;
+}
+
+static int unix_create(struct chan *ch)
+{
+	struct sockaddr_un sa;
+	int fd = new_socket(ch, SOCK_STREAM);
+
+	if (fd < 0)
+		return fd;
+	if (bind_path(ch, fd, "stream.sock", &sa))
+		return -ch->err;
+	if (listen(fd, 1) < 0)
+		return chan_fail(ch, errno, "listen %s", sa.sun_path);
+	return 0;
+}
+
+static int unix_attach(struct chan *ch, enum chan_role role)
+{
+	struct fd_chan *fc = ch->priv;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = fc->fd[0], fd;
+
+	if (role == CHAN_SERVER) {
+		do
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			return chan_fail(ch, errno, "accept %s", fc->path[0]);
+		if (fdchan_add_fd(ch, fd))
+			return -ch->err;
+		return fdchan_use(ch, fd, fd);
+	}
+	fd = new_socket(ch, SOCK_STREAM);
+	if (fd < 0)
+		return fd;
+	strcpy(sa.sun_path, fc->path[0]);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return chan_fail(ch, errno, "connect %s", sa.sun_path);
+	return fdchan_use(ch, fd, fd);
+}
+
+static int unix_dgram_probe(struct chan *ch)
+{
+	int r = unixsock_max_record(ch, SOCK_DGRAM);
+	long long qlen = 0;
+	size_t n;
+
+	if (r)
+		return r;
+	if (!chan_read_sysctl("/proc/sys/net/unix/max_dgram_qlen", &qlen)) {
+		n = strlen(ch->limits.note);
+		snprintf(ch->limits.note + n, sizeof(ch->limits.note) - n,
+			 "; net.unix.max_dgram_qlen %lld", qlen);
+	}
+	return 0;
+}
+
+static int unix_dgram_create(struct chan *ch)
+{
+	struct sockaddr_un sa[2];
+	static const char *const what[] = { "client.sock", "server.sock" };
+	int fd[2];
+
+	for (int i = 0; i < 2; i++) {
+		fd[i] = new_socket(ch, SOCK_DGRAM);
+		if (fd[i] < 0)
+			return fd[i];
+		if (bind_path(ch, fd[i], what[i], &sa[i]))
+			return -ch->err;
+		unixsock_size_buffers(ch, fd[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		if (connect(fd[i], (struct sockaddr *)&sa[1 - i], sizeof(sa[0])) < 0)
+			return chan_fail(ch, errno, "connect %s", sa[1 - i].sun_path);
+	return 0;
+}
+
+static int unix_dgram_attach(struct chan *ch, enum chan_role role)
+{
+	struct fd_chan *fc = ch->priv;
+	int fd = fc->fd[role == CHAN_CLIENT ? 0 : 1];
+
+	return fdchan_use(ch, fd, fd);
+}
+
+const struct transport_ops unix_ops = {
+	.name = "unix",
+	.summary = "AF_UNIX SOCK_STREAM over a path (listen/accept/connect)",
+	.kind = CHAN_STREAM,
+	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.priv_size = sizeof(struct fd_chan),
+	.create = unix_create,
+	.attach = unix_attach,
+	.send = fdchan_stream_send,
+	.recv = fdchan_stream_recv,
+	.detach = fdchan_detach,
+	.destroy = fdchan_destroy,
+};
+
+const struct transport_ops unix_dgram_ops = {
+	.name = "unix_dgram",
+	.summary = "AF_UNIX SOCK_DGRAM between two bound paths",
+	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.priv_size = sizeof(struct fd_chan),
+	.probe = unix_dgram_probe,
+	.create = unix_dgram_create,
+	.attach = unix_dgram_attach,
+	.send = fdchan_record_send,
+	.recv = fdchan_record_recv,
+	.detach = fdchan_detach,
+	.destroy = fdchan_destroy,
+};

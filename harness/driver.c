@@ -425,7 +425,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	struct chan ch = { 0 };
 	struct side_ctx side[2];
 	enum watch_outcome w;
-	char tag[64];
+	char tag[64], ledger[4200];
 	struct ctl *ctl;
 	pid_t self = getpid();
 	int r;
@@ -507,6 +507,8 @@ out_kill:
 	kill_and_reap(&c[1]);
 out_destroy:
 	cfg->ops->destroy(&ch);
+	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
+		unlink(ledger);
 	free(ch.priv);
 out_unmap:
 	munmap(ctl, map_bytes);

@@ -109,6 +109,14 @@ int hist_decode_base64(struct hist *h, const char *b64, char *why, size_t whylen
  */
 int hist_write_hgrm(const struct hist *h, FILE *out, int ticks_per_half, double unit_ratio, bool csv);
 
+/*
+ * Formats v with `decimals` (0..40) digits after the point as Java's
+ * String.format("%.Nf") does: HALF_UP on the shortest round-trip digits
+ * (section 6.3), "NaN"/"Infinity" for non-finite values.  Returns what
+ * snprintf returns, or -EINVAL.  Also used for the .hlog %.3f fields.
+ */
+int hist_format_fixed(char *buf, size_t size, double v, int decimals);
+
 /* ---- inline fast path ---- */
 
 static inline int32_t hist__index(const struct hist *h, int64_t v)

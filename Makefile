@@ -80,6 +80,8 @@ $(BUILDDIR)/obj/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(IPCB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILDDIR)/obj/tests/%.o: IPCB_CFLAGS += -Itests -DIPCB_SRCDIR='"$(CURDIR)"'
+
 $(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

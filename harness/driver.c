@@ -197,6 +197,7 @@ struct child {
 	pid_t pid;
 	int pidfd;
 	bool reaped;
+	bool killed;		/* by the parent: not a failure of its own */
 	int status;
 };
 
@@ -229,6 +230,7 @@ static void reap(struct child *c, bool block)
 static void kill_and_reap(struct child *c)
 {
 	if (c->pid > 0 && !c->reaped) {
+		c->killed = true;
 		kill(c->pid, SIGKILL);
 		reap(c, true);
 	}
@@ -309,7 +311,8 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 			     (unsigned long long)ctl->progress[1]);
 	/* a side that died without a word of its own died abruptly: say so first */
 	for (int i = 1; i >= 0; i--) {
-		if (w == WATCH_HUNG || !failed(&c[i]) || ctl->side[i].err || (size_t)n >= sizeof(res->reason))
+		if (w == WATCH_HUNG || !failed(&c[i]) || c[i].killed || ctl->side[i].err ||
+		    (size_t)n >= sizeof(res->reason))
 			continue;
 		describe_exit(&c[i], how, sizeof(how));
 		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s %s after %llu messages",

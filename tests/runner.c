@@ -14,6 +14,7 @@
 #define SKIP_STATUS 77
 
 static char context[512];
+const void *test_arg;
 
 void test_context(const char *fmt, ...)
 {
@@ -105,6 +106,7 @@ int test_main(int argc, char **argv, const struct test_case *cases, size_t n)
 		}
 		if (pid == 0) {
 			setpgid(0, 0);
+			test_arg = cases[i].arg;
 			cases[i].fn();
 			fflush(NULL);
 			_exit(0);

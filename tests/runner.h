@@ -22,11 +22,15 @@ struct test_case {
 	const char *name;
 	void (*fn)(void);
 	int timeout_s;		/* 0: the default (30 s) */
+	const void *arg;	/* for generated cases: test_arg while fn runs */
 };
 
+/* The running case's arg (suites that generate cases, e.g. one per transport). */
+extern const void *test_arg;
+
 #define TEST(fn) static void fn(void)
-#define T(fn) { #fn, fn, 0 }
-#define T_TIMEOUT(fn, s) { #fn, fn, (s) }
+#define T(fn) { #fn, fn, 0, NULL }
+#define T_TIMEOUT(fn, s) { #fn, fn, (s), NULL }
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif

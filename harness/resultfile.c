@@ -1,0 +1,387 @@
+/*
+ * resultfile.c - strict reader of ipcbench result files (see resultfile.h).
+ */
+#include "resultfile.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct rd {
+	const char *path;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static void bad(struct rd *rd, const char *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void bad(struct rd *rd, const char *where, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (rd->failed)
+		return;
+	rd->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(rd->err, rd->errlen, "%s: %s%s%s", rd->path, where, where[0] ? ": " : "", msg);
+}
+
+static char *get_str(struct rd *rd, json_t *o, const char *key, const char *where, bool nullable)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v)) {
+		if (!nullable) {
+			char w[160];
+
+			snprintf(w, sizeof(w), "%s%s%s", where, where[0] ? "." : "", key);
+			bad(rd, w, "missing (a string is required)");
+		}
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		char w[160];
+
+		snprintf(w, sizeof(w), "%s%s%s", where, where[0] ? "." : "", key);
+		bad(rd, w, "expected a string");
+		return NULL;
+	}
+	return strdup(json_string_value(v));
+}
+
+static double get_num(struct rd *rd, json_t *o, const char *key, const char *where)
+{
+	json_t *v = json_object_get(o, key);
+	double d;
+
+	if (!v || json_is_null(v))
+		return NAN;
+	if (!json_is_number(v)) {
+		char w[160];
+
+		snprintf(w, sizeof(w), "%s.%s", where, key);
+		bad(rd, w, "expected a number");
+		return NAN;
+	}
+	d = json_number_value(v);
+	if (!isfinite(d)) {
+		char w[160];
+
+		snprintf(w, sizeof(w), "%s.%s", where, key);
+		bad(rd, w, "not a finite number");
+		return NAN;
+	}
+	return d;
+}
+
+/* A non-negative integer, or dflt when null/absent. */
+static int64_t get_int(struct rd *rd, json_t *o, const char *key, const char *where, int64_t dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return dflt;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		char w[160];
+
+		snprintf(w, sizeof(w), "%s.%s", where, key);
+		bad(rd, w, "expected a non-negative integer");
+		return dflt;
+	}
+	return json_integer_value(v);
+}
+
+static json_t *get_obj(struct rd *rd, json_t *o, const char *key, const char *where, bool nullable)
+{
+	json_t *v = json_object_get(o, key);
+	char w[160];
+
+	snprintf(w, sizeof(w), "%s%s%s", where, where[0] ? "." : "", key);
+	if (!v || json_is_null(v)) {
+		if (!nullable)
+			bad(rd, w, "missing (an object is required)");
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		bad(rd, w, "expected an object");
+		return NULL;
+	}
+	return v;
+}
+
+int resultfile_pct_index(const char *key)
+{
+	for (int i = 0; i < REPORT_NPCT; i++)
+		if (!strcmp(report_pcts[i].key, key))
+			return i;
+	return -1;
+}
+
+static void read_lat(struct rd *rd, json_t *o, const char *where, struct rf_lat *l)
+{
+	l->count = get_int(rd, o, "count", where, 0);
+	l->min = get_num(rd, o, "min", where);
+	l->max = get_num(rd, o, "max", where);
+	l->mean = get_num(rd, o, "mean", where);
+	l->stddev = get_num(rd, o, "stddev", where);
+	for (int i = 0; i < REPORT_NPCT; i++)
+		l->pct[i] = get_num(rd, o, report_pcts[i].key, where);
+	l->hdr = get_str(rd, o, "hdr", where, true);
+}
+
+static void read_cost(struct rd *rd, json_t *o, const char *where, struct rf_cost *c)
+{
+	static const char *const sides[2] = { "client", "server" };
+	json_t *cost = get_obj(rd, o, "cost", where, true);
+	char w[160];
+
+	c->present = cost != NULL;
+	for (int s = 0; s < 2; s++) {
+		json_t *side = cost ? get_obj(rd, cost, sides[s], where, true) : NULL;
+
+		snprintf(w, sizeof(w), "%s.cost.%s", where, sides[s]);
+		c->cpu_ns_per_msg[s] = side ? get_num(rd, side, "cpu_ns_per_msg", w) : NAN;
+		c->cs_per_msg[s] = side ? get_num(rd, side, "cs_per_msg", w) : NAN;
+	}
+}
+
+static void read_rep(struct rd *rd, json_t *o, const char *where, struct rf_rep *r)
+{
+	json_t *lat;
+
+	if (!json_is_object(o)) {
+		bad(rd, where, "expected an object");
+		return;
+	}
+	r->status = get_str(rd, o, "status", where, false);
+	r->iterations = get_int(rd, o, "iterations", where, 0);
+	r->elapsed_ns = get_int(rd, o, "elapsed_ns", where, 0);
+	r->round_trips_per_sec = get_num(rd, o, "round_trips_per_sec", where);
+	r->msgs_per_sec = get_num(rd, o, "msgs_per_sec", where);
+	r->bytes_per_sec = get_num(rd, o, "bytes_per_sec", where);
+	r->rate_achieved_per_sec = get_num(rd, o, "rate_achieved_per_sec", where);
+	lat = get_obj(rd, o, "latency_ns", where, false);
+	if (lat) {
+		char w[160];
+
+		snprintf(w, sizeof(w), "%s.latency_ns", where);
+		read_lat(rd, lat, w, &r->lat);
+	}
+	read_cost(rd, o, where, &r->cost);
+}
+
+static int get_cpu(struct rd *rd, json_t *pl, const char *key, const char *where)
+{
+	int64_t v = get_int(rd, pl, key, where, -1);
+
+	if (v > 65535) {
+		bad(rd, where, "%s %lld is not a CPU number", key, (long long)v);
+		return -1;
+	}
+	return (int)v;
+}
+
+static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
+{
+	char where[64], w[96];
+	json_t *pl, *lat, *reps;
+
+	snprintf(where, sizeof(where), "results[%zu]", idx);
+	if (!json_is_object(o)) {
+		bad(rd, where, "expected an object");
+		return;
+	}
+	c->key = get_str(rd, o, "key", where, false);
+	c->transport = get_str(rd, o, "transport", where, false);
+	c->kind = get_str(rd, o, "kind", where, false);
+	c->pattern = get_str(rd, o, "pattern", where, false);
+	c->status = get_str(rd, o, "status", where, false);
+	c->reason = get_str(rd, o, "reason", where, true);
+	c->error = get_str(rd, o, "error", where, true);
+	c->wait = get_str(rd, o, "wait", where, false);
+	c->clock = get_str(rd, o, "clock", where, true);
+	c->msg_bytes = get_int(rd, o, "msg_bytes", where, -1);
+	if (!rd->failed && c->msg_bytes < 1)
+		bad(rd, where, "msg_bytes missing or below 1");
+	pl = get_obj(rd, o, "placement", where, false);
+	if (pl) {
+		snprintf(w, sizeof(w), "%s.placement", where);
+		c->relation = get_str(rd, pl, "relation", w, false);
+		c->client_cpu = get_cpu(rd, pl, "client_cpu", w);
+		c->server_cpu = get_cpu(rd, pl, "server_cpu", w);
+	}
+	c->warmup = get_int(rd, o, "warmup", where, 0);
+	c->iterations = get_int(rd, o, "iterations", where, 0);
+	c->elapsed_ns = get_int(rd, o, "elapsed_ns", where, 0);
+	c->round_trips_per_sec = get_num(rd, o, "round_trips_per_sec", where);
+	c->msgs_per_sec = get_num(rd, o, "msgs_per_sec", where);
+	c->bytes_per_sec = get_num(rd, o, "bytes_per_sec", where);
+	c->rate_target_per_sec = get_num(rd, o, "rate_target_per_sec", where);
+	c->rate_achieved_per_sec = get_num(rd, o, "rate_achieved_per_sec", where);
+	c->fragments_per_msg = get_int(rd, o, "fragments_per_msg", where, 1);
+	c->floor_ns = get_num(rd, o, "floor_ns", where);
+	c->vs_floor = get_num(rd, o, "vs_floor", where);
+	lat = get_obj(rd, o, "latency_ns", where, false);
+	if (lat) {
+		snprintf(w, sizeof(w), "%s.latency_ns", where);
+		read_lat(rd, lat, w, &c->lat);
+	}
+	read_cost(rd, o, where, &c->cost);
+	reps = json_object_get(o, "repetitions");
+	if (reps && !json_is_null(reps)) {
+		if (!json_is_array(reps)) {
+			snprintf(w, sizeof(w), "%s.repetitions", where);
+			bad(rd, w, "expected an array");
+			return;
+		}
+		c->nreps = json_array_size(reps);
+		c->reps = calloc(c->nreps ? c->nreps : 1, sizeof(*c->reps));
+		for (size_t i = 0; i < c->nreps && !rd->failed; i++) {
+			snprintf(w, sizeof(w), "%s.repetitions[%zu]", where, i);
+			read_rep(rd, json_array_get(reps, i), w, &c->reps[i]);
+		}
+	}
+}
+
+static void read_context(struct rd *rd, json_t *root, struct result_file *rf)
+{
+	json_t *ctx = get_obj(rd, root, "context", "", false), *tool = get_obj(rd, root, "tool", "", false);
+	json_t *cfg = get_obj(rd, root, "config", "", true), *clk;
+
+	if (tool) {
+		rf->tool_version = get_str(rd, tool, "version", "tool", true);
+		rf->git_revision = get_str(rd, tool, "git_revision", "tool", true);
+		rf->build_flags = get_str(rd, tool, "build_flags", "tool", true);
+		rf->compiler = get_str(rd, tool, "compiler", "tool", true);
+	}
+	rf->started_at = get_str(rd, root, "started_at", "", true);
+	if (cfg)
+		rf->command_line = get_str(rd, cfg, "command_line", "config", true);
+	if (!ctx)
+		return;
+	rf->ctx.hostname = get_str(rd, ctx, "hostname", "context", true);
+	rf->ctx.kernel = get_str(rd, ctx, "kernel", "context", true);
+	rf->ctx.cpu_model = get_str(rd, ctx, "cpu_model", "context", true);
+	rf->ctx.virtualization = get_str(rd, ctx, "virtualization", "context", true);
+	rf->ctx.clocksource = get_str(rd, ctx, "clocksource", "context", true);
+	rf->ctx.governor = get_str(rd, ctx, "governor", "context", true);
+	rf->ctx.cpu_count = get_int(rd, ctx, "cpu_count", "context", -1);
+	clk = get_obj(rd, ctx, "clock", "context", true);
+	if (clk)
+		rf->ctx.clock_source = get_str(rd, clk, "source", "context.clock", true);
+}
+
+int resultfile_load(const char *path, struct result_file *rf, char *err, size_t errlen)
+{
+	struct rd rd = { .path = path, .err = err, .errlen = errlen };
+	json_error_t je;
+	json_t *root, *schema, *ver, *results;
+	struct stat st;
+
+	memset(rf, 0, sizeof(*rf));
+	rf->path = strdup(path);
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a result file", path);
+		return -EISDIR;
+	}
+	if ((size_t)st.st_size > RESULTFILE_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %lld bytes is too large for a result file", path, (long long)st.st_size);
+		return -EFBIG;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		snprintf(err, errlen, "%s: not valid JSON (line %d: %s)", path, je.line, je.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		bad(&rd, "", "not an ipcbench result (the top level is not an object)");
+		goto out;
+	}
+	schema = json_object_get(root, "schema");
+	ver = json_object_get(root, "schema_version");
+	if (!json_is_string(schema) || strcmp(json_string_value(schema), REPORT_SCHEMA)) {
+		bad(&rd, "", "not an ipcbench result (no \"schema\": \"%s\")", REPORT_SCHEMA);
+		goto out;
+	}
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
+	    json_integer_value(ver) > REPORT_SCHEMA_VERSION) {
+		bad(&rd, "schema_version", "unsupported (this ipcbench reads versions 1 to %d)", REPORT_SCHEMA_VERSION);
+		goto out;
+	}
+	rf->schema_version = json_integer_value(ver);
+	read_context(&rd, root, rf);
+	results = json_object_get(root, "results");
+	if (!json_is_array(results)) {
+		bad(&rd, "results", "missing or not an array");
+		goto out;
+	}
+	rf->ncells = json_array_size(results);
+	rf->cells = calloc(rf->ncells ? rf->ncells : 1, sizeof(*rf->cells));
+	for (size_t i = 0; i < rf->ncells && !rd.failed; i++)
+		read_cell(&rd, json_array_get(results, i), i, &rf->cells[i]);
+out:
+	json_decref(root);
+	if (rd.failed) {
+		resultfile_release(rf);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void release_lat(struct rf_lat *l)
+{
+	free(l->hdr);
+}
+
+void resultfile_release(struct result_file *rf)
+{
+	for (size_t i = 0; rf->cells && i < rf->ncells; i++) {
+		struct rf_cell *c = &rf->cells[i];
+
+		free(c->key);
+		free(c->transport);
+		free(c->kind);
+		free(c->pattern);
+		free(c->status);
+		free(c->reason);
+		free(c->error);
+		free(c->wait);
+		free(c->relation);
+		free(c->clock);
+		release_lat(&c->lat);
+		for (size_t j = 0; c->reps && j < c->nreps; j++) {
+			free(c->reps[j].status);
+			release_lat(&c->reps[j].lat);
+		}
+		free(c->reps);
+	}
+	free(rf->cells);
+	free(rf->path);
+	free(rf->tool_version);
+	free(rf->git_revision);
+	free(rf->build_flags);
+	free(rf->compiler);
+	free(rf->started_at);
+	free(rf->command_line);
+	free(rf->ctx.hostname);
+	free(rf->ctx.kernel);
+	free(rf->ctx.cpu_model);
+	free(rf->ctx.virtualization);
+	free(rf->ctx.clocksource);
+	free(rf->ctx.governor);
+	free(rf->ctx.clock_source);
+	memset(rf, 0, sizeof(*rf));
+}

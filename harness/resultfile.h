@@ -1,0 +1,83 @@
+/*
+ * resultfile.h - reads a result JSON written by report.c back into plain C
+ * structs (the only file that includes jansson for reading).  Input is
+ * treated as hostile: every field is type-checked, and anything malformed
+ * gives -EINVAL with a one-line reason naming the file and the field.
+ * Numbers that are null or absent read as NAN (doubles) or -1 (integers
+ * that cannot be negative), flagged where it matters.
+ */
+#ifndef IPCBENCH_RESULTFILE_H
+#define IPCBENCH_RESULTFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+struct rf_lat {
+	int64_t count;
+	double min, max, mean, stddev;		/* NAN when null */
+	double pct[REPORT_NPCT];		/* report_pcts order; NAN when null */
+	char *hdr;				/* base64 V2 compressed histogram, NULL when null */
+};
+
+struct rf_cost {
+	bool present;
+	double cpu_ns_per_msg[2];		/* [client], [server] */
+	double cs_per_msg[2];
+};
+
+struct rf_rep {
+	char *status;
+	int64_t iterations;
+	int64_t elapsed_ns;
+	double round_trips_per_sec, msgs_per_sec, bytes_per_sec, rate_achieved_per_sec;
+	struct rf_lat lat;
+	struct rf_cost cost;
+};
+
+struct rf_cell {
+	char *key;
+	char *transport, *kind, *pattern, *status;
+	char *reason, *error;			/* NULL when null */
+	char *wait, *relation, *clock;
+	int64_t msg_bytes;
+	int client_cpu, server_cpu;		/* -1 when unpinned */
+	int64_t warmup, iterations, elapsed_ns;
+	double round_trips_per_sec, msgs_per_sec, bytes_per_sec;
+	double rate_target_per_sec, rate_achieved_per_sec;
+	int64_t fragments_per_msg;
+	double floor_ns, vs_floor;
+	struct rf_lat lat;
+	struct rf_cost cost;
+	size_t nreps;
+	struct rf_rep *reps;
+};
+
+struct rf_context {
+	char *hostname, *kernel, *cpu_model, *virtualization, *clocksource, *governor;
+	int64_t cpu_count;
+	char *clock_source;			/* context.clock.source */
+};
+
+struct result_file {
+	char *path;
+	int64_t schema_version;
+	char *tool_version, *git_revision, *build_flags, *compiler;
+	char *started_at;
+	char *command_line;
+	struct rf_context ctx;
+	size_t ncells;
+	struct rf_cell *cells;
+};
+
+/* Largest file read (a result with thousands of cells is a few MiB). */
+#define RESULTFILE_MAX_BYTES ((size_t)256 << 20)
+
+int resultfile_load(const char *path, struct result_file *rf, char *err, size_t errlen);
+void resultfile_release(struct result_file *rf);
+/* Index of the percentile key ("p99.9") in report_pcts, or -1. */
+int resultfile_pct_index(const char *key);
+
+#endif

@@ -1,0 +1,22 @@
+#!/bin/sh
+# scripts/install-deps.sh - installs the Debian packages ipcbench's build,
+# tests and charts need, when they are missing.  Safe to run again: it only
+# calls apt-get when something is absent.  Needs root (or sudo) for that.
+#   build:  gcc make pkg-config libjansson-dev zlib1g-dev
+#   charts: gnuplot-nox
+#   tests:  jq (CLI tests read the JSON), procps, util-linux (ipcs)
+set -eu
+pkgs="gcc make pkg-config libjansson-dev zlib1g-dev gnuplot-nox jq procps util-linux"
+[ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

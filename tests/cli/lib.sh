@@ -1,0 +1,68 @@
+# tests/cli/lib.sh - sourced by every tests/cli/*.sh.
+#
+# Runs the real binary ($IPCBENCH) end to end.  Each test is a shell
+# function named t_*; run_tests runs them in order, each in a subshell with
+# a fresh scratch directory $T (removed afterwards), and prints
+# "ok/not ok NAME" lines and "N passed, N failed, N skipped" at the end.
+# Helpers: fail MSG (ends the test), skip MSG, expect_exit CODE CMD...
+# (stdout in $T/out, stderr in $T/err), json_check JQ-EXPR FILE.
+set -u
+: "${IPCBENCH:?IPCBENCH must name the ipcbench binary}"
+command -v jq >/dev/null 2>&1 || { echo "jq is required (scripts/install-deps.sh installs it)"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+fail() { echo "    $*" >&2; exit 1; }
+skip() { echo "    skipped: $*" >&2; exit 77; }
+
+# expect_exit CODE CMD...: runs CMD, fails the test unless it exits CODE
+expect_exit() {
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(head -c 400 "$T/err")"
+}
+
+# one_line_error: stderr is exactly one line starting with "ipcbench"
+one_line_error() {
+	n=$(wc -l <"$T/err")
+	[ "$n" -eq 1 ] || fail "expected one line on stderr, got $n: $(head -c 400 "$T/err")"
+	grep -q '^ipcbench' "$T/err" || fail "stderr does not start with 'ipcbench': $(cat "$T/err")"
+	[ -n "${1:-}" ] && { grep -qF -- "$1" "$T/err" || fail "stderr does not mention '$1': $(cat "$T/err")"; }
+	return 0
+}
+
+# json_check EXPR FILE: jq -e EXPR must be true
+json_check() {
+	jq -e "$1" "$2" >/dev/null 2>&1 || fail "JSON check failed: $1 on $2"
+}
+
+# ipc_snapshot FILE: the IPC objects and temp names that exist now
+ipc_snapshot() {
+	{
+		ipcs -q 2>/dev/null | awk '$2 ~ /^[0-9]+$/ {print "q", $2}'
+		ipcs -m 2>/dev/null | awk '$2 ~ /^[0-9]+$/ {print "m", $2}'
+		ipcs -s 2>/dev/null | awk '$2 ~ /^[0-9]+$/ {print "s", $2}'
+		ls -1 /dev/shm 2>/dev/null | grep ipcbench
+		[ -d /dev/mqueue ] && ls -1 /dev/mqueue | grep ipcbench
+		ls -1d "${TMPDIR:-/tmp}"/ipcbench-* 2>/dev/null
+	} | sort >"$1"
+	return 0
+}
+
+run_tests() {
+	passed=0 failed=0 skipped=0
+	for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
+		T=$(mktemp -d "${TMPDIR:-/tmp}/ipcb-clitest.XXXXXX")
+		( set +e; $t ) 2>"$T/.log"
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			echo "ok      $t"; passed=$((passed + 1))
+		elif [ $rc -eq 77 ]; then
+			echo "skip    $t"; sed 's/^/    /' "$T/.log" | tail -n 3; skipped=$((skipped + 1))
+		else
+			echo "not ok  $t"; tail -n 5 "$T/.log"; failed=$((failed + 1))
+		fi
+		rm -rf "$T"
+	done
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed -eq 0 ]
+}

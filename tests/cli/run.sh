@@ -1,0 +1,131 @@
+#!/bin/sh
+# CLI tests of `ipcbench run` and `ipcbench list`: the real binary, end to end.
+. "$(dirname "$0")/lib.sh"
+
+t_help_and_version() {
+	expect_exit 0 "$IPCBENCH" --help
+	grep -q '^usage: ipcbench' "$T/out" || fail "no usage text"
+	expect_exit 0 "$IPCBENCH" --version
+	grep -qE '^ipcbench [0-9]' "$T/out" || fail "no version"
+	for c in run list; do
+		expect_exit 0 "$IPCBENCH" $c --help
+		grep -q "usage: ipcbench $c" "$T/out" || fail "$c --help"
+	done
+}
+
+t_unknown_command() {
+	expect_exit 2 "$IPCBENCH" frobnicate
+	one_line_error "frobnicate"
+	expect_exit 2 "$IPCBENCH"
+}
+
+t_list_shows_every_transport() {
+	expect_exit 0 "$IPCBENCH" list
+	for t in pipe fifo socketpair socketpair_seqpacket unix unix_dgram tcp udp; do
+		grep -qE "^$t +(stream|message) " "$T/out" || fail "list lacks $t"
+	done
+	grep -qE '^udp +message +65507 B +yes' "$T/out" || fail "udp's limit is not shown: $(grep ^udp "$T/out")"
+	expect_exit 0 "$IPCBENCH" list --names
+	grep -qx pipe "$T/out" || fail "--names"
+}
+
+# every bad value: exit 2, one line naming it, no file written, nothing left behind
+t_bad_input() {
+	ipc_snapshot "$T/before"
+	while IFS='|' read -r args mention; do
+		# shellcheck disable=SC2086
+		expect_exit 2 "$IPCBENCH" run -o "$T/never.json" $args
+		one_line_error "$mention"
+		[ ! -e "$T/never.json" ] || fail "$args wrote a result"
+	done <<'EOF2'
+-t nosuch|nosuch
+-t pipe,,tcp|empty
+-t pipe,pipe|twice
+-s 0|0
+-s 4kk|4kk
+-s 1e99|1e99
+-s -1|-1
+-s 64,|empty
+-s 1G|1G
+-s 64..1M..2|1M..2
+--iterations 0|0
+--iterations -5|-5
+--iterations 12abc|12abc
+--duration 5parsecs|5parsecs
+--duration 0s|0s
+--duration -1s|-1s
+--warmup x|x
+--cpus 0,999|999
+--cpus 7|7
+--placement numa|numa
+--placement sideways|sideways
+--wait sometimes|sometimes
+--pattern zigzag|zigzag
+--pattern rate|--rate
+--repeat 0|0
+--timeout 5 lightyears|lightyears
+EOF2
+	expect_exit 2 "$IPCBENCH" run -t pipe -o /nonexistent-dir/r.json
+	one_line_error "/nonexistent-dir"
+	expect_exit 2 "$IPCBENCH" run -t pipe --bogus-flag
+	one_line_error "--bogus-flag"
+	ipc_snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "bad input left objects: $(diff "$T/before" "$T/after")"
+}
+
+t_run_writes_valid_json() {
+	expect_exit 0 "$IPCBENCH" run -t pipe,udp -s 64,100000 -n 300 --warmup 20 -q -o "$T/r.json"
+	f="$T/r.json"
+	json_check '.schema == "ipcbench-result" and .schema_version == 1' "$f"
+	json_check '.tool.name == "ipcbench" and (.tool.git_revision|type) == "string"' "$f"
+	json_check '.context.cpu_count >= 1 and (.context.kernel|length) > 0 and (.context.ipc_limits["kernel.msgmax"]|type) == "string"' "$f"
+	json_check '(.context.clock.source == "tsc" or .context.clock.source == "monotonic") and .context.clock.read_ns > 0' "$f"
+	json_check '.config.iterations == 300 and .config.warmup == 20 and .config.sizes_bytes == [64,100000]' "$f"
+	np=$(jq '.config.placements|length' "$f")
+	json_check "(.results|length) == (2 * 2 * $np)" "$f"
+	# udp refuses 100000 bytes before the fork, with the reason
+	json_check '[.results[]|select(.transport=="udp" and .msg_bytes==100000)] | all(.status=="skipped" and (.reason|test("65507")))' "$f"
+	# every ok cell carries the contract fields, consistent with each other
+	json_check '[.results[]|select(.status=="ok")] | length == (3 * '"$np"')' "$f"
+	json_check '[.results[]|select(.status=="ok")] | all(
+		.iterations == 300 and .warmup == 20 and .pattern == "pingpong" and
+		(.placement.client_cpu|type) == "number" and (.placement.relation|type) == "string" and
+		.latency_ns.count == 300 and .latency_ns.min <= .latency_ns.p50 and
+		.latency_ns.p50 <= .latency_ns.p90 and .latency_ns.p90 <= .latency_ns.p99 and
+		.latency_ns.p99 <= .latency_ns["p99.9"] and .latency_ns["p99.9"] <= .latency_ns["p99.99"] and
+		.latency_ns["p99.99"] <= .latency_ns.max and .latency_ns.mean > 0 and .latency_ns.stddev >= 0 and
+		(.latency_ns.hdr|startswith("HISTF")) and .elapsed_ns > 0 and .round_trips_per_sec > 0 and
+		(.round_trips_per_sec - 300 / (.elapsed_ns/1e9) | fabs) < 1 and
+		.kind != null and .wait == "block" and .error == null and .reason == null)' "$f"
+}
+
+t_json_stdout_is_only_json() {
+	expect_exit 0 "$IPCBENCH" run -t socketpair -s 64 -n 100 --json
+	jq -e '.results[0].transport == "socketpair"' "$T/out" >/dev/null || fail "stdout is not the JSON"
+	grep -q TRANSPORT "$T/err" || fail "the table should go to stderr with --json"
+}
+
+t_server_death_is_an_error_not_a_hang() {
+	start=$(date +%s)
+	expect_exit 1 "$IPCBENCH" run -t pipe,tcp -s 64 -n 100000 --cpus 0,0 --timeout 2s \
+		--fault-server-exit-after 50 -q -o "$T/r.json"
+	[ $(( $(date +%s) - start )) -lt 20 ] || fail "took too long"
+	json_check '.results | length == 2 and all(.status == "error" and (.error|test("server exited with status 3 after 50 messages")))' "$T/r.json"
+}
+
+t_sigint_writes_partial_and_cleans() {
+	ipc_snapshot "$T/before"
+	"$IPCBENCH" run -t pipe,fifo,unix -s 64 --duration 3s --cpus 0,0 -q -o "$T/r.json" 2>"$T/err" &
+	pid=$!
+	sleep 1.5
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	[ $rc -eq 130 ] || fail "exit $rc after SIGINT, expected 130"
+	json_check '.interrupted_by_signal == 2' "$T/r.json"
+	json_check '[.results[]|.status] | index("interrupted") != null' "$T/r.json"
+	ipc_snapshot "$T/after"
+	cmp -s "$T/before" "$T/after" || fail "SIGINT left objects: $(diff "$T/before" "$T/after")"
+}
+
+run_tests

@@ -1,0 +1,372 @@
+/*
+ * test_transports.c - the conformance suite: every registered transport
+ * through the same cases (architecture.md section 5).
+ *
+ *  roundtrip   verified round trips at 1, 7, 64, 4096, 4097, 65536 bytes and
+ *              the largest the transport carries up to 1 MiB; sizes beyond
+ *              its limit must be refused (skipped) with the limit named
+ *  stream      the one-way pattern at 64 B and 64 KiB
+ *  boundaries  message transports: records keep their size; a record of
+ *              the wrong size is -EPROTO, never a silent short read
+ *  peer_dies   a server that dies mid-run is an error within the timeout
+ *  cleanup     after a cell: no new SysV id, /dev/shm or mqueue name, file
+ *              in the run directory, or fd in the parent
+ *  destroy     destroy on a zeroed channel is harmless, twice, and never
+ *              closes someone else's fd 0
+ *  spin        transports that can spin round-trip with --wait spin
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "harness.h"
+#include "runner.h"
+#include "transport.h"
+
+static char run_dir[4096];
+
+static void setup(void)
+{
+	clock_setup(true);
+	if (rundir_create(run_dir, sizeof(run_dir)))
+		test_fail(__FILE__, __LINE__, "cannot create a run directory");
+}
+
+static void teardown(void)
+{
+	rundir_remove(run_dir);
+}
+
+static struct cell_config base_cfg(const struct transport_ops *ops, size_t size)
+{
+	struct cell_config c = {
+		.ops = ops, .pattern = PATTERN_PINGPONG, .msg_bytes = size,
+		.client_cpu = 0, .server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
+		.relation = "cross", .wait = CHAN_WAIT_BLOCK, .warmup = 5,
+		.iterations = size > 65536 ? 20 : 100, .timeout_ms = 5000, .run_dir = run_dir,
+	};
+	return c;
+}
+
+static void run_ok(struct cell_config *cfg, struct cell_result *res)
+{
+	CHECK_OK(cell_run(cfg, res));
+	test_context("%s %s %zu bytes", cfg->ops->name, pattern_name(cfg->pattern), cfg->msg_bytes);
+	CHECK_MSG(res->status == CELL_OK, "status %s: %s", cell_status_name(res->status), res->reason);
+	CHECK_EQ_U64(res->count, cfg->iterations);
+	if (cfg->pattern == PATTERN_PINGPONG || cfg->msg_bytes >= 16)
+		CHECK_EQ_I64(res->latency.total_count, cfg->iterations);
+	CHECK(res->elapsed_ns > 0);
+}
+
+static bool probe(const struct transport_ops *ops, struct chan_limits *lim)
+{
+	char why[300];
+
+	if (cell_probe(ops, lim, why, sizeof(why)))
+		SKIP("%s not available here: %s", ops->name, why);
+	return true;
+}
+
+static void case_roundtrip(void)
+{
+	const struct transport_ops *ops = test_arg;
+	size_t sizes[] = { 1, 7, 64, 4096, 4097, 65536, 0 };
+	struct chan_limits lim;
+
+	probe(ops, &lim);
+	sizes[6] = lim.max_msg_bytes && lim.max_msg_bytes < (1u << 20) ? lim.max_msg_bytes : 1u << 20;
+	setup();
+	for (size_t i = 0; i < 7; i++) {
+		struct cell_config cfg = base_cfg(ops, sizes[i]);
+		struct cell_result res;
+
+		if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes) {
+			CHECK_OK(cell_run(&cfg, &res));
+			test_context("%s %zu bytes over its limit %zu", ops->name, sizes[i], lim.max_msg_bytes);
+			CHECK_MSG(res.status == CELL_SKIPPED, "status %s", cell_status_name(res.status));
+			CHECK_MSG(strstr(res.reason, "exceeds"), "reason: %s", res.reason);
+		} else {
+			run_ok(&cfg, &res);
+		}
+		cell_result_release(&res);
+	}
+	/* one past the limit is refused before the fork, never truncated */
+	if (lim.max_msg_bytes && lim.max_msg_bytes < (256u << 20)) {
+		struct cell_config cfg = base_cfg(ops, lim.max_msg_bytes + 1);
+		struct cell_result res;
+
+		CHECK_OK(cell_run(&cfg, &res));
+		CHECK_MSG(res.status == CELL_SKIPPED, "%zu bytes: status %s", cfg.msg_bytes, cell_status_name(res.status));
+		cell_result_release(&res);
+	}
+	teardown();
+}
+
+static void case_stream(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct chan_limits lim;
+	size_t sizes[] = { 64, 65536 };
+
+	probe(ops, &lim);
+	setup();
+	for (size_t i = 0; i < 2; i++) {
+		struct cell_config cfg = base_cfg(ops, sizes[i]);
+		struct cell_result res;
+
+		cfg.pattern = PATTERN_STREAM;
+		cfg.iterations = 500;
+		if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes)
+			continue;
+		if (ops->flags & TRANSPORT_LOSSY) {
+			CHECK_OK(cell_run(&cfg, &res));
+			CHECK_MSG(res.status == CELL_SKIPPED, "a lossy transport must skip stream, got %s",
+				  cell_status_name(res.status));
+		} else {
+			run_ok(&cfg, &res);
+			CHECK(res.msgs_per_sec > 0);
+			CHECK_NEAR(res.bytes_per_sec, res.msgs_per_sec * (double)sizes[i], res.bytes_per_sec * 1e-9);
+		}
+		cell_result_release(&res);
+	}
+	teardown();
+}
+
+/* Drives the transport directly: the server child runs fn_server, the test is the client. */
+static void direct_pair(const struct transport_ops *ops, size_t msg_bytes, int (*server)(struct chan *),
+			int (*client)(struct chan *))
+{
+	struct chan ch = { .ops = ops, .msg_bytes = msg_bytes, .run_dir = run_dir, .tag = "ipcbench-conf-test",
+			   .timeout_ms = 5000 };
+	pid_t pid;
+	int st, r;
+
+	ch.priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
+	if (ops->probe)
+		ops->probe(&ch);
+	CHECK_MSG(ops->create(&ch) == 0, "create: %s", ch.errmsg);
+	pid = fork();
+	if (pid == 0) {
+		ch.role = CHAN_SERVER;
+		if (ops->attach(&ch, CHAN_SERVER))
+			_exit(10);
+		r = server(&ch);
+		if (ops->detach)
+			ops->detach(&ch);
+		_exit(r ? 11 : 0);
+	}
+	ch.role = CHAN_CLIENT;
+	r = ops->attach(&ch, CHAN_CLIENT);
+	if (!r)
+		r = client(&ch);
+	if (r)
+		kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	ops->destroy(&ch);
+	CHECK_MSG(r == 0, "client side: %s", ch.errmsg);
+	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed (status %d)", st);
+	free(ch.priv);
+}
+
+static int boundary_server(struct chan *ch)
+{
+	char buf[64];
+
+	/* 10 then 20 bytes arrive as two records of exactly those sizes */
+	if (ch->ops->recv(ch, buf, 10) || memcmp(buf, "0123456789", 10))
+		return -1;
+	if (ch->ops->recv(ch, buf, 20) || memcmp(buf, "abcdefghijklmnopqrst", 20))
+		return -1;
+	/* a 5-byte record read as 30 bytes is a protocol error, not a short read */
+	if (ch->ops->recv(ch, buf, 30) != -EPROTO)
+		return -1;
+	return ch->ops->send(ch, "k", 1);
+}
+
+static int boundary_client(struct chan *ch)
+{
+	char k;
+
+	if (ch->ops->send(ch, "0123456789", 10) || ch->ops->send(ch, "abcdefghijklmnopqrst", 20) ||
+	    ch->ops->send(ch, "short", 5))
+		return -1;
+	return ch->ops->recv(ch, &k, 1) || k != 'k' ? -1 : 0;
+}
+
+static void case_boundaries(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct chan_limits lim;
+
+	probe(ops, &lim);
+	if (ops->kind != CHAN_MESSAGE)
+		SKIP("%s is a byte stream: no record boundaries", ops->name);
+	setup();
+	direct_pair(ops, 64, boundary_server, boundary_client);
+	teardown();
+}
+
+static void case_peer_dies(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct chan_limits lim;
+	struct cell_config cfg;
+	struct cell_result res;
+	struct timespec a, b;
+
+	probe(ops, &lim);
+	setup();
+	cfg = base_cfg(ops, 64);
+	cfg.iterations = 1000000;
+	cfg.timeout_ms = 3000;
+	cfg.fault_server_exit_after = 10;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK_OK(cell_run(&cfg, &res));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK_MSG(res.status == CELL_ERROR, "status %s", cell_status_name(res.status));
+	CHECK_MSG(strstr(res.reason, "server exited with status 3"), "reason: %s", res.reason);
+	CHECK_MSG(b.tv_sec - a.tv_sec < 8, "took %ld s", (long)(b.tv_sec - a.tv_sec));
+	cell_result_release(&res);
+	teardown();
+}
+
+/* What exists now: SysV ids, ipcbench names in /dev/shm and /dev/mqueue, the run dir, our fds. */
+static void snapshot(char *out, size_t outlen)
+{
+	static const char *const dirs[] = { "/dev/shm", "/dev/mqueue", NULL, "/proc/self/fd" };
+	static const char *const sysv[] = { "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
+	size_t n = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(sysv[i], "re");
+		char line[512];
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f) && n + 64 < outlen) {
+			long key, id;
+
+			if (sscanf(line, "%ld %ld", &key, &id) == 2)
+				n += (size_t)snprintf(out + n, outlen - n, "sysv%d:%ld ", i, id);
+		}
+		fclose(f);
+	}
+	for (int i = 0; i < 4; i++) {
+		const char *d = i == 2 ? run_dir : dirs[i];
+		DIR *dir = opendir(d);
+		struct dirent *e;
+
+		if (!dir)
+			continue;
+		while ((e = readdir(dir)) && n + 300 < outlen) {
+			if (e->d_name[0] == '.' || (i < 2 && !strstr(e->d_name, "ipcbench")))
+				continue;
+			n += (size_t)snprintf(out + n, outlen - n, "%s/%s ", d, e->d_name);
+		}
+		closedir(dir);
+	}
+}
+
+static void case_cleanup(void)
+{
+	const struct transport_ops *ops = test_arg;
+	static char before[65536], after[65536];
+	struct chan_limits lim;
+	size_t sizes[] = { 64, 1u << 20 };
+
+	probe(ops, &lim);
+	setup();
+	for (size_t i = 0; i < 2; i++) {
+		for (int fault = 0; fault < 2; fault++) {
+			struct cell_config cfg = base_cfg(ops, sizes[i]);
+			struct cell_result res;
+
+			if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes)
+				continue;
+			cfg.iterations = 30;
+			cfg.fault_server_exit_after = fault ? 5 : 0;
+			cfg.timeout_ms = 3000;
+			snapshot(before, sizeof(before));
+			CHECK_OK(cell_run(&cfg, &res));
+			snapshot(after, sizeof(after));
+			test_context("%s %zu bytes%s", ops->name, sizes[i], fault ? ", server killed" : "");
+			CHECK_MSG(res.status == (fault ? CELL_ERROR : CELL_OK), "status %s: %s",
+				  cell_status_name(res.status), res.reason);
+			CHECK_EQ_STR(after, before);
+			cell_result_release(&res);
+		}
+	}
+	teardown();
+}
+
+static void case_destroy_zeroed(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct chan ch = { .ops = ops, .run_dir = "/nonexistent", .tag = "ipcbench-zero" };
+	struct stat st;
+
+	ch.priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
+	ops->destroy(&ch);
+	ops->destroy(&ch);
+	CHECK_MSG(fstat(0, &st) == 0, "destroy of a zeroed channel closed fd 0");
+	free(ch.priv);
+}
+
+static void case_spin(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct chan_limits lim;
+	struct cell_config cfg;
+	struct cell_result res;
+
+	probe(ops, &lim);
+	if (!(ops->flags & (TRANSPORT_CAN_SPIN | TRANSPORT_SPIN)))
+		SKIP("%s cannot busy-poll", ops->name);
+	setup();
+	cfg = base_cfg(ops, 4097);
+	cfg.wait = CHAN_WAIT_SPIN;
+	run_ok(&cfg, &res);
+	cell_result_release(&res);
+	teardown();
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	int timeout_s;
+} kinds[] = {
+	{ "roundtrip", case_roundtrip, 120 },
+	{ "stream", case_stream, 60 },
+	{ "boundaries", case_boundaries, 20 },
+	{ "peer_dies", case_peer_dies, 30 },
+	{ "cleanup", case_cleanup, 60 },
+	{ "destroy_zeroed", case_destroy_zeroed, 10 },
+	{ "spin", case_spin, 30 },
+};
+
+int main(int argc, char **argv)
+{
+	size_t nk = sizeof(kinds) / sizeof(kinds[0]), n = 0;
+	struct test_case *cases = calloc(transport_count * nk, sizeof(*cases));
+
+	for (size_t t = 0; t < transport_count; t++) {
+		for (size_t k = 0; k < nk; k++) {
+			char *name;
+
+			if (asprintf(&name, "%s/%s", transport_table[t]->name, kinds[k].name) < 0)
+				return 2;
+			cases[n++] = (struct test_case){ name, kinds[k].fn, kinds[k].timeout_s, transport_table[t] };
+		}
+	}
+	return test_main(argc, argv, cases, n);
+}

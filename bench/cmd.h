@@ -14,6 +14,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 /* main.c: "ipcbench: <msg>" on stderr, one line. */
 void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

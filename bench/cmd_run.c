@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "clock.h"
 #include "cmd.h"
 #include "harness.h"
@@ -40,6 +41,7 @@ struct run_args {
 	char **placement_names;
 	size_t nplacement_names;
 	uint64_t fault_server_exit_after;
+	uint64_t fault_server_hang_after;
 };
 
 static void run_usage(FILE *f)
@@ -80,7 +82,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RATE = 256, OPT_CPUS, OPT_PLACEMENT, OPT_WAIT, OPT_SEED, OPT_TIMEOUT, OPT_CLOCK, OPT_JSON,
-	OPT_QUICK, OPT_FAULT, OPT_VERSION,
+	OPT_QUICK, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
 };
 
 static const struct transport_ops **parse_transports(const char *s, size_t *n)
@@ -238,7 +240,9 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		/* fault injection for the tests; not in --help */
 		{ "fault-server-exit-after", required_argument, NULL, OPT_FAULT },
+		{ "fault-server-hang-after", required_argument, NULL, OPT_FAULT_HANG },
 		{ 0 },
 	};
 	struct run_options *o = &a->opt;
@@ -334,6 +338,10 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_FAULT:
 			if (opt_parse_count(optarg, UINT64_MAX, &a->fault_server_exit_after, err, sizeof(err)))
 				die_usage("--fault-server-exit-after: %s", err);
+			break;
+		case OPT_FAULT_HANG:
+			if (opt_parse_count(optarg, UINT64_MAX, &a->fault_server_hang_after, err, sizeof(err)))
+				die_usage("--fault-server-hang-after: %s", err);
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -454,6 +462,7 @@ static struct report_cell *build_cells(const struct run_args *a, size_t *n)
 						cfg->timeout_ms = o->timeout_ms;
 						cfg->run_dir = o->run_dir;
 						cfg->fault_server_exit_after = a->fault_server_exit_after;
+						cfg->fault_server_hang_after = a->fault_server_hang_after;
 					}
 	*n = k;
 	return cells;
@@ -587,6 +596,16 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* What dead runs left is removed before a new run can trip over it. */
+static void clean_first(bool quiet)
+{
+	struct cleanup_stats st;
+
+	if (cleanup_dead_runs(false, &st, NULL, NULL) == 0 && st.runs && !quiet)
+		warnx_("removed the leftovers of %u dead run%s (%u kernel objects)", st.runs, st.runs == 1 ? "" : "s",
+		       st.objects);
+}
+
 static char *join_argv(int argc, char **argv)
 {
 	size_t len = 16;
@@ -626,6 +645,7 @@ int cmd_run(int argc, char **argv)
 	tty = isatty(STDERR_FILENO) && !a.quiet;
 
 	install_signals();
+	clean_first(a.quiet);
 	r = rundir_create(run_dir, sizeof(run_dir));
 	if (r)
 		die_usage("cannot create the run directory under %s: %s",
@@ -670,7 +690,10 @@ int cmd_run(int argc, char **argv)
 	if (!a.quiet)
 		print_table(table_out, rr.cells, rr.ncells, a.opt.nwaits > 1, a.opt.npatterns > 1);
 	if (a.output && report_write(&rr, a.output, err, sizeof(err))) {
-		warnx_("%s", err);
+		/* nothing measured is lost: the result goes to stdout instead */
+		warnx_("%s; the result JSON follows on stdout instead", err);
+		if (!a.json_stdout && report_write(&rr, "-", err, sizeof(err)))
+			warnx_("%s", err);
 		return EXIT_FAIL;
 	}
 	if (a.json_stdout && report_write(&rr, "-", err, sizeof(err))) {

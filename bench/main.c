@@ -25,6 +25,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "measure transports: latency histograms, throughput, cost" },
 	{ "list", cmd_list, "list the transports, their kind, limits and availability here" },
+	{ "clean", cmd_clean, "remove what dead ipcbench runs left behind" },
 };
 
 void die_usage(const char *fmt, ...)

@@ -55,6 +55,7 @@ struct cell_config {
 	int timeout_ms;			/* no progress for this long: the peer is dead or hung */
 	const char *run_dir;		/* private 0700 directory for this run's names */
 	uint64_t fault_server_exit_after; /* tests only: the server dies after this many messages */
+	uint64_t fault_server_hang_after; /* tests only: the server stops responding after this many */
 };
 
 struct side_cost {

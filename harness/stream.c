@@ -128,6 +128,9 @@ static int recv_loop(struct side_ctx *s)
 		}
 		if (cfg->fault_server_exit_after && seq == cfg->fault_server_exit_after)
 			_exit(3);
+		if (cfg->fault_server_hang_after && seq == cfg->fault_server_hang_after)
+			for (;;)
+				pause();
 		r = ops->recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);

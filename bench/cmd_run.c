@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "harness.h"
+#include "hdrout.h"
 #include "opt.h"
 #include "report.h"
 #include "sysinfo.h"
@@ -32,6 +33,9 @@
 struct run_args {
 	struct run_options opt;
 	const char *output;
+	const char *hgrm_dir;
+	const char *hlog_dir;
+	uint64_t interval_ns;
 	bool json_stdout;
 	bool quiet;
 	bool warmup_set;
@@ -72,6 +76,9 @@ static void run_usage(FILE *f)
 		"      --clock SRC        auto (TSC where safe, default) or monotonic\n"
 		"  -o, --output FILE      write the result JSON to FILE (atomically)\n"
 		"      --json             write the result JSON to stdout (the table goes to stderr)\n"
+		"      --hgrm DIR         also write each cell's percentile distribution (.hgrm)\n"
+		"      --hlog DIR         also write each cell's interval log (.hlog, format 1.3)\n"
+		"      --interval TIME    the interval of those logs (default 1s)\n"
 		"      --quick            a fast look: sizes " QUICK_SIZES ", 100ms per cell\n"
 		"  -q, --quiet            no table, no progress\n"
 		"  -h, --help             this text\n\n"
@@ -82,7 +89,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RATE = 256, OPT_CPUS, OPT_PLACEMENT, OPT_WAIT, OPT_SEED, OPT_TIMEOUT, OPT_CLOCK, OPT_JSON,
-	OPT_QUICK, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
+	OPT_QUICK, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
 };
 
 static const struct transport_ops **parse_transports(const char *s, size_t *n)
@@ -236,6 +243,9 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		{ "clock", required_argument, NULL, OPT_CLOCK },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "hgrm", required_argument, NULL, OPT_HGRM },
+		{ "hlog", required_argument, NULL, OPT_HLOG },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -329,6 +339,22 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_JSON:
 			a->json_stdout = true;
 			break;
+		case OPT_HGRM:
+			if (hdrout_check_dir(optarg, err, sizeof(err)))
+				die_usage("--hgrm: %s", err);
+			a->hgrm_dir = optarg;
+			break;
+		case OPT_HLOG:
+			if (hdrout_check_dir(optarg, err, sizeof(err)))
+				die_usage("--hlog: %s", err);
+			a->hlog_dir = optarg;
+			break;
+		case OPT_INTERVAL:
+			if (opt_parse_duration(optarg, &a->interval_ns, err, sizeof(err)))
+				die_usage("--interval: %s", err);
+			if (a->interval_ns < 1000000)
+				die_usage("--interval: '%s' is below the 1ms an interval log can express", optarg);
+			break;
 		case OPT_QUICK:
 			o->quick = true;
 			break;
@@ -387,6 +413,10 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		if (!has_rate)
 			die_usage("--rate applies only to --pattern rate");
 	}
+	if (a->interval_ns && !a->hlog_dir)
+		die_usage("--interval applies only with --hlog DIR");
+	if (a->hlog_dir && !a->interval_ns)
+		a->interval_ns = 1000000000ull;
 	if (a->client_cpu >= 0 && a->placement_names)
 		die_usage("--cpus and --placement cannot be combined: --cpus names the placement itself");
 	build_placements(a);
@@ -461,6 +491,7 @@ static struct report_cell *build_cells(const struct run_args *a, size_t *n)
 						cfg->rate_per_sec = o->rate_per_sec;
 						cfg->timeout_ms = o->timeout_ms;
 						cfg->run_dir = o->run_dir;
+						cfg->interval_ns = a->hlog_dir ? a->interval_ns : 0;
 						cfg->fault_server_exit_after = a->fault_server_exit_after;
 						cfg->fault_server_hang_after = a->fault_server_hang_after;
 					}
@@ -669,6 +700,12 @@ int cmd_run(int argc, char **argv)
 			res.status = CELL_ERROR;
 			snprintf(res.reason, sizeof(res.reason), "harness: %s", strerror(-r));
 		}
+		if (a.hlog_dir && res.status == CELL_OK &&
+		    hdrout_append_hlog(a.hlog_dir, &c->cfg, &res, err, sizeof(err))) {
+			warnx_("%s", err);
+			any_error = true;
+		}
+		cell_result_release_intervals(&res);
 		fold(c, &res, a.opt.repeat);
 	}
 	if (tty)
@@ -686,6 +723,13 @@ int cmd_run(int argc, char **argv)
 		rr.cells[rr.ncells++] = cells[i];
 		if (cells[i].res.status == CELL_ERROR)
 			any_error = true;
+	}
+	for (size_t i = 0; a.hgrm_dir && i < rr.ncells; i++) {
+		if (rr.cells[i].res.status == CELL_OK &&
+		    hdrout_write_hgrm(a.hgrm_dir, &rr.cells[i], err, sizeof(err))) {
+			warnx_("%s", err);
+			any_error = true;
+		}
 	}
 	if (!a.quiet)
 		print_table(table_out, rr.cells, rr.ncells, a.opt.nwaits > 1, a.opt.npatterns > 1);

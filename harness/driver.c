@@ -112,6 +112,43 @@ void side_cost_end(struct side_ctx *s)
 	s->ctl->side[s->role].have_cost = true;
 }
 
+static size_t counts_bytes(void)
+{
+	return hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
+}
+
+void side_snap_start(struct side_ctx *s, uint64_t now)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->ctl->start_realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	s->snap_start = now;
+	s->snap_next = UINT64_MAX;
+	if (s->cfg->interval_ns && s->snap_mem && s->hist) {
+		s->snap_every = clock_ns_to_ticks(s->cfg->interval_ns);
+		s->snap_next = now + s->snap_every;
+	}
+}
+
+/* Outside the timed span: copies the cumulative counts (a memcpy per interval). */
+void side_snap_take(struct side_ctx *s, uint64_t now)
+{
+	struct ctl *ctl = s->ctl;
+	uint32_t k = ctl->nsnaps;
+
+	if (k >= HARNESS_MAX_INTERVALS - 1) {
+		s->snap_next = UINT64_MAX;	/* the last interval takes the rest */
+		return;
+	}
+	memcpy(s->snap_mem + (size_t)k * counts_bytes(), s->hist->counts, counts_bytes());
+	ctl->snap_end_ns[k] = clock_ticks_to_ns(now - s->snap_start);
+	ctl->nsnaps = k + 1;
+	s->snap_next += s->snap_every;
+	if (s->snap_next <= now)
+		s->snap_next = now + s->snap_every;
+}
+
 static const struct pattern_loops *loops_for(enum pattern p)
 {
 	switch (p) {
@@ -383,8 +420,39 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 	return false;
 }
 
+/* Interval k = snapshot k - snapshot k-1 (the last one ends at the final counts). */
+static void collect_intervals(struct cell_result *res, const struct ctl *ctl, const uint8_t *snaps)
+{
+	size_t n = ctl->nsnaps + 1, len = counts_bytes() / sizeof(int64_t);
+
+	res->intervals = calloc(n, sizeof(*res->intervals));
+	res->interval_start_ns = calloc(n, sizeof(uint64_t));
+	res->interval_len_ns = calloc(n, sizeof(uint64_t));
+	if (!res->intervals || !res->interval_start_ns || !res->interval_len_ns)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		const int64_t *cur = k < ctl->nsnaps ? (const int64_t *)(snaps + k * counts_bytes()) : res->latency.counts;
+		const int64_t *prev = k ? (const int64_t *)(snaps + (k - 1) * counts_bytes()) : NULL;
+		uint64_t start = k ? ctl->snap_end_ns[k - 1] : 0;
+		uint64_t end = k < ctl->nsnaps ? ctl->snap_end_ns[k] : res->elapsed_ns;
+		struct hist *h = &res->intervals[res->nintervals];
+
+		if (hist_init(h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS))
+			return;
+		for (size_t i = 0; i < len; i++) {
+			int64_t c = cur[i] - (prev ? prev[i] : 0);
+
+			if (c > 0)
+				hist_record_n(h, hist_value_from_index(h, (int32_t)i), c);
+		}
+		res->interval_start_ns[res->nintervals] = start;
+		res->interval_len_ns[res->nintervals] = end > start ? end - start : 0;
+		res->nintervals++;
+	}
+}
+
 static void collect(const struct cell_config *cfg, struct cell_result *res, const struct ctl *ctl,
-		    const void *counts)
+		    const void *counts, const uint8_t *snaps)
 {
 	double secs;
 
@@ -411,12 +479,28 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	res->have_cost = ctl->side[0].have_cost && ctl->side[1].have_cost;
 	res->cost[0] = ctl->side[0].cost;
 	res->cost[1] = ctl->side[1].cost;
+	res->start_realtime_ns = ctl->start_realtime_ns;
+	if (snaps)
+		collect_intervals(res, ctl, snaps);
 	res->status = CELL_OK;
 }
 
 void cell_result_release(struct cell_result *res)
 {
 	hist_release(&res->latency);
+	cell_result_release_intervals(res);
+}
+
+void cell_result_release_intervals(struct cell_result *res)
+{
+	for (size_t k = 0; k < res->nintervals; k++)
+		hist_release(&res->intervals[k]);
+	free(res->intervals);
+	free(res->interval_start_ns);
+	free(res->interval_len_ns);
+	res->intervals = NULL;
+	res->interval_start_ns = res->interval_len_ns = NULL;
+	res->nintervals = 0;
 }
 
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
@@ -428,6 +512,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	struct chan ch = { 0 };
 	struct side_ctx side[2];
 	enum watch_outcome w;
+	size_t snap_bytes = (size_t)HARNESS_MAX_INTERVALS * counts_bytes;
+	uint8_t *snaps = NULL;
 	char tag[64], ledger[4200];
 	struct ctl *ctl;
 	pid_t self = getpid();
@@ -454,6 +540,16 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (ctl == MAP_FAILED)
 		return -errno;
 	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
+	if (cfg->interval_ns) {
+		/* reserved, not committed: only the intervals used are ever touched */
+		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+			     -1, 0);
+		if (snaps == MAP_FAILED) {
+			r = -errno;
+			snaps = NULL;
+			goto out_unmap;
+		}
+	}
 
 	rundir_new_tag(tag, sizeof(tag));
 	ch.ops = cfg->ops;
@@ -480,7 +576,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
 
 		side[role] = (struct side_ctx){ .cfg = cfg, .ch = &ch, .ctl = ctl, .role = role,
-						.len = cfg->msg_bytes };
+						.len = cfg->msg_bytes, .snap_mem = snaps, .snap_next = UINT64_MAX };
 		fflush(NULL);
 		c[role].pid = fork();
 		if (c[role].pid < 0) {
@@ -495,7 +591,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 
 	w = watch(c, ctl, cfg->timeout_ms);
 	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
-		collect(cfg, res, ctl, (char *)ctl + ctl_bytes);
+		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);
 	} else if (w == WATCH_INTERRUPTED) {
 		res->status = CELL_INTERRUPTED;
 		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu",
@@ -514,6 +610,8 @@ out_destroy:
 		unlink(ledger);
 	free(ch.priv);
 out_unmap:
+	if (snaps)
+		munmap(snaps, snap_bytes);
 	munmap(ctl, map_bytes);
 	return r;
 }

@@ -54,6 +54,7 @@ struct cell_config {
 	double rate_per_sec;		/* PATTERN_RATE: the open-loop send rate */
 	int timeout_ms;			/* no progress for this long: the peer is dead or hung */
 	const char *run_dir;		/* private 0700 directory for this run's names */
+	uint64_t interval_ns;		/* > 0: also keep a histogram per interval of this length (--hlog) */
 	uint64_t fault_server_exit_after; /* tests only: the server dies after this many messages */
 	uint64_t fault_server_hang_after; /* tests only: the server stops responding after this many */
 };
@@ -85,7 +86,16 @@ struct cell_result {
 	bool have_cost;
 	const char *clock;		/* "tsc" or "monotonic" */
 	struct chan_limits limits;
+	/* with cfg->interval_ns: the measured phase cut into intervals */
+	uint64_t start_realtime_ns;	/* wall clock when the measured phase began */
+	size_t nintervals;
+	struct hist *intervals;		/* interval k's own histogram */
+	uint64_t *interval_start_ns;	/* relative to start_realtime_ns */
+	uint64_t *interval_len_ns;
 };
+
+/* Most intervals one cell keeps (later ones merge into the last). */
+#define HARNESS_MAX_INTERVALS 1024
 
 /*
  * Probes ops on this host: 0 when usable (limits filled), else -errno with
@@ -101,6 +111,8 @@ int cell_probe(const struct transport_ops *ops, struct chan_limits *lim, char *w
  */
 int cell_run(const struct cell_config *cfg, struct cell_result *res);
 void cell_result_release(struct cell_result *res);
+/* Frees only the per-interval histograms (once they are written). */
+void cell_result_release_intervals(struct cell_result *res);
 
 /*
  * Interruption: the CLI's SIGINT/SIGTERM handler calls harness_interrupt();

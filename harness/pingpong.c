@@ -54,6 +54,7 @@ static int pingpong_client(struct side_ctx *s)
 	atomic_store(&ctl->measuring, 1);
 	side_cost_begin(s);
 	start = now = clock_ticks();
+	side_snap_start(s, start);
 	if (!cfg->iterations)
 		deadline = start + clock_ns_to_ticks(cfg->duration_ns);
 	for (; !last; seq++) {
@@ -74,6 +75,7 @@ static int pingpong_client(struct side_ctx *s)
 			mn = ns;
 		if (ns > mx)
 			mx = ns;
+		side_snap_maybe(s, now);
 		atomic_store_explicit(&ctl->progress[CHAN_CLIENT], seq + 1, memory_order_relaxed);
 	}
 	now = clock_ticks();

@@ -29,6 +29,10 @@ struct ctl {
 	int64_t raw_max_ns;
 	double rate_achieved_per_sec;
 	struct hist hist;		/* header of the recording side's histogram */
+	/* interval snapshots: cumulative counts copied at each boundary */
+	uint64_t start_realtime_ns;
+	uint32_t nsnaps;
+	uint64_t snap_end_ns[HARNESS_MAX_INTERVALS];	/* since the measured start */
 };
 
 struct side_ctx {
@@ -41,9 +45,23 @@ struct side_ctx {
 	uint8_t *rbuf;
 	size_t len;
 	struct rusage ru0;
+	uint8_t *snap_mem;		/* HARNESS_MAX_INTERVALS counts arrays, shared */
+	uint64_t snap_start;		/* ticks at the measured start */
+	uint64_t snap_next;		/* ticks of the next boundary; UINT64_MAX: off */
+	uint64_t snap_every;		/* ticks per interval */
 };
 
 /* driver.c */
+void side_snap_start(struct side_ctx *s, uint64_t now);
+void side_snap_take(struct side_ctx *s, uint64_t now);
+
+/* In the recording loop, after the sample is recorded: one predictable branch. */
+static inline void side_snap_maybe(struct side_ctx *s, uint64_t now)
+{
+	if (__builtin_expect(now >= s->snap_next, 0))
+		side_snap_take(s, now);
+}
+
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int side_transport_fail(struct side_ctx *s, int r, const char *what, uint64_t seq);
 void side_cost_begin(struct side_ctx *s);

@@ -125,6 +125,7 @@ static int recv_loop(struct side_ctx *s)
 		if (seq == cfg->warmup) {
 			side_cost_begin(s);
 			start = clock_ticks();
+			side_snap_start(s, start);
 		}
 		if (cfg->fault_server_exit_after && seq == cfg->fault_server_exit_after)
 			_exit(3);
@@ -148,6 +149,7 @@ static int recv_loop(struct side_ctx *s)
 				mn = ns;
 			if (ns > mx)
 				mx = ns;
+			side_snap_maybe(s, t);
 		}
 		atomic_store_explicit(&ctl->progress[CHAN_SERVER], seq + 1, memory_order_relaxed);
 		if (seq + 1 >= atomic_load_explicit(&ctl->total, memory_order_acquire)) {

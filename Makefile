@@ -64,7 +64,7 @@ TEST_OBJS  := $(call obj,$(TEST_LIB))
 BIN        := $(BUILDDIR)/ipcbench
 TEST_BINS  := $(patsubst tests/%.c,$(BUILDDIR)/tests/%,$(UNIT_SRCS) $(CONF_SRCS))
 
-.PHONY: all test check install uninstall clean format-check lint tests fuzz
+.PHONY: all test check install uninstall clean format-check lint tests fuzz fuzz-build
 all: $(BIN)
 
 $(BIN): $(call obj,$(MAIN_SRC)) $(BUILDDIR)/libipcbench.a
@@ -113,5 +113,46 @@ format-check:
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem -I transports -I harness -I bench $(SRCS_ALL)
+
+# Fuzzing (libFuzzer, Debian's clang + libclang-rt-14-dev): each target in
+# tests/fuzz/ runs for FUZZ_SECONDS from the committed seeds in
+# tests/fuzz/corpus/<target>/; what it discovers goes to a scratch corpus
+# under $(BUILDDIR)/fuzz so the committed seeds stay small.  A crash leaves
+# its input as $(BUILDDIR)/fuzz/crash-* and fails the target.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(BUILDDIR)/fuzz
+FUZZ_CFLAGS  := $(filter-out -O2 -MMD -MP,$(IPCB_CFLAGS)) -Itests -O1 -g \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unknown-warning-option -c -o $@ $<
+
+$(FUZZ_DIR)/libipcbench.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libipcbench.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(IPCB_LDLIBS)
+
+.SECONDARY:
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f | sed 's/^fuzz_//'); \
+		mkdir -p $(FUZZ_DIR)/corpus-$$name; \
+		echo "== fuzz $$name for $(FUZZ_SECONDS)s"; \
+		( cd $(FUZZ_DIR) && ./$$(basename $$f) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 corpus-$$name $(CURDIR)/tests/fuzz/corpus/$$name ) \
+			2>&1 | grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|==|SUMMARY|artifact)' || true; \
+		if ls $(FUZZ_DIR)/crash-* $(FUZZ_DIR)/leak-* $(FUZZ_DIR)/timeout-* >/dev/null 2>&1; then \
+			echo "fuzz $$name found a failing input:"; ls $(FUZZ_DIR)/crash-* $(FUZZ_DIR)/leak-* $(FUZZ_DIR)/timeout-* 2>/dev/null; exit 1; fi; \
+	done
 
 -include $(shell find $(BUILDDIR)/obj -name '*.d' 2>/dev/null)

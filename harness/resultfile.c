@@ -221,6 +221,8 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	}
 	c->warmup = get_int(rd, o, "warmup", where, 0);
 	c->iterations = get_int(rd, o, "iterations", where, 0);
+	c->iterations_requested = get_int(rd, o, "iterations_requested", where, -1);
+	c->duration_ns_requested = get_int(rd, o, "duration_ns_requested", where, -1);
 	c->elapsed_ns = get_int(rd, o, "elapsed_ns", where, 0);
 	c->round_trips_per_sec = get_num(rd, o, "round_trips_per_sec", where);
 	c->msgs_per_sec = get_num(rd, o, "msgs_per_sec", where);
@@ -264,8 +266,16 @@ static void read_context(struct rd *rd, json_t *root, struct result_file *rf)
 		rf->compiler = get_str(rd, tool, "compiler", "tool", true);
 	}
 	rf->started_at = get_str(rd, root, "started_at", "", true);
-	if (cfg)
+	rf->finished_at = get_str(rd, root, "finished_at", "", true);
+	rf->interrupted_by_signal = get_int(rd, root, "interrupted_by_signal", "", 0);
+	rf->cfg_warmup = rf->cfg_iterations = rf->cfg_duration_ns = rf->cfg_repeat = -1;
+	if (cfg) {
 		rf->command_line = get_str(rd, cfg, "command_line", "config", true);
+		rf->cfg_warmup = get_int(rd, cfg, "warmup", "config", -1);
+		rf->cfg_iterations = get_int(rd, cfg, "iterations", "config", -1);
+		rf->cfg_duration_ns = get_int(rd, cfg, "duration_ns", "config", -1);
+		rf->cfg_repeat = get_int(rd, cfg, "repeat", "config", -1);
+	}
 	if (!ctx)
 		return;
 	rf->ctx.hostname = get_str(rd, ctx, "hostname", "context", true);
@@ -288,7 +298,6 @@ int resultfile_load(const char *path, struct result_file *rf, char *err, size_t 
 	struct stat st;
 
 	memset(rf, 0, sizeof(*rf));
-	rf->path = strdup(path);
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
@@ -321,6 +330,7 @@ int resultfile_load(const char *path, struct result_file *rf, char *err, size_t 
 		bad(&rd, "schema_version", "unsupported (this ipcbench reads versions 1 to %d)", REPORT_SCHEMA_VERSION);
 		goto out;
 	}
+	rf->path = strdup(path);
 	rf->schema_version = json_integer_value(ver);
 	read_context(&rd, root, rf);
 	results = json_object_get(root, "results");
@@ -375,6 +385,7 @@ void resultfile_release(struct result_file *rf)
 	free(rf->build_flags);
 	free(rf->compiler);
 	free(rf->started_at);
+	free(rf->finished_at);
 	free(rf->command_line);
 	free(rf->ctx.hostname);
 	free(rf->ctx.kernel);

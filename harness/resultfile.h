@@ -45,6 +45,8 @@ struct rf_cell {
 	int64_t msg_bytes;
 	int client_cpu, server_cpu;		/* -1 when unpinned */
 	int64_t warmup, iterations, elapsed_ns;
+	int64_t iterations_requested;		/* -1 when null (measured for a duration) */
+	int64_t duration_ns_requested;		/* -1 when null (a fixed iteration count) */
 	double round_trips_per_sec, msgs_per_sec, bytes_per_sec;
 	double rate_target_per_sec, rate_achieved_per_sec;
 	int64_t fragments_per_msg;
@@ -66,7 +68,11 @@ struct result_file {
 	int64_t schema_version;
 	char *tool_version, *git_revision, *build_flags, *compiler;
 	char *started_at;
+	char *finished_at;			/* NULL when null */
+	int64_t interrupted_by_signal;		/* 0 when the run completed */
 	char *command_line;
+	int64_t cfg_warmup, cfg_iterations;	/* config.*; -1 when null */
+	int64_t cfg_duration_ns, cfg_repeat;
 	struct rf_context ctx;
 	size_t ncells;
 	struct rf_cell *cells;

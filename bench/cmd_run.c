@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calibrate.h"
 #include "cleanup.h"
 #include "clock.h"
 #include "cmd.h"
@@ -37,6 +38,8 @@ struct run_args {
 	const char *hlog_dir;
 	uint64_t interval_ns;
 	bool json_stdout;
+	bool no_calibrate;
+	bool recalibrate;
 	bool quiet;
 	bool warmup_set;
 	bool rate_set;
@@ -80,6 +83,8 @@ static void run_usage(FILE *f)
 		"      --hlog DIR         also write each cell's interval log (.hlog, format 1.3)\n"
 		"      --interval TIME    the interval of those logs (default 1s)\n"
 		"      --quick            a fast look: sizes " QUICK_SIZES ", 100ms per cell\n"
+		"      --no-calibrate     do not measure or load this machine's floors (xFLOOR)\n"
+		"      --recalibrate      measure the floors again instead of using the cache\n"
 		"  -q, --quiet            no table, no progress\n"
 		"  -h, --help             this text\n\n"
 		"Exit status: 0 every cell ok or skipped, 1 a cell failed, 2 bad usage,\n"
@@ -89,7 +94,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RATE = 256, OPT_CPUS, OPT_PLACEMENT, OPT_WAIT, OPT_SEED, OPT_TIMEOUT, OPT_CLOCK, OPT_JSON,
-	OPT_QUICK, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
+	OPT_QUICK, OPT_NO_CALIB, OPT_RECALIB, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
 };
 
 static const struct transport_ops **parse_transports(const char *s, size_t *n)
@@ -247,6 +252,8 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		{ "hlog", required_argument, NULL, OPT_HLOG },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIB },
+		{ "recalibrate", no_argument, NULL, OPT_RECALIB },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -357,6 +364,12 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_QUICK:
 			o->quick = true;
+			break;
+		case OPT_NO_CALIB:
+			a->no_calibrate = true;
+			break;
+		case OPT_RECALIB:
+			a->recalibrate = true;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -627,6 +640,48 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * The machine's floors, for the CPUs the run uses (cached per machine and
+ * CPU pair; `ipcbench calibrate` shows them).  A round trip is compared
+ * with the bare mechanism of its wait: a futex ping-pong for transports
+ * that sleep, a cache-line ping-pong for those that spin.
+ */
+static void load_floors(struct run_args *a, struct run_report *rr)
+{
+	const struct run_options *o = &a->opt;
+	int ca = o->placements[0].client_cpu, cb = o->placements[0].server_cpu;
+
+	if (a->no_calibrate || ca < 0)
+		return;
+	for (size_t i = 0; i < o->nplacements; i++) {
+		if (o->placements[i].client_cpu != o->placements[i].server_cpu) {
+			ca = o->placements[i].client_cpu;
+			cb = o->placements[i].server_cpu;
+			break;
+		}
+	}
+	if (calib_get(&rr->calib, ca, cb, a->recalibrate)) {
+		warnx_("calibrate: %s (continuing without floors)", calib_error());
+		rr->calib.valid = false;
+	}
+}
+
+static void set_floor(struct report_cell *c, const struct calib *k)
+{
+	bool spins = c->cfg.wait == CHAN_WAIT_SPIN || (c->cfg.ops->flags & TRANSPORT_SPIN);
+	bool same = c->cfg.client_cpu == c->cfg.server_cpu;
+
+	if (!k->valid || c->cfg.pattern != PATTERN_PINGPONG || c->cfg.client_cpu < 0)
+		return;
+	if (spins) {
+		c->floor_ns = same ? k->cacheline_rtt_same_ns : k->cacheline_rtt_ns;
+		c->floor_name = same ? "cache-line ping-pong, one CPU (yielding)" : "cache-line ping-pong";
+	} else {
+		c->floor_ns = same ? k->futex_rtt_same_ns : k->futex_rtt_ns;
+		c->floor_name = same ? "futex ping-pong, one CPU" : "futex ping-pong";
+	}
+}
+
 /* What dead runs left is removed before a new run can trip over it. */
 static void clean_first(bool quiet)
 {
@@ -688,7 +743,10 @@ int cmd_run(int argc, char **argv)
 	rr.opt = &a.opt;
 	report_now_iso(rr.started_at, sizeof(rr.started_at));
 
+	load_floors(&a, &rr);
 	cells = build_cells(&a, &ncells);
+	for (size_t i = 0; i < ncells; i++)
+		set_floor(&cells[i], &rr.calib);
 	sched = make_schedule(ncells, a.opt.repeat, a.opt.seed, &nsched);
 	for (size_t i = 0; i < nsched && !harness_interrupted(); i++) {
 		struct report_cell *c = &cells[sched[i]];

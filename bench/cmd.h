@@ -15,6 +15,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* main.c: "ipcbench: <msg>" on stderr, one line. */
 void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

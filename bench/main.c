@@ -26,6 +26,8 @@ static const struct command {
 	{ "run", cmd_run, "measure transports: latency histograms, throughput, cost" },
 	{ "list", cmd_list, "list the transports, their kind, limits and availability here" },
 	{ "clean", cmd_clean, "remove what dead ipcbench runs left behind" },
+	{ "plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)" },
+	{ "report", cmd_report, "write one self-contained HTML report of result files" },
 };
 
 void die_usage(const char *fmt, ...)

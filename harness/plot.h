@@ -1,0 +1,118 @@
+/*
+ * plot.h - charts from loaded result files.
+ *
+ * For each chart, plot_write() writes NAME.dat (whitespace-separated data
+ * with a commented header naming the columns and their units) and NAME.gp
+ * (a gnuplot script filled in from the templates under scripts/), so a
+ * user can restyle a chart with `gnuplot NAME.gp` without ipcbench.
+ * plot_render() runs gnuplot on those scripts for PNG and/or SVG.
+ *
+ * Library code: nothing here prints or exits; errors come back as -errno
+ * with a one-line reason in err.
+ */
+#ifndef IPCBENCH_PLOT_H
+#define IPCBENCH_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resultfile.h"
+
+enum plot_format {
+	PLOT_PNG = 1 << 0,
+	PLOT_SVG = 1 << 1,
+};
+
+enum plot_kind {
+	PLOT_PERCENTILE,	/* latency by percentile, one line per series */
+	PLOT_VS_SIZE,		/* p50 and p99 against message size */
+	PLOT_BYTES_VS_SIZE,	/* stream throughput, bytes/s */
+	PLOT_MSGS_VS_SIZE,	/* stream throughput, messages/s */
+	PLOT_SUMMARY,		/* bars: every series at one size, sorted by p50 */
+	PLOT_PLACEMENT,		/* bars: each placement side by side per series */
+};
+
+/* One line in the charts: a transport (and wait strategy, and file). */
+struct plot_series {
+	char label[96];
+	const char *transport;
+	const char *wait;
+	size_t file;
+	int style;		/* 1-based gnuplot linetype of the fixed palette */
+};
+
+/* Every cell of every file, in file order; series is set for ok cells. */
+struct plot_cell {
+	const struct rf_cell *c;
+	size_t file;
+	size_t series;
+	bool ok;		/* status "ok" with a latency count */
+	char group[48];		/* pattern, with the rate target for open-loop cells */
+};
+
+struct plot_chart {
+	enum plot_kind kind;
+	char name[128];		/* NAME.gp, NAME.dat, NAME.png, NAME.svg */
+	char title[192];	/* the chart's first title line */
+};
+
+struct plot_set {
+	const struct result_file *files;
+	size_t nfiles;
+	struct plot_cell *cells;
+	size_t ncells;
+	size_t nok;
+	struct plot_series *series;
+	size_t nseries;
+	char subtitle[256];	/* "host vm, 2026-11-21 06:45 UTC" */
+	struct plot_chart *charts;	/* filled by plot_write */
+	size_t ncharts;
+};
+
+struct plot_opts {
+	const char *dir;		/* output directory (created if missing) */
+	unsigned int formats;		/* enum plot_format bits */
+	size_t summary_bytes;		/* 0: 64 B, else the smallest size measured */
+	const char *templates;		/* NULL: plot_find_templates() */
+};
+
+/* The install hint in every "gnuplot missing" message. */
+#define PLOT_GNUPLOT_INSTALL "apt-get install gnuplot-nox"
+
+/* Loads result files (resultfile_load); the first bad one gives its reason in err. */
+int plot_files_load(char *const *paths, size_t n, struct result_file **files, char *err, size_t errlen);
+void plot_files_free(struct result_file *files, size_t n);
+
+/*
+ * Indexes the cells of files (which must outlive the set) into series.
+ * -ENODATA when a file holds no cells, or no cell anywhere was measured.
+ */
+int plot_set_init(struct plot_set *ps, const struct result_file *files, size_t nfiles, char *err, size_t errlen);
+void plot_set_release(struct plot_set *ps);
+
+/*
+ * The template directory: $IPCBENCH_DATADIR, then next to the executable
+ * (../share/ipcbench, scripts, ../scripts), IPCB_DATADIR, ./scripts.
+ * -ENOENT with the places tried in err.
+ */
+int plot_find_templates(char *dir, size_t len, char *err, size_t errlen);
+/* gnuplot's path from $PATH; -ENOENT when it is not installed. */
+int plot_find_gnuplot(char *path, size_t len);
+
+/* Writes every chart's data file and script into o->dir; fills ps->charts. */
+int plot_write(struct plot_set *ps, const struct plot_opts *o, char *err, size_t errlen);
+/*
+ * Runs gnuplot (in o->dir) on every script, once per format.  -EIO with
+ * gnuplot's first error line when it fails; -errno when it cannot run.
+ */
+int plot_render(const struct plot_set *ps, const struct plot_opts *o, const char *gnuplot, char *err,
+		size_t errlen);
+
+/* "12.3 µs", "64 B" / "4 KiB", "1.2 GB/s", "Placement: same CPU" names. */
+void plot_fmt_ns(double ns, char *out, size_t outlen);
+void plot_fmt_size(int64_t bytes, char *out, size_t outlen);
+void plot_fmt_rate(double per_sec, const char *unit, char *out, size_t outlen);
+const char *plot_relation_name(const char *relation);
+
+#endif

@@ -441,6 +441,15 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 	}
 }
 
+static void run_args_release(struct run_args *a)
+{
+	free(a->opt.transports);
+	free(a->opt.sizes);
+	free(a->opt.placements);
+	if (a->placement_names)
+		opt_free_list(a->placement_names, a->nplacement_names);
+}
+
 /* ---- the schedule ---- */
 
 static uint64_t splitmix64(uint64_t *s)
@@ -717,7 +726,7 @@ int cmd_run(int argc, char **argv)
 	char run_dir[4096], err[512];
 	bool any_error = false, tty;
 	FILE *table_out;
-	int r, sig;
+	int r, sig, rc;
 
 	a.opt.repeat = 1;
 	a.opt.timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -791,20 +800,30 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!a.quiet)
 		print_table(table_out, rr.cells, rr.ncells, a.opt.nwaits > 1, a.opt.npatterns > 1);
+	rc = any_error ? EXIT_FAIL : EXIT_OK;
 	if (a.output && report_write(&rr, a.output, err, sizeof(err))) {
 		/* nothing measured is lost: the result goes to stdout instead */
 		warnx_("%s; the result JSON follows on stdout instead", err);
 		if (!a.json_stdout && report_write(&rr, "-", err, sizeof(err)))
 			warnx_("%s", err);
-		return EXIT_FAIL;
-	}
-	if (a.json_stdout && report_write(&rr, "-", err, sizeof(err))) {
+		rc = EXIT_FAIL;
+	} else if (a.json_stdout && report_write(&rr, "-", err, sizeof(err))) {
 		warnx_("%s", err);
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
 	}
 	if (sig) {
 		warnx_("interrupted by signal %d; %zu cells written", sig, rr.ncells);
-		return 128 + sig;
+		rc = 128 + sig;
 	}
-	return any_error ? EXIT_FAIL : EXIT_OK;
+	for (size_t i = 0; i < ncells; i++) {
+		if (cells[i].nreps)
+			cell_result_release(&cells[i].res);
+		free(cells[i].reps);
+	}
+	free(cells);
+	free(rr.cells);
+	free(sched);
+	run_args_release(&a);
+	free((char *)rr.command_line);
+	return rc;
 }

@@ -81,6 +81,8 @@ $(BUILDDIR)/obj/%.o: %.c
 	$(Q)$(CC) $(IPCB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILDDIR)/obj/tests/%.o: IPCB_CFLAGS += -Itests -DIPCB_SRCDIR='"$(CURDIR)"'
+# plot finds its templates in the source tree when not installed
+$(BUILDDIR)/obj/harness/plot.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 
 $(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a
 	@mkdir -p $(dir $@)

@@ -505,6 +505,12 @@ int plot_find_templates(char *dir, size_t len, char *err, size_t errlen)
 	snprintf(dir, len, "scripts");
 	if (has_templates(dir))
 		return 0;
+#ifdef IPCB_SRCDIR
+	/* a build run from anywhere: the source tree it was built from */
+	snprintf(dir, len, "%s/scripts", IPCB_SRCDIR);
+	if (has_templates(dir))
+		return 0;
+#endif
 	set_err(err, errlen, "gnuplot templates (style.gp) not found in %s, next to the executable or in "
 		"./scripts: run 'make install' or set IPCBENCH_DATADIR to ipcbench's scripts/ directory",
 		IPCB_DATADIR);

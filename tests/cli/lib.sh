@@ -52,7 +52,9 @@ run_tests() {
 	passed=0 failed=0 skipped=0
 	for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | tr -d '()'); do
 		T=$(mktemp -d "${TMPDIR:-/tmp}/ipcb-clitest.XXXXXX")
-		( set +e; $t ) 2>"$T/.log"
+		mkdir "$T/tmp"
+		# each test's run directories live in its own TMPDIR, apart from anyone else's
+		( set +e; TMPDIR="$T/tmp"; export TMPDIR; $t ) 2>"$T/.log"
 		rc=$?
 		if [ $rc -eq 0 ]; then
 			echo "ok      $t"; passed=$((passed + 1))

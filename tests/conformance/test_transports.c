@@ -368,5 +368,10 @@ int main(int argc, char **argv)
 			cases[n++] = (struct test_case){ name, kinds[k].fn, kinds[k].timeout_s, transport_table[t] };
 		}
 	}
-	return test_main(argc, argv, cases, n);
+	int rc = test_main(argc, argv, cases, n);
+
+	for (size_t i = 0; i < n; i++)
+		free((char *)cases[i].name);
+	free(cases);
+	return rc;
 }

@@ -28,6 +28,7 @@ static const struct command {
 	{ "clean", cmd_clean, "remove what dead ipcbench runs left behind" },
 	{ "plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)" },
 	{ "report", cmd_report, "write one self-contained HTML report of result files" },
+	{ "hist", cmd_hist, "merge the HDR histograms of result files and .hlog logs; print or write .hgrm" },
 };
 
 void die_usage(const char *fmt, ...)

@@ -11,6 +11,7 @@
 
 extern const struct transport_ops pipe_ops, fifo_ops, socketpair_ops, socketpair_seqpacket_ops,
 	unix_ops, unix_dgram_ops, tcp_ops, udp_ops;
+extern const struct transport_ops sysv_mq_ops, posix_mq_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,
@@ -21,6 +22,8 @@ const struct transport_ops *const transport_table[] = {
 	&unix_dgram_ops,
 	&tcp_ops,
 	&udp_ops,
+	&sysv_mq_ops,
+	&posix_mq_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

@@ -1,0 +1,358 @@
+/*
+ * posix_mq.c - POSIX message queues: mq_open, mq_timedsend, mq_timedreceive.
+ *
+ * One queue per direction, named "/<tag>-c2s" and "/<tag>-s2c" (the tag is
+ * unpredictable), made with O_CREAT | O_EXCL and mode 0600 by create() in
+ * the parent.  On Linux a message queue descriptor is a file descriptor, so
+ * the client and server inherit both open queues across fork: they have
+ * "opened" them the moment they exist.  create() therefore unlinks both
+ * names as soon as both queues are open, and the queues live on, nameless,
+ * until the last descriptor closes.  A name exists only between mq_open
+ * and mq_unlink inside create(); the ledger notes it in that window, so
+ * even a SIGKILLed ipcbench leaves at most a name the ledger lists.
+ * destroy() closes the parent's descriptors and unlinks any name still
+ * there (a create() that failed half-way).
+ *
+ * Nothing needs /dev/mqueue: mq_open works through the kernel's internal
+ * mount whether or not the mqueue filesystem is mounted anywhere.
+ *
+ * Limits (probe reads /proc/sys/fs/mqueue): a queue's message size is at
+ * most fs.mqueue.msgsize_max (8192 here) and its depth at most
+ * fs.mqueue.msg_max (10); fs.mqueue.queues_max bounds the queues on the
+ * host and RLIMIT_MSGQUEUE (ulimit -q) the bytes of all one user's queues
+ * (about depth * (msgsize + 96) each).  A process with CAP_SYS_RESOURCE may
+ * exceed the sysctls; this transport stays within them.  Each queue is made
+ * with depth msg_max and message size min(msgsize_max, the cell's size).
+ *
+ * Fragment rule (as sysv_mq): a message larger than the queue's message
+ * size ("unit") is sent as ceil(len / unit) fragments in order, every one
+ * but the last exactly unit bytes.  All fragments have priority 0 on
+ * purpose: the queue delivers higher priorities first, so numbering the
+ * fragments by priority would let a later message's first fragment
+ * overtake an earlier message's tail.  A fragment of the wrong size is
+ * -EPROTO.  Full fragments are received straight into the caller's
+ * buffer; only a last fragment shorter than the unit goes through a
+ * staging buffer (mq_receive refuses a buffer below mq_msgsize).
+ *
+ * Waiting: with CHAN_WAIT_BLOCK each send/recv computes one absolute
+ * CLOCK_REALTIME deadline ch->timeout_ms ahead (what mq_timed* take: a
+ * wall-clock step moves it) and fails with -ETIMEDOUT past it.  With
+ * CHAN_WAIT_SPIN the queues are opened O_NONBLOCK (the open description is
+ * shared by parent and children) and EAGAIN is polled.
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define POSIX_MQ_SPIN_CHECK 1024	/* polls between two looks at the clock */
+
+enum { C2S, S2C };
+
+struct posix_mq {
+	mqd_t mqd[2];
+	bool open[2];		/* mqd[i] is ours to close (0 is a valid descriptor) */
+	bool named[2];		/* name[i] still exists in the queue namespace */
+	char name[2][96];
+	size_t unit;		/* mq_msgsize of both queues */
+	mqd_t tx, rx;		/* this side's queues, after attach */
+	int txi, rxi;
+	char *stage;		/* this process's buffer for a short last fragment */
+};
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct mq_wait {
+	bool timed;		/* block with a deadline */
+	struct timespec deadline;	/* CLOCK_REALTIME */
+	unsigned int spins;
+	uint64_t spin_start_ms;
+};
+
+static void wait_begin(const struct chan *ch, struct mq_wait *w)
+{
+	w->spins = 0;
+	w->spin_start_ms = 0;
+	w->timed = ch->wait == CHAN_WAIT_BLOCK && ch->timeout_ms > 0;
+	if (!w->timed)
+		return;
+	clock_gettime(CLOCK_REALTIME, &w->deadline);
+	w->deadline.tv_sec += ch->timeout_ms / 1000;
+	w->deadline.tv_nsec += (long)(ch->timeout_ms % 1000) * 1000000;
+	if (w->deadline.tv_nsec >= 1000000000) {
+		w->deadline.tv_sec++;
+		w->deadline.tv_nsec -= 1000000000;
+	}
+}
+
+/* A polled queue said EAGAIN: 0 to poll again, -ETIMEDOUT past ch->timeout_ms. */
+static int spin_once(struct chan *ch, struct mq_wait *w, const char *what, const char *name)
+{
+	cpu_relax();
+	if (++w->spins % POSIX_MQ_SPIN_CHECK || ch->timeout_ms <= 0)
+		return 0;
+	if (!w->spin_start_ms) {
+		w->spin_start_ms = mono_ms();
+		return 0;
+	}
+	if (mono_ms() - w->spin_start_ms <= (uint64_t)ch->timeout_ms)
+		return 0;
+	return chan_fail(ch, ETIMEDOUT, "%s %s: peer silent for %d ms", what, name, ch->timeout_ms);
+}
+
+static int read_limits(struct chan *ch, long long *msg_max, long long *msgsize_max, long long *queues_max)
+{
+	if (chan_read_sysctl("/proc/sys/fs/mqueue/msg_max", msg_max) ||
+	    chan_read_sysctl("/proc/sys/fs/mqueue/msgsize_max", msgsize_max) ||
+	    chan_read_sysctl("/proc/sys/fs/mqueue/queues_max", queues_max))
+		return chan_fail(ch, ENOSYS,
+				 "no /proc/sys/fs/mqueue: kernel built without POSIX message queues (CONFIG_POSIX_MQUEUE)");
+	return 0;
+}
+
+static int posix_mq_probe(struct chan *ch)
+{
+	long long msg_max, msgsize_max, queues_max;
+	struct rlimit rl = { 0, 0 };
+	int r = read_limits(ch, &msg_max, &msgsize_max, &queues_max);
+
+	if (r)
+		return r;
+	if (msg_max <= 0 || msgsize_max <= 0 || queues_max <= 0)
+		return chan_fail(ch, EINVAL,
+				 "fs.mqueue.msg_max %lld, msgsize_max %lld, queues_max %lld: raise them (sysctl -w)",
+				 msg_max, msgsize_max, queues_max);
+	getrlimit(RLIMIT_MSGQUEUE, &rl);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * (rlim_t)(msgsize_max + 96))
+		return chan_fail(ch, EMFILE,
+				 "RLIMIT_MSGQUEUE is %llu bytes, below two queues of one %lld-byte message: raise it (ulimit -q)",
+				 (unsigned long long)rl.rlim_cur, msgsize_max);
+	ch->limits.max_msg_bytes = 0;
+	ch->limits.unit_bytes = (size_t)msgsize_max;
+	snprintf(ch->limits.note, sizeof(ch->limits.note),
+		 "fragments of %lld bytes: fs.mqueue.msgsize_max %lld, msg_max %lld deep, queues_max %lld; RLIMIT_MSGQUEUE %lld",
+		 msgsize_max, msgsize_max, msg_max, queues_max,
+		 rl.rlim_cur == RLIM_INFINITY ? -1LL : (long long)rl.rlim_cur);
+	return 0;
+}
+
+/* mq_open failed: say which limit to raise. */
+static int open_failed(struct chan *ch, int e, const char *name, const struct mq_attr *a)
+{
+	long long qmax = 0;
+	struct rlimit rl = { 0, 0 };
+
+	switch (e) {
+	case EMFILE:
+		getrlimit(RLIMIT_MSGQUEUE, &rl);
+		return chan_fail(ch, e,
+				 "mq_open %s depth=%ld msgsize=%ld: raise RLIMIT_MSGQUEUE (ulimit -q, now %llu bytes) or the open-file limit (ulimit -n)",
+				 name, a->mq_maxmsg, a->mq_msgsize, (unsigned long long)rl.rlim_cur);
+	case ENOSPC:
+		chan_read_sysctl("/proc/sys/fs/mqueue/queues_max", &qmax);
+		return chan_fail(ch, e, "mq_open %s: fs.mqueue.queues_max (%lld) queues exist: raise fs.mqueue.queues_max",
+				 name, qmax);
+	case EINVAL:
+		return chan_fail(ch, e, "mq_open %s depth=%ld msgsize=%ld: beyond fs.mqueue.msg_max or msgsize_max",
+				 name, a->mq_maxmsg, a->mq_msgsize);
+	case ENOSYS:
+		return chan_fail(ch, e, "mq_open %s: kernel built without POSIX message queues (CONFIG_POSIX_MQUEUE)",
+				 name);
+	default:
+		return chan_fail(ch, e, "mq_open %s depth=%ld msgsize=%ld", name, a->mq_maxmsg, a->mq_msgsize);
+	}
+}
+
+static int open_queue(struct chan *ch, struct posix_mq *q, int i, struct mq_attr *a)
+{
+	static const char *const what[] = { "c2s", "s2c" };
+	int oflag = O_RDWR | O_CREAT | O_EXCL | (ch->wait == CHAN_WAIT_SPIN ? O_NONBLOCK : 0);
+	int n = snprintf(q->name[i], sizeof(q->name[i]), "/%s-%s", ch->tag, what[i]);
+
+	if (n < 0 || (size_t)n >= sizeof(q->name[i]))
+		return chan_fail(ch, ENAMETOOLONG, "queue name /%s-%s", ch->tag, what[i]);
+	q->mqd[i] = mq_open(q->name[i], oflag, 0600, a);
+	if (q->mqd[i] == (mqd_t)-1)
+		return open_failed(ch, errno, q->name[i], a);
+	q->open[i] = true;
+	q->named[i] = true;
+	return chan_ledger_add(ch, "posix_mq", q->name[i]);
+}
+
+static int posix_mq_create(struct chan *ch)
+{
+	struct posix_mq *q = ch->priv;
+	long long msg_max, msgsize_max, queues_max;
+	struct mq_attr a = { 0 };
+	int r = read_limits(ch, &msg_max, &msgsize_max, &queues_max);
+
+	if (r)
+		return r;
+	q->unit = (size_t)msgsize_max;
+	if (ch->msg_bytes && ch->msg_bytes < q->unit)
+		q->unit = ch->msg_bytes;
+	a.mq_maxmsg = (long)msg_max;
+	a.mq_msgsize = (long)q->unit;
+	for (int i = 0; i < 2; i++) {
+		r = open_queue(ch, q, i, &a);
+		if (r)
+			return r;
+	}
+	/* both sides inherit both descriptors: the names have done their job */
+	for (int i = 0; i < 2; i++) {
+		if (mq_unlink(q->name[i]) < 0)
+			return chan_fail(ch, errno, "mq_unlink %s", q->name[i]);
+		q->named[i] = false;
+	}
+	return 0;
+}
+
+static int posix_mq_attach(struct chan *ch, enum chan_role role)
+{
+	struct posix_mq *q = ch->priv;
+
+	q->txi = role == CHAN_CLIENT ? C2S : S2C;
+	q->rxi = 1 - q->txi;
+	q->tx = q->mqd[q->txi];
+	q->rx = q->mqd[q->rxi];
+	q->stage = malloc(q->unit);
+	if (!q->stage)
+		return chan_fail(ch, ENOMEM, "staging buffer of %zu bytes", q->unit);
+	return 0;
+}
+
+static int send_fragment(struct chan *ch, struct posix_mq *q, const char *p, size_t n, struct mq_wait *w)
+{
+	for (;;) {
+		int r = w->timed ? mq_timedsend(q->tx, p, n, 0, &w->deadline) : mq_send(q->tx, p, n, 0);
+
+		if (r == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == ETIMEDOUT)
+			return chan_fail(ch, ETIMEDOUT, "mq_timedsend %s len=%zu: queue full for %d ms",
+					 q->name[q->txi], n, ch->timeout_ms);
+		if (errno != EAGAIN || ch->wait != CHAN_WAIT_SPIN)
+			return chan_fail(ch, errno, "mq_send %s len=%zu", q->name[q->txi], n);
+		if (spin_once(ch, w, "mq_send", q->name[q->txi]))
+			return -ETIMEDOUT;
+	}
+}
+
+static int posix_mq_send(struct chan *ch, const void *buf, size_t len)
+{
+	struct posix_mq *q = ch->priv;
+	const char *p = buf;
+	struct mq_wait w;
+
+	wait_begin(ch, &w);
+	for (size_t off = 0; off < len; off += q->unit) {
+		size_t n = len - off < q->unit ? len - off : q->unit;
+		int r = send_fragment(ch, q, p + off, n, &w);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Receives one message of at most q->unit bytes into dst; returns its size or -errno. */
+static ssize_t recv_fragment(struct chan *ch, struct posix_mq *q, char *dst, struct mq_wait *w)
+{
+	for (;;) {
+		ssize_t n = w->timed ? mq_timedreceive(q->rx, dst, q->unit, NULL, &w->deadline)
+				     : mq_receive(q->rx, dst, q->unit, NULL);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == ETIMEDOUT)
+			return chan_fail(ch, ETIMEDOUT, "mq_timedreceive %s: peer silent for %d ms", q->name[q->rxi],
+					 ch->timeout_ms);
+		if (errno != EAGAIN || ch->wait != CHAN_WAIT_SPIN)
+			return chan_fail(ch, errno, "mq_receive %s len=%zu", q->name[q->rxi], q->unit);
+		if (spin_once(ch, w, "mq_receive", q->name[q->rxi]))
+			return -ETIMEDOUT;
+	}
+}
+
+static int posix_mq_recv(struct chan *ch, void *buf, size_t len)
+{
+	struct posix_mq *q = ch->priv;
+	char *p = buf;
+	struct mq_wait w;
+
+	wait_begin(ch, &w);
+	for (size_t off = 0; off < len; off += q->unit) {
+		size_t want = len - off < q->unit ? len - off : q->unit;
+		char *dst = want == q->unit ? p + off : q->stage;
+		ssize_t n = recv_fragment(ch, q, dst, &w);
+
+		if (n < 0)
+			return (int)n;
+		if ((size_t)n != want)
+			return chan_fail(ch, EPROTO, "mq_receive %s: fragment at byte %zu has %zd bytes, expected %zu",
+					 q->name[q->rxi], off, n, want);
+		if (dst != p + off)
+			memcpy(p + off, dst, want);
+	}
+	return 0;
+}
+
+static void posix_mq_detach(struct chan *ch)
+{
+	struct posix_mq *q = ch->priv;
+
+	free(q->stage);
+	q->stage = NULL;
+}
+
+static void posix_mq_destroy(struct chan *ch)
+{
+	struct posix_mq *q = ch->priv;
+
+	for (int i = 0; i < 2; i++) {
+		if (q->named[i])
+			mq_unlink(q->name[i]);	/* ENOENT: already gone */
+		q->named[i] = false;
+		if (q->open[i])
+			mq_close(q->mqd[i]);
+		q->open[i] = false;
+	}
+}
+
+const struct transport_ops posix_mq_ops = {
+	.name = "posix_mq",
+	.summary = "POSIX message queues (mq_open/mq_timedsend/mq_timedreceive), one per direction",
+	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.priv_size = sizeof(struct posix_mq),
+	.probe = posix_mq_probe,
+	.create = posix_mq_create,
+	.attach = posix_mq_attach,
+	.send = posix_mq_send,
+	.recv = posix_mq_recv,
+	.detach = posix_mq_detach,
+	.destroy = posix_mq_destroy,
+};

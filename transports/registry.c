@@ -11,7 +11,7 @@
 
 extern const struct transport_ops pipe_ops, fifo_ops, socketpair_ops, socketpair_seqpacket_ops,
 	unix_ops, unix_dgram_ops, tcp_ops, udp_ops;
-extern const struct transport_ops sysv_mq_ops, posix_mq_ops;
+extern const struct transport_ops sysv_mq_ops, posix_mq_ops, lockfile_ops, signal_ops, eventfd_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,
@@ -24,6 +24,9 @@ const struct transport_ops *const transport_table[] = {
 	&udp_ops,
 	&sysv_mq_ops,
 	&posix_mq_ops,
+	&lockfile_ops,
+	&signal_ops,
+	&eventfd_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

@@ -1,0 +1,298 @@
+/*
+ * lockfile.c - the payload goes through a regular file guarded by fcntl
+ * record locks.
+ *
+ * create() makes "<run_dir>/<tag>-lockfile" with O_CREAT | O_EXCL, mode
+ * 0600, sizes it and unlinks it at once: both children inherit the open
+ * descriptor, so nobody needs the name again and even a SIGKILLed ipcbench
+ * leaves no file (destroy() unlinks it too if create() stopped half-way).
+ *
+ * Layout: per direction a 16-byte header (head: bytes written; tail: bytes
+ * read; at offsets 0 and 4096) and a data ring of LOCKFILE_CAP bytes (from
+ * offset 8192).  A byte stream, like a pipe.  Holding a write lock
+ * (F_SETLKW) on a direction's header guards that direction's header and
+ * data: the writer, under the lock, reads the header, pwrite()s what fits
+ * into the free room (at most LOCKFILE_CAP bytes, so a larger message goes
+ * through in several turns) and stores the new head; the reader, under the
+ * lock, reads the header, pread()s what is there and stores the new tail.
+ * Every byte passes through the page cache, in and out.
+ *
+ * Waiting: there is no wake-up, only re-checking under the lock.  Back-off:
+ * LOCKFILE_YIELDS immediate re-checks, each after a sched_yield() (which
+ * lets a peer on the same CPU run), then nanosleep from 1 us doubling to
+ * 1 ms, back to the start after each success.  attach() sets this child's
+ * timer slack to 1 ns (PR_SET_TIMERSLACK): with the default 50 us slack a
+ * "1 us" sleep lasts 50 us and the back-off would not be the one stated.
+ * A wait that sees no progress for ch->timeout_ms fails with -ETIMEDOUT.
+ * Slow by nature (TRANSPORT_SLOW): latency is the back-off's, not the
+ * kernel's.  There is no busy-poll mode; the back-off is already a poll.
+ *
+ * Ordering traps: classic POSIX record locks belong to the process, not
+ * the descriptor, so the children inheriting one open file still exclude
+ * each other (open file description locks, F_OFD_SETLKW, would be shared
+ * across fork and exclude nothing here).  Closing any descriptor of the
+ * file drops all of the process's locks on it: the transport never opens
+ * a second one.  A peer stopped while holding the lock blocks F_SETLKW
+ * past the timeout; the harness's watchdog bounds that.
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOCKFILE_CAP (64 * 1024)	/* data ring bytes per direction (power of two) */
+#define LOCKFILE_HDR_OFF(dir) ((off_t)(dir) * 4096)
+#define LOCKFILE_DATA_OFF(dir) (8192 + (off_t)(dir) * LOCKFILE_CAP)
+#define LOCKFILE_BYTES LOCKFILE_DATA_OFF(2)
+#define LOCKFILE_YIELDS 4
+#define LOCKFILE_SLEEP_MIN_NS 1000L
+#define LOCKFILE_SLEEP_MAX_NS 1000000L
+
+struct lockfile {
+	int fd;
+	bool open;		/* fd is ours to close (0 is a valid fd) */
+	bool named;		/* path still exists */
+	char path[4096];
+};
+
+struct lockfile_hdr {
+	uint64_t head;
+	uint64_t tail;
+};
+
+struct backoff {
+	unsigned int tries;
+	long sleep_ns;
+	uint64_t start_ns;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void backoff_reset(struct backoff *b)
+{
+	b->tries = 0;
+	b->sleep_ns = LOCKFILE_SLEEP_MIN_NS;
+	b->start_ns = 0;
+}
+
+/* No progress: wait a little longer than last time, or -ETIMEDOUT. */
+static int backoff_wait(struct chan *ch, struct backoff *b, const char *what)
+{
+	struct timespec ts = { 0, b->sleep_ns };
+	uint64_t now;
+
+	if (b->tries++ < LOCKFILE_YIELDS) {
+		sched_yield();
+		return 0;
+	}
+	now = mono_ns();
+	if (!b->start_ns)
+		b->start_ns = now;
+	else if (ch->timeout_ms > 0 && now - b->start_ns > (uint64_t)ch->timeout_ms * 1000000u)
+		return chan_fail(ch, ETIMEDOUT, "%s: peer silent for %d ms", what, ch->timeout_ms);
+	nanosleep(&ts, NULL);
+	if (b->sleep_ns < LOCKFILE_SLEEP_MAX_NS)
+		b->sleep_ns = b->sleep_ns * 2 > LOCKFILE_SLEEP_MAX_NS ? LOCKFILE_SLEEP_MAX_NS : b->sleep_ns * 2;
+	return 0;
+}
+
+static int lock_dir(struct chan *ch, int fd, int dir, short type)
+{
+	struct flock fl = {
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = LOCKFILE_HDR_OFF(dir),
+		.l_len = sizeof(struct lockfile_hdr),
+	};
+
+	while (fcntl(fd, type == F_UNLCK ? F_SETLK : F_SETLKW, &fl) < 0) {
+		if (errno != EINTR)
+			return chan_fail(ch, errno, "fcntl %s fd=%d start=%lld len=%lld",
+					 type == F_UNLCK ? "F_SETLK F_UNLCK" : "F_SETLKW F_WRLCK", fd,
+					 (long long)fl.l_start, (long long)fl.l_len);
+	}
+	return 0;
+}
+
+static int file_io(struct chan *ch, int fd, void *buf, size_t len, off_t off, bool write)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = write ? pwrite(fd, p, len, off) : pread(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return chan_fail(ch, n < 0 ? errno : EIO, "%s fd=%d len=%zu off=%lld", write ? "pwrite" : "pread",
+					 fd, len, (long long)off);
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Moves n bytes between buf and the ring at stream position pos. */
+static int ring_io(struct chan *ch, int fd, int dir, uint64_t pos, void *buf, size_t n, bool write)
+{
+	size_t off = pos & (LOCKFILE_CAP - 1);
+	size_t first = n < LOCKFILE_CAP - off ? n : LOCKFILE_CAP - off;
+	int r = file_io(ch, fd, buf, first, LOCKFILE_DATA_OFF(dir) + (off_t)off, write);
+
+	if (r || first == n)
+		return r;
+	return file_io(ch, fd, (char *)buf + first, n - first, LOCKFILE_DATA_OFF(dir), write);
+}
+
+static int lockfile_probe(struct chan *ch)
+{
+	ch->limits.max_msg_bytes = 0;
+	ch->limits.unit_bytes = 0;
+	snprintf(ch->limits.note, sizeof(ch->limits.note),
+		 "file ring of %d KiB per direction under fcntl locks; back-off %ld us to %ld ms",
+		 LOCKFILE_CAP / 1024, LOCKFILE_SLEEP_MIN_NS / 1000, LOCKFILE_SLEEP_MAX_NS / 1000000);
+	return 0;
+}
+
+static int lockfile_create(struct chan *ch)
+{
+	struct lockfile *lf = ch->priv;
+
+	if (!ch->run_dir || chan_path(ch, "lockfile", lf->path, sizeof(lf->path)))
+		return chan_fail(ch, ENAMETOOLONG, "lockfile path in %s", ch->run_dir ? ch->run_dir : "(none)");
+	lf->fd = open(lf->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lf->fd < 0)
+		return chan_fail(ch, errno, "open %s O_CREAT|O_EXCL mode 0600", lf->path);
+	lf->open = true;
+	lf->named = true;
+	if (ftruncate(lf->fd, LOCKFILE_BYTES) < 0)
+		return chan_fail(ch, errno, "ftruncate %s len=%lld", lf->path, (long long)LOCKFILE_BYTES);
+	/* the children inherit the descriptor: the name has done its job */
+	if (unlink(lf->path) < 0)
+		return chan_fail(ch, errno, "unlink %s", lf->path);
+	lf->named = false;
+	return 0;
+}
+
+static int lockfile_attach(struct chan *ch, enum chan_role role)
+{
+	/* best effort: without it the back-off's short sleeps are 50 us */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	return 0;
+}
+
+/* One turn under the lock: moves what fits; *moved says how much. */
+static int turn(struct chan *ch, int dir, void *buf, size_t len, bool write, size_t *moved)
+{
+	struct lockfile *lf = ch->priv;
+	struct lockfile_hdr h;
+	size_t n;
+	int r = lock_dir(ch, lf->fd, dir, F_WRLCK);
+
+	if (r)
+		return r;
+	*moved = 0;
+	r = file_io(ch, lf->fd, &h, sizeof(h), LOCKFILE_HDR_OFF(dir), false);
+	if (r)
+		goto out_unlock;
+	if (h.head - h.tail > LOCKFILE_CAP) {
+		r = chan_fail(ch, EPROTO, "pread fd=%d off=%lld: head %llu and tail %llu are %llu bytes apart",
+			      lf->fd, (long long)LOCKFILE_HDR_OFF(dir), (unsigned long long)h.head,
+			      (unsigned long long)h.tail, (unsigned long long)(h.head - h.tail));
+		goto out_unlock;
+	}
+	n = write ? LOCKFILE_CAP - (size_t)(h.head - h.tail) : (size_t)(h.head - h.tail);
+	if (n > len)
+		n = len;
+	if (!n)
+		goto out_unlock;
+	r = ring_io(ch, lf->fd, dir, write ? h.head : h.tail, buf, n, write);
+	if (r)
+		goto out_unlock;
+	if (write) {
+		h.head += n;
+		r = file_io(ch, lf->fd, &h.head, 8, LOCKFILE_HDR_OFF(dir), true);
+	} else {
+		h.tail += n;
+		r = file_io(ch, lf->fd, &h.tail, 8, LOCKFILE_HDR_OFF(dir) + 8, true);
+	}
+	if (!r)
+		*moved = n;
+out_unlock:
+	if (lock_dir(ch, lf->fd, dir, F_UNLCK) && !r)
+		r = -ch->err;
+	return r;
+}
+
+static int move_all(struct chan *ch, int dir, char *p, size_t len, bool write)
+{
+	struct backoff b;
+
+	backoff_reset(&b);
+	while (len) {
+		size_t n;
+		int r = turn(ch, dir, p, len, write, &n);
+
+		if (r)
+			return r;
+		if (n) {
+			p += n;
+			len -= n;
+			backoff_reset(&b);
+			continue;
+		}
+		r = backoff_wait(ch, &b, write ? "lockfile send: no room" : "lockfile recv: no data");
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int lockfile_send(struct chan *ch, const void *buf, size_t len)
+{
+	/* write == true: buf is only ever pwrite()'s source */
+	return move_all(ch, ch->role == CHAN_CLIENT ? 0 : 1, (char *)buf, len, true);
+}
+
+static int lockfile_recv(struct chan *ch, void *buf, size_t len)
+{
+	return move_all(ch, ch->role == CHAN_CLIENT ? 1 : 0, buf, len, false);
+}
+
+static void lockfile_destroy(struct chan *ch)
+{
+	struct lockfile *lf = ch->priv;
+
+	if (lf->named)
+		unlink(lf->path);
+	lf->named = false;
+	if (lf->open)
+		close(lf->fd);
+	lf->open = false;
+}
+
+const struct transport_ops lockfile_ops = {
+	.name = "lockfile",
+	.summary = "a regular file guarded by fcntl record locks, polled with back-off",
+	.kind = CHAN_STREAM,
+	.flags = TRANSPORT_SLOW | TRANSPORT_NAMED,
+	.priv_size = sizeof(struct lockfile),
+	.probe = lockfile_probe,
+	.create = lockfile_create,
+	.attach = lockfile_attach,
+	.send = lockfile_send,
+	.recv = lockfile_recv,
+	.destroy = lockfile_destroy,
+};

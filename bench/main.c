@@ -25,6 +25,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "measure transports: latency histograms, throughput, cost" },
 	{ "list", cmd_list, "list the transports, their kind, limits and availability here" },
+	{ "compare", cmd_compare, "compare two result files: the regression gate for CI" },
 	{ "clean", cmd_clean, "remove what dead ipcbench runs left behind" },
 	{ "plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)" },
 	{ "report", cmd_report, "write one self-contained HTML report of result files" },

@@ -12,10 +12,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 enum { C2S, S2C };
+
+static int fifo_probe(struct chan *ch)
+{
+	long long max = 0;
+
+	chan_read_sysctl("/proc/sys/fs/pipe-max-size", &max);
+	ch->limits.max_msg_bytes = 0;
+	snprintf(ch->limits.note, sizeof(ch->limits.note),
+		 "a byte stream: no message limit; a pipe buffer per FIFO (64 KiB by default), fs.pipe-max-size %lld",
+		 max);
+	return 0;
+}
 
 static int fifo_create(struct chan *ch)
 {
@@ -69,6 +82,7 @@ const struct transport_ops fifo_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.probe = fifo_probe,
 	.create = fifo_create,
 	.attach = fifo_attach,
 	.send = fdchan_stream_send,

@@ -52,6 +52,17 @@ static int new_socket(struct chan *ch, int type)
 	return fd;
 }
 
+static int unix_probe(struct chan *ch)
+{
+	long long wmem = 0;
+
+	chan_read_sysctl("/proc/sys/net/core/wmem_default", &wmem);
+	ch->limits.max_msg_bytes = 0;
+	snprintf(ch->limits.note, sizeof(ch->limits.note),
+		 "a byte stream: no message limit; socket buffers net.core.wmem_default %lld", wmem);
+	return 0;
+}
+
 static int unix_create(struct chan *ch)
 {
 	struct sockaddr_un sa;
@@ -141,6 +152,7 @@ const struct transport_ops unix_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.probe = unix_probe,
 	.create = unix_create,
 	.attach = unix_attach,
 	.send = fdchan_stream_send,

@@ -55,9 +55,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHMPIPE_CAP_MIN (4 * 1024)	/* ring bytes per direction: 4 x the message, */
-#define SHMPIPE_CAP_MAX (256 * 1024)	/* a power of two between these */
-#define SHMPIPE_LINE 128		/* two cache lines: adjacent-line prefetch */
+#define SHMPIPE_CAP_MIN (4 * 1024)   /* ring bytes per direction: 4 x the message, */
+#define SHMPIPE_CAP_MAX (256 * 1024) /* a power of two between these */
+#define SHMPIPE_LINE 128	     /* two cache lines: adjacent-line prefetch */
 
 /* Shared with signal.c, which declares the same prototypes. */
 int shmpipe_map(struct chan *ch, void **map, size_t *map_bytes);
@@ -71,8 +71,8 @@ int shmpipe_recv(struct chan *ch, void *map, void *buf, size_t len, int (*ring)(
 
 /* One side of one direction: only that side stores here. */
 struct shmpipe_end {
-	_Alignas(SHMPIPE_LINE) _Atomic uint64_t pos;	/* writer: head; reader: tail */
-	_Atomic uint32_t sleeping;	/* waits for the other side's next publish */
+	_Alignas(SHMPIPE_LINE) _Atomic uint64_t pos; /* writer: head; reader: tail */
+	_Atomic uint32_t sleeping;		     /* waits for the other side's next publish */
 };
 
 struct shmpipe_dir {
@@ -81,10 +81,10 @@ struct shmpipe_dir {
 };
 
 struct shmpipe_hdr {
-	_Alignas(SHMPIPE_LINE) _Atomic pid_t pid[2];	/* [role], published by attach */
-	size_t cap;		/* data bytes per direction, set by create() */
-	size_t chunk;		/* most bytes one publish moves: cap / 4 */
-	struct shmpipe_dir dir[2];	/* [CHAN_CLIENT]: client to server; [CHAN_SERVER]: back */
+	_Alignas(SHMPIPE_LINE) _Atomic pid_t pid[2]; /* [role], published by attach */
+	size_t cap;				     /* data bytes per direction, set by create() */
+	size_t chunk;				     /* most bytes one publish moves: cap / 4 */
+	struct shmpipe_dir dir[2];		     /* [CHAN_CLIENT]: client to server; [CHAN_SERVER]: back */
 };
 
 #define SHMPIPE_DATA_OFF ((sizeof(struct shmpipe_hdr) + 4095) & ~(size_t)4095)
@@ -139,8 +139,7 @@ pid_t shmpipe_peer_pid(const void *map, enum chan_role role)
 {
 	struct shmpipe_hdr *h = (struct shmpipe_hdr *)map;
 
-	return atomic_load_explicit(&h->pid[role == CHAN_CLIENT ? CHAN_SERVER : CHAN_CLIENT],
-				    memory_order_acquire);
+	return atomic_load_explicit(&h->pid[role == CHAN_CLIENT ? CHAN_SERVER : CHAN_CLIENT], memory_order_acquire);
 }
 
 /* Announces the sleep, looks once more, then waits on the doorbell. */
@@ -259,8 +258,8 @@ int shmpipe_recv(struct chan *ch, void *map, void *buf, size_t len, int (*ring)(
 struct eventfd_chan {
 	void *map;
 	size_t map_bytes;
-	int efd[2];		/* [role]: that side's doorbell */
-	bool have[2];		/* efd[i] is open (0 is a valid fd) */
+	int efd[2];   /* [role]: that side's doorbell */
+	bool have[2]; /* efd[i] is open (0 is a valid fd) */
 };
 
 static inline void cpu_relax(void)

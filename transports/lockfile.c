@@ -45,9 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOCKFILE_CAP (64 * 1024)	/* data ring bytes per direction (power of two) */
-#define LOCKFILE_HDR_OFF(dir) ((off_t)(dir) * 4096)
-#define LOCKFILE_DATA_OFF(dir) (8192 + (off_t)(dir) * LOCKFILE_CAP)
+#define LOCKFILE_CAP (64 * 1024) /* data ring bytes per direction (power of two) */
+#define LOCKFILE_HDR_OFF(dir) ((off_t)(dir)*4096)
+#define LOCKFILE_DATA_OFF(dir) (8192 + (off_t)(dir)*LOCKFILE_CAP)
 #define LOCKFILE_BYTES LOCKFILE_DATA_OFF(2)
 #define LOCKFILE_YIELDS 4
 #define LOCKFILE_SLEEP_MIN_NS 1000L
@@ -55,8 +55,8 @@
 
 struct lockfile {
 	int fd;
-	bool open;		/* fd is ours to close (0 is a valid fd) */
-	bool named;		/* path still exists */
+	bool open;  /* fd is ours to close (0 is a valid fd) */
+	bool named; /* path still exists */
 	char path[4096];
 };
 
@@ -89,7 +89,7 @@ static void backoff_reset(struct backoff *b)
 /* No progress: wait a little longer than last time, or -ETIMEDOUT. */
 static int backoff_wait(struct chan *ch, struct backoff *b, const char *what)
 {
-	struct timespec ts = { 0, b->sleep_ns };
+	struct timespec ts = {0, b->sleep_ns};
 	uint64_t now;
 
 	if (b->tries++ < LOCKFILE_YIELDS) {
@@ -135,8 +135,8 @@ static int file_io(struct chan *ch, int fd, void *buf, size_t len, off_t off, bo
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return chan_fail(ch, n < 0 ? errno : EIO, "%s fd=%d len=%zu off=%lld", write ? "pwrite" : "pread",
-					 fd, len, (long long)off);
+			return chan_fail(ch, n < 0 ? errno : EIO, "%s fd=%d len=%zu off=%lld",
+					 write ? "pwrite" : "pread", fd, len, (long long)off);
 		p += n;
 		len -= (size_t)n;
 		off += n;
@@ -161,8 +161,8 @@ static int lockfile_probe(struct chan *ch)
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "file ring of %d KiB per direction under fcntl locks; back-off %ld us to %ld ms",
-		 LOCKFILE_CAP / 1024, LOCKFILE_SLEEP_MIN_NS / 1000, LOCKFILE_SLEEP_MAX_NS / 1000000);
+		 "file ring of %d KiB per direction under fcntl locks; back-off %ld us to %ld ms", LOCKFILE_CAP / 1024,
+		 LOCKFILE_SLEEP_MIN_NS / 1000, LOCKFILE_SLEEP_MAX_NS / 1000000);
 	return 0;
 }
 
@@ -208,9 +208,9 @@ static int turn(struct chan *ch, int dir, void *buf, size_t len, bool write, siz
 	if (r)
 		goto out_unlock;
 	if (h.head - h.tail > LOCKFILE_CAP) {
-		r = chan_fail(ch, EPROTO, "pread fd=%d off=%lld: head %llu and tail %llu are %llu bytes apart",
-			      lf->fd, (long long)LOCKFILE_HDR_OFF(dir), (unsigned long long)h.head,
-			      (unsigned long long)h.tail, (unsigned long long)(h.head - h.tail));
+		r = chan_fail(ch, EPROTO, "pread fd=%d off=%lld: head %llu and tail %llu are %llu bytes apart", lf->fd,
+			      (long long)LOCKFILE_HDR_OFF(dir), (unsigned long long)h.head, (unsigned long long)h.tail,
+			      (unsigned long long)(h.head - h.tail));
 		goto out_unlock;
 	}
 	n = write ? LOCKFILE_CAP - (size_t)(h.head - h.tail) : (size_t)(h.head - h.tail);

@@ -51,19 +51,19 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define POSIX_MQ_SPIN_CHECK 1024	/* polls between two looks at the clock */
+#define POSIX_MQ_SPIN_CHECK 1024 /* polls between two looks at the clock */
 
 enum { C2S, S2C };
 
 struct posix_mq {
 	mqd_t mqd[2];
-	bool open[2];		/* mqd[i] is ours to close (0 is a valid descriptor) */
-	bool named[2];		/* name[i] still exists in the queue namespace */
+	bool open[2];  /* mqd[i] is ours to close (0 is a valid descriptor) */
+	bool named[2]; /* name[i] still exists in the queue namespace */
 	char name[2][96];
-	size_t unit;		/* mq_msgsize of both queues */
-	mqd_t tx, rx;		/* this side's queues, after attach */
+	size_t unit;  /* mq_msgsize of both queues */
+	mqd_t tx, rx; /* this side's queues, after attach */
 	int txi, rxi;
-	char *stage;		/* this process's buffer for a short last fragment */
+	char *stage; /* this process's buffer for a short last fragment */
 };
 
 static inline void cpu_relax(void)
@@ -82,8 +82,8 @@ static uint64_t mono_ms(void)
 }
 
 struct mq_wait {
-	bool timed;		/* block with a deadline */
-	struct timespec deadline;	/* CLOCK_REALTIME */
+	bool timed;		  /* block with a deadline */
+	struct timespec deadline; /* CLOCK_REALTIME */
 	unsigned int spins;
 	uint64_t spin_start_ms;
 };
@@ -124,15 +124,16 @@ static int read_limits(struct chan *ch, long long *msg_max, long long *msgsize_m
 	if (chan_read_sysctl("/proc/sys/fs/mqueue/msg_max", msg_max) ||
 	    chan_read_sysctl("/proc/sys/fs/mqueue/msgsize_max", msgsize_max) ||
 	    chan_read_sysctl("/proc/sys/fs/mqueue/queues_max", queues_max))
-		return chan_fail(ch, ENOSYS,
-				 "no /proc/sys/fs/mqueue: kernel built without POSIX message queues (CONFIG_POSIX_MQUEUE)");
+		return chan_fail(
+			ch, ENOSYS,
+			"no /proc/sys/fs/mqueue: kernel built without POSIX message queues (CONFIG_POSIX_MQUEUE)");
 	return 0;
 }
 
 static int posix_mq_probe(struct chan *ch)
 {
 	long long msg_max, msgsize_max, queues_max;
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 	int r = read_limits(ch, &msg_max, &msgsize_max, &queues_max);
 
 	if (r)
@@ -144,12 +145,14 @@ static int posix_mq_probe(struct chan *ch)
 	getrlimit(RLIMIT_MSGQUEUE, &rl);
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * (rlim_t)(msgsize_max + 96))
 		return chan_fail(ch, EMFILE,
-				 "RLIMIT_MSGQUEUE is %llu bytes, below two queues of one %lld-byte message: raise it (ulimit -q)",
+				 "RLIMIT_MSGQUEUE is %llu bytes, below two queues of one %lld-byte message: raise it "
+				 "(ulimit -q)",
 				 (unsigned long long)rl.rlim_cur, msgsize_max);
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = (size_t)msgsize_max;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "fragments of %lld bytes: fs.mqueue.msgsize_max %lld, msg_max %lld deep, queues_max %lld; RLIMIT_MSGQUEUE %lld",
+		 "fragments of %lld bytes: fs.mqueue.msgsize_max %lld, msg_max %lld deep, queues_max %lld; "
+		 "RLIMIT_MSGQUEUE %lld",
 		 msgsize_max, msgsize_max, msg_max, queues_max,
 		 rl.rlim_cur == RLIM_INFINITY ? -1LL : (long long)rl.rlim_cur);
 	return 0;
@@ -159,17 +162,19 @@ static int posix_mq_probe(struct chan *ch)
 static int open_failed(struct chan *ch, int e, const char *name, const struct mq_attr *a)
 {
 	long long qmax = 0;
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 
 	switch (e) {
 	case EMFILE:
 		getrlimit(RLIMIT_MSGQUEUE, &rl);
 		return chan_fail(ch, e,
-				 "mq_open %s depth=%ld msgsize=%ld: raise RLIMIT_MSGQUEUE (ulimit -q, now %llu bytes) or the open-file limit (ulimit -n)",
+				 "mq_open %s depth=%ld msgsize=%ld: raise RLIMIT_MSGQUEUE (ulimit -q, now %llu bytes) "
+				 "or the open-file limit (ulimit -n)",
 				 name, a->mq_maxmsg, a->mq_msgsize, (unsigned long long)rl.rlim_cur);
 	case ENOSPC:
 		chan_read_sysctl("/proc/sys/fs/mqueue/queues_max", &qmax);
-		return chan_fail(ch, e, "mq_open %s: fs.mqueue.queues_max (%lld) queues exist: raise fs.mqueue.queues_max",
+		return chan_fail(ch, e,
+				 "mq_open %s: fs.mqueue.queues_max (%lld) queues exist: raise fs.mqueue.queues_max",
 				 name, qmax);
 	case EINVAL:
 		return chan_fail(ch, e, "mq_open %s depth=%ld msgsize=%ld: beyond fs.mqueue.msg_max or msgsize_max",
@@ -184,7 +189,7 @@ static int open_failed(struct chan *ch, int e, const char *name, const struct mq
 
 static int open_queue(struct chan *ch, struct posix_mq *q, int i, struct mq_attr *a)
 {
-	static const char *const what[] = { "c2s", "s2c" };
+	static const char *const what[] = {"c2s", "s2c"};
 	int oflag = O_RDWR | O_CREAT | O_EXCL | (ch->wait == CHAN_WAIT_SPIN ? O_NONBLOCK : 0);
 	int n = snprintf(q->name[i], sizeof(q->name[i]), "/%s-%s", ch->tag, what[i]);
 
@@ -202,7 +207,7 @@ static int posix_mq_create(struct chan *ch)
 {
 	struct posix_mq *q = ch->priv;
 	long long msg_max, msgsize_max, queues_max;
-	struct mq_attr a = { 0 };
+	struct mq_attr a = {0};
 	int r = read_limits(ch, &msg_max, &msgsize_max, &queues_max);
 
 	if (r)
@@ -334,7 +339,7 @@ static void posix_mq_destroy(struct chan *ch)
 
 	for (int i = 0; i < 2; i++) {
 		if (q->named[i])
-			mq_unlink(q->name[i]);	/* ENOENT: already gone */
+			mq_unlink(q->name[i]); /* ENOENT: already gone */
 		q->named[i] = false;
 		if (q->open[i])
 			mq_close(q->mqd[i]);

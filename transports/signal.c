@@ -55,14 +55,14 @@ int shmpipe_recv(struct chan *ch, void *map, void *buf, size_t len, int (*ring)(
 struct signal_chan {
 	void *map;
 	size_t map_bytes;
-	int signo;		/* SIGRTMIN, fixed by create() */
-	sigset_t set;		/* {signo}, blocked in this process after attach */
-	pid_t peer;		/* the peer's pid, once read from the shared header */
+	int signo;    /* SIGRTMIN, fixed by create() */
+	sigset_t set; /* {signo}, blocked in this process after attach */
+	pid_t peer;   /* the peer's pid, once read from the shared header */
 };
 
 static int signal_probe(struct chan *ch)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 
 	if (SIGRTMIN > SIGRTMAX)
 		return chan_fail(ch, ENOSYS, "no real-time signals free (SIGRTMIN %d > SIGRTMAX %d)", SIGRTMIN,
@@ -108,7 +108,7 @@ static int signal_ring(struct chan *ch)
 		s->peer = shmpipe_peer_pid(s->map, ch->role);
 	if (!s->peer)
 		return chan_fail(ch, ESRCH, "sigqueue sig=%d: the peer has published no pid", s->signo);
-	if (sigqueue(s->peer, s->signo, (union sigval){ .sival_int = 0 }) == 0)
+	if (sigqueue(s->peer, s->signo, (union sigval){.sival_int = 0}) == 0)
 		return 0;
 	if (errno == ESRCH)
 		return chan_fail(ch, EPIPE, "sigqueue pid=%d sig=%d: peer gone", (int)s->peer, s->signo);
@@ -121,7 +121,7 @@ static int signal_ring(struct chan *ch)
 static int signal_wait(struct chan *ch)
 {
 	struct signal_chan *s = ch->priv;
-	struct timespec ts = { ch->timeout_ms / 1000, (long)(ch->timeout_ms % 1000) * 1000000 };
+	struct timespec ts = {ch->timeout_ms / 1000, (long)(ch->timeout_ms % 1000) * 1000000};
 
 	for (;;) {
 		int r = ch->timeout_ms > 0 ? sigtimedwait(&s->set, NULL, &ts) : sigwaitinfo(&s->set, NULL);

@@ -47,7 +47,7 @@
 #include <sys/msg.h>
 #include <time.h>
 
-#define SYSV_MQ_SPIN_CHECK 1024	/* polls between two looks at the clock */
+#define SYSV_MQ_SPIN_CHECK 1024 /* polls between two looks at the clock */
 
 enum { C2S, S2C };
 
@@ -58,10 +58,10 @@ struct sysv_mq_buf {
 
 struct sysv_mq {
 	int id[2];
-	bool made[2];		/* id[i] exists (0 is a valid id) */
-	size_t unit;		/* fragment bytes in this cell */
-	int tx, rx;		/* this side's queues, after attach */
-	struct sysv_mq_buf *stage;	/* this process's staging buffer */
+	bool made[2];		   /* id[i] exists (0 is a valid id) */
+	size_t unit;		   /* fragment bytes in this cell */
+	int tx, rx;		   /* this side's queues, after attach */
+	struct sysv_mq_buf *stage; /* this process's staging buffer */
 };
 
 static inline void cpu_relax(void)
@@ -104,11 +104,9 @@ static int sysv_mq_probe(struct chan *ch)
 		return chan_fail(ch, ENOSYS,
 				 "no /proc/sys/kernel/msgmax: kernel built without System V IPC (CONFIG_SYSVIPC)");
 	if (msgmni <= 0)
-		return chan_fail(ch, ENOSPC, "kernel.msgmni is %lld: raise it (sysctl -w kernel.msgmni=32000)",
-				 msgmni);
+		return chan_fail(ch, ENOSPC, "kernel.msgmni is %lld: raise it (sysctl -w kernel.msgmni=32000)", msgmni);
 	if (msgmax <= 0 || msgmnb <= 0)
-		return chan_fail(ch, EINVAL, "kernel.msgmax %lld, kernel.msgmnb %lld: raise both", msgmax,
-				 msgmnb);
+		return chan_fail(ch, EINVAL, "kernel.msgmax %lld, kernel.msgmnb %lld: raise both", msgmax, msgmnb);
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = (size_t)(msgmax < msgmnb ? msgmax : msgmnb);
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
@@ -149,7 +147,7 @@ static int sysv_mq_create(struct chan *ch)
 	}
 	q->unit = ch->limits.unit_bytes;
 	if (ch->msg_bytes && ch->msg_bytes < q->unit)
-		q->unit = ch->msg_bytes;	/* the staging buffers need no more */
+		q->unit = ch->msg_bytes; /* the staging buffers need no more */
 	for (int i = 0; i < 2; i++) {
 		r = new_queue(ch, q, i);
 		if (r)
@@ -222,8 +220,8 @@ static ssize_t recv_fragment(struct chan *ch, struct sysv_mq *q)
 		if (errno == EINTR)
 			continue;
 		if (errno == E2BIG)
-			return chan_fail(ch, EPROTO, "msgrcv id=%d len=%zu: a fragment longer than %zu bytes",
-					 q->rx, q->unit, q->unit);
+			return chan_fail(ch, EPROTO, "msgrcv id=%d len=%zu: a fragment longer than %zu bytes", q->rx,
+					 q->unit, q->unit);
 		if (errno != ENOMSG || !flags)
 			return chan_fail(ch, errno, "msgrcv id=%d len=%zu", q->rx, q->unit);
 		if (spin_once(ch, &spins, &start, "msgrcv", q->rx))
@@ -244,9 +242,10 @@ static int sysv_mq_recv(struct chan *ch, void *buf, size_t len)
 		if (n < 0)
 			return (int)n;
 		if ((size_t)n != want || q->stage->mtype != (long)(nfrag - i))
-			return chan_fail(ch, EPROTO,
-					 "msgrcv id=%d: fragment %zu of %zu has %zd bytes and mtype %ld, expected %zu and %zu",
-					 q->rx, i + 1, nfrag, n, q->stage->mtype, want, nfrag - i);
+			return chan_fail(
+				ch, EPROTO,
+				"msgrcv id=%d: fragment %zu of %zu has %zd bytes and mtype %ld, expected %zu and %zu",
+				q->rx, i + 1, nfrag, n, q->stage->mtype, want, nfrag - i);
 		memcpy(p + i * q->unit, q->stage->mtext, want);
 	}
 	return 0;

@@ -558,6 +558,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	ch.run_dir = cfg->run_dir;
 	ch.tag = tag;
 	ch.timeout_ms = cfg->timeout_ms;
+	ch.peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch.limits = res->limits;
 	ch.priv = calloc(1, cfg->ops->priv_size ? cfg->ops->priv_size : 1);
 	if (!ch.priv) {

@@ -262,13 +262,6 @@ struct eventfd_chan {
 	bool have[2]; /* efd[i] is open (0 is a valid fd) */
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 static int eventfd_probe(struct chan *ch)
 {
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -352,7 +345,7 @@ static int eventfd_spin(struct chan *ch, int fd)
 	int r;
 
 	while ((r = eventfd_take(ch, fd)) == 0) {
-		cpu_relax();
+		chan_relax(ch);
 		if (++spins % 256 || ch->timeout_ms <= 0)
 			continue;
 		if (!start_ms)

@@ -4,7 +4,8 @@
  * Stream fds loop over short reads and writes and EINTR.  Record fds
  * (datagram, seqpacket) move one record per call and treat any other size
  * as -EPROTO.  With CHAN_WAIT_SPIN the fds are non-blocking and EAGAIN is
- * polled in a tight loop (no sleep); with CHAN_WAIT_BLOCK the calls block.
+ * polled in a loop that never sleeps (it yields now and then, see
+ * wait_again); with CHAN_WAIT_BLOCK the calls block.
  * A blocking wait never outlives ch->timeout_ms when the fd was made
  * non-blocking by the transport; otherwise the harness's watchdog bounds it.
  */
@@ -13,22 +14,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
+/*
+ * Spinning polls with a pause.  When the peer shares this CPU it cannot
+ * make progress while we spin (pure spinning would cost a scheduler tick
+ * per message), so every failed poll yields; across CPUs a yield every
+ * FDIO_SPINS_PER_YIELD polls only keeps the spinner from starving others.
+ */
+#define FDIO_SPINS_PER_YIELD 1024
 
-static int wait_again(struct chan *ch, int fd, short events)
+static int wait_again(struct chan *ch, int fd, short events, unsigned int *spins)
 {
 	if (ch->wait == CHAN_WAIT_SPIN) {
-		cpu_relax();
+		if (++*spins % FDIO_SPINS_PER_YIELD == 0)
+			sched_yield();
+		else
+			chan_relax(ch);
 		return 0;
 	}
 	return fdio_wait(ch, fd, events);
@@ -54,6 +60,7 @@ int fdio_wait(struct chan *ch, int fd, short events)
 int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
+	unsigned int spins = 0;
 
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
@@ -64,7 +71,7 @@ int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len)
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
-			int r = wait_again(ch, fd, POLLOUT);
+			int r = wait_again(ch, fd, POLLOUT, &spins);
 
 			if (r)
 				return r;
@@ -78,6 +85,7 @@ int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len)
 int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
 {
 	char *p = buf;
+	unsigned int spins = 0;
 
 	while (len > 0) {
 		ssize_t n = read(fd, p, len);
@@ -91,7 +99,7 @@ int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
 		} else if (errno == EINTR) {
 			continue;
 		} else if (errno == EAGAIN) {
-			int r = wait_again(ch, fd, POLLIN);
+			int r = wait_again(ch, fd, POLLIN, &spins);
 
 			if (r)
 				return r;
@@ -104,6 +112,8 @@ int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
 
 int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
 {
+	unsigned int spins = 0;
+
 	for (;;) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
@@ -114,7 +124,7 @@ int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == ENOBUFS) {
-			int r = wait_again(ch, fd, POLLOUT);
+			int r = wait_again(ch, fd, POLLOUT, &spins);
 
 			if (r)
 				return r;
@@ -126,6 +136,8 @@ int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
 
 int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len)
 {
+	unsigned int spins = 0;
+
 	for (;;) {
 		/* MSG_TRUNC: the real length of a longer record is returned */
 		ssize_t n = recv(fd, buf, len, MSG_TRUNC);
@@ -139,7 +151,7 @@ int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			int r = wait_again(ch, fd, POLLIN);
+			int r = wait_again(ch, fd, POLLIN, &spins);
 
 			if (r)
 				return r;

@@ -66,13 +66,6 @@ struct posix_mq {
 	char *stage; /* this process's buffer for a short last fragment */
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -107,7 +100,7 @@ static void wait_begin(const struct chan *ch, struct mq_wait *w)
 /* A polled queue said EAGAIN: 0 to poll again, -ETIMEDOUT past ch->timeout_ms. */
 static int spin_once(struct chan *ch, struct mq_wait *w, const char *what, const char *name)
 {
-	cpu_relax();
+	chan_relax(ch);
 	if (++w->spins % POSIX_MQ_SPIN_CHECK || ch->timeout_ms <= 0)
 		return 0;
 	if (!w->spin_start_ms) {

@@ -64,13 +64,6 @@ struct sysv_mq {
 	struct sysv_mq_buf *stage; /* this process's staging buffer */
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -82,7 +75,7 @@ static uint64_t mono_ms(void)
 /* One spin of a polled wait: 0 to poll again, -ETIMEDOUT past ch->timeout_ms. */
 static int spin_once(struct chan *ch, unsigned int *spins, uint64_t *start_ms, const char *what, int id)
 {
-	cpu_relax();
+	chan_relax(ch);
 	if (++*spins % SYSV_MQ_SPIN_CHECK || ch->timeout_ms <= 0)
 		return 0;
 	if (!*start_ms) {

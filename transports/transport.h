@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <sys/types.h>
 
 enum chan_kind {
@@ -71,6 +72,7 @@ struct chan {
 	const char *tag;	/* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
 				 * every name (POSIX names add a leading slash) */
 	int timeout_ms;		/* how long a blocked call may wait before it is a dead peer; <= 0 forever */
+	bool peer_same_cpu;	/* both sides are pinned to one CPU: a spinning wait must yield */
 	/* ---- */
 	enum chan_role role;	/* set by the harness before attach() */
 	struct chan_limits limits;
@@ -129,6 +131,22 @@ struct transport_ops {
 	 */
 	void (*destroy)(struct chan *ch);
 };
+
+/*
+ * One turn of a busy-polling wait.  Across CPUs: a pause instruction.  When
+ * the peer is pinned to this same CPU it cannot progress while we spin
+ * (pure spinning would cost a scheduler tick per message), so yield.
+ */
+static inline void chan_relax(const struct chan *ch)
+{
+	if (ch->peer_same_cpu) {
+		sched_yield();
+		return;
+	}
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
 
 /* registry.c */
 extern const struct transport_ops *const transport_table[];

@@ -26,6 +26,7 @@ static const struct command {
 	{ "run", cmd_run, "measure transports: latency histograms, throughput, cost" },
 	{ "list", cmd_list, "list the transports, their kind, limits and availability here" },
 	{ "compare", cmd_compare, "compare two result files: the regression gate for CI" },
+	{ "calibrate", cmd_calibrate, "measure the machine's floors (cache-line, futex, copy) and cache them" },
 	{ "clean", cmd_clean, "remove what dead ipcbench runs left behind" },
 	{ "plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)" },
 	{ "report", cmd_report, "write one self-contained HTML report of result files" },

@@ -72,12 +72,16 @@ struct calib {
 	double clock_read_ns;
 	double cacheline_rtt_ns;	/* bare busy-spin ping-pong on one cache line */
 	double futex_rtt_ns;		/* bare futex wait/wake ping-pong */
-	double cacheline_rtt_same_ns;	/* the same two with both processes on one CPU */
+	/* the same two with both processes on one CPU, where the cache-line loop
+	 * yields between polls (pure spinning there would time the scheduler tick) */
+	double cacheline_rtt_same_ns;
 	double futex_rtt_same_ns;
 	double memcpy_gbps[4];		/* at memcpy_sizes */
 	size_t memcpy_sizes[4];
 	double shm_copy_gbps;		/* bare copy through shared memory, process to process */
 	size_t shm_copy_bytes;
+	double shm_copy_same_gbps;	/* the same with both processes on one CPU (yielding) */
+	bool from_cache;		/* loaded from the calibration cache, not measured now */
 	char measured_at[40];
 };
 

@@ -1,0 +1,180 @@
+/*
+ * ring.h - the single-producer single-consumer byte ring behind shm_ring,
+ * shm_spin and sysv_shm (internal to transports/; not a transport itself).
+ *
+ * A region of shared memory holds two rings, one per direction, and a
+ * little bookkeeping.  The transports only differ in where the region
+ * comes from (POSIX shm or a System V segment) and in how a sleeping side
+ * is woken (POSIX semaphores in the region or a System V semaphore set),
+ * which they pass in as struct ring_wake_ops.
+ *
+ * Layout of one direction (struct ring_ctl), each index on its own 64-byte
+ * line so the producer and the consumer never write the same line:
+ *
+ *	head          bytes ever written; written by the producer only
+ *	tail          bytes ever read; written by the consumer only
+ *	data_wanted   0, or the head the sleeping consumer waits for
+ *	space_wanted  0, or the tail the sleeping producer waits for
+ *
+ * The data area is a power of two of bytes; byte i of the stream lives at
+ * i & (cap - 1).  Indices are 64-bit and never wrap in practice.  Sizing
+ * (ring_capacity): four times the message, rounded up to a power of two,
+ * between RING_CAP_MIN and RING_CAP_MAX per direction.  Small rings keep
+ * both directions of a small-message ping-pong inside L1 (a 64 KiB ring
+ * made every 64-byte message touch a fresh line: +40% round trip); large
+ * ones let the writer run messages ahead, so the reader copies lines that
+ * have already left the writer's private L2 (a reader chasing the writer
+ * line by line got 60% of the copy bandwidth, one a message behind 100%).
+ * Data moves in pieces of cap / 4, at most RING_PIECE_MAX: the writer
+ * publishes head after each piece, the reader copies what is there, so a
+ * message larger than the ring streams through it and a large message in a
+ * ping-pong is copied out while it is still being copied in.
+ *
+ * Wake protocol (both directions are the same; "waiter" is the consumer
+ * waiting for data or the producer waiting for space):
+ *
+ *	waiter:     wanted = W (seq_cst); reload index; if index >= W: return,
+ *	            else sleep on the semaphore
+ *	publisher:  index = new (atomic exchange, a full barrier); load
+ *	            wanted; if wanted && new >= wanted && CAS(wanted, 0): post
+ *
+ * The seq_cst store/load pairs are Dekker's: either the publisher sees the
+ * waiter's W or the waiter sees the new index, so a wake-up is never lost,
+ * and a side posts only when its peer really sleeps (a semaphore post is a
+ * system call for System V).  W asks for min(rest, piece) bytes, so a
+ * large message wakes its reader once per piece, not once per byte; since
+ * a piece is at most cap / 4, a reader waiting for data and a writer
+ * waiting for space cannot both sleep.  A waiter that finds its condition
+ * true after setting W may leave one stray post behind: every wait is a
+ * loop that re-checks the ring, so a stray post costs one extra turn.
+ * (Posting after every publish instead was measured: no faster in a
+ * ping-pong, where the peer always sleeps, half the throughput when
+ * streaming 1 MiB, and for System V it overflows SEMVMX, 32767, as soon as
+ * the reader falls that many posts behind.)
+ *
+ * Ordering traps: the data must be copied before the index that publishes
+ * it (release), and read after the index that announces it (acquire);
+ * the producer must not overwrite bytes before it has seen (acquire) the
+ * tail that frees them.
+ *
+ * Spin-then-block (shm_spin): a waiter first polls with a pause for up to
+ * spin_ns, then calls sched_yield() for up to RING_YIELD_NS, then sleeps as
+ * above.  When both sides are pinned to one CPU (ch->peer_same_cpu) the
+ * spin is skipped (the peer cannot run while we spin: each round trip would
+ * cost a scheduler tick), so the CPU is handed over by sched_yield().
+ *
+ * A dead peer: each side holds a robust, process-shared mutex while
+ * attached; a sleeping side wakes every RING_SLICE_MS and, finding its
+ * peer's mutex owner-dead (or the peer marked gone by detach), fails with
+ * -EPIPE once the ring holds nothing more for it.  A wait longer than
+ * ch->timeout_ms fails with -ETIMEDOUT.
+ */
+#ifndef IPCBENCH_RING_H
+#define IPCBENCH_RING_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+#define RING_LINE 64
+#define RING_CAP_MIN ((size_t)4 << 10)		/* per direction: 4 x the message, 4 KiB.. */
+#define RING_CAP_MAX ((size_t)4 << 20)		/* ..4 MiB (larger messages stream through) */
+#define RING_PIECE_MAX ((size_t)256 << 10)	/* copy and publish in pieces of cap / 4, at most this */
+#define RING_SPIN_NS 50000			/* shm_spin: busy-poll this long, then yield */
+#define RING_YIELD_NS 1000000			/* then sched_yield() this long, then sleep */
+#define RING_SLICE_MS 100			/* a sleeper checks its peer this often */
+
+enum ring_dir { RING_C2S, RING_S2C };
+enum ring_sem { RING_SEM_DATA, RING_SEM_SPACE };
+
+/* One direction's control lines, in shared memory. */
+struct ring_ctl {
+	_Alignas(RING_LINE) _Atomic uint64_t head;
+	_Alignas(RING_LINE) _Atomic uint64_t tail;
+	_Alignas(RING_LINE) _Atomic uint64_t data_wanted;
+	_Alignas(RING_LINE) _Atomic uint64_t space_wanted;
+};
+
+enum ring_peer_state { RING_PEER_NONE, RING_PEER_ATTACHED, RING_PEER_GONE };
+
+/* One side's liveness, in shared memory. */
+struct ring_peer {
+	_Alignas(RING_LINE) pthread_mutex_t alive;	/* robust: held while attached */
+	_Atomic int state;				/* enum ring_peer_state */
+};
+
+/* The start of the shared region; the two data areas follow at data_off. */
+struct ring_region {
+	struct ring_ctl dir[2];			/* [RING_C2S], [RING_S2C] */
+	struct ring_peer peer[2];		/* [CHAN_CLIENT], [CHAN_SERVER] */
+	_Alignas(RING_LINE) sem_t sem[2][2];	/* [dir][enum ring_sem]: POSIX wake-up only */
+	uint64_t cap;
+	uint64_t data_off[2];
+};
+
+/* This process's view of one direction. */
+struct ring_end {
+	struct ring_ctl *c;
+	uint8_t *data;
+	uint64_t cap;
+	uint64_t piece;		/* the largest piece copied or waited for: cap / 4 at most */
+	uint64_t pos;		/* our own index (head when sending, tail when receiving) */
+	uint64_t seen;		/* the peer's index as last read */
+	enum ring_dir dir;
+};
+
+/*
+ * How a sleeping side is woken.  post() wakes whoever sleeps on
+ * (dir, sem); wait() sleeps on it for at most ms milliseconds and returns
+ * 0 when posted, -ETIMEDOUT when the time ran out, or -errno (recorded
+ * with chan_fail).  Both are only called on the slow path.
+ */
+struct ring_wake_ops {
+	int (*post)(struct chan *ch, enum ring_dir dir, enum ring_sem sem);
+	int (*wait)(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms);
+};
+
+/*
+ * The start of every ring transport's priv.  Written by create() in the
+ * parent (inherited by both children) and by attach() in each child.
+ */
+struct ring_chan {
+	struct ring_region *rg;		/* NULL: nothing mapped */
+	size_t map_bytes;
+	const struct ring_wake_ops *wake;
+	uint64_t spin_ns;		/* 0: sleep as soon as the ring is empty/full */
+	bool attached;			/* this process holds rg->peer[role].alive */
+	enum chan_role role;
+	struct ring_end tx, rx;
+};
+
+/*
+ * The capacity of each direction for messages of msg_bytes, so that the
+ * region (ring_region_bytes) fits in max_bytes (0: no limit).
+ */
+size_t ring_capacity(size_t msg_bytes, size_t max_bytes);
+/* Bytes of a region with two rings of cap bytes (page-rounded). */
+size_t ring_region_bytes(size_t cap);
+/*
+ * Lays out a zeroed region at mem (map_bytes long) for two rings of cap
+ * bytes: indices, robust mutexes and, when posix_sems, the semaphores.
+ */
+int ring_region_init(struct chan *ch, void *mem, size_t map_bytes, size_t cap, bool posix_sems);
+
+/*
+ * The shared hooks.  ring_detach() marks this side gone, wakes the peer
+ * and lets go of the robust mutex; destroy() calls it too (a process that
+ * attached and destroys without detaching must not unmap a mutex it holds)
+ * before unmapping the region its own way.  Idempotent, safe on a zeroed
+ * ring_chan.
+ */
+int ring_attach(struct chan *ch, enum chan_role role);
+void ring_detach(struct chan *ch);
+int ring_send(struct chan *ch, const void *buf, size_t len);
+int ring_recv(struct chan *ch, void *buf, size_t len);
+
+#endif

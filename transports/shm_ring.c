@@ -1,0 +1,224 @@
+/*
+ * shm_ring.c - a single-producer single-consumer byte ring per direction in
+ * POSIX shared memory (ring.h has the layout and the protocols).
+ *
+ * shm_ring: a side that finds the ring empty (or full) sleeps at once on
+ * a POSIX semaphore living in the region (sem_init with pshared=1); its
+ * peer posts only when it sleeps, so a round trip costs what a futex
+ * wait/wake pair costs and nothing on top.
+ *
+ * shm_spin: the same ring, busy-polling: no system call on the fast path,
+ * and it burns a CPU on each side while it waits.  Polling is bounded:
+ * RING_SPIN_NS (50 us) with a pause instruction, then sched_yield() for
+ * RING_YIELD_NS (1 ms), then the same semaphore sleep as shm_ring, so an
+ * idle peer does not cost a CPU forever.  When both sides are pinned to one
+ * CPU (ch->peer_same_cpu) the spin is skipped (the peer cannot run while we
+ * spin, so every round trip would cost a scheduler tick): the CPU is handed
+ * over with sched_yield(), which is what a same-CPU figure of shm_spin
+ * measures.  probe() says so in the result's limits note.
+ *
+ * Both are byte streams (the harness's fixed size delimits messages) and
+ * carry any size: a message larger than the ring streams through it in
+ * pieces.  The ring is four times the message, rounded up to a power of
+ * two, between 4 KiB and 4 MiB per direction (ring.h says why).
+ *
+ * Objects: one name "/<tag>-ring" (shm_open O_CREAT|O_EXCL, 0600), noted
+ * in the ledger right after it is made, sized and mapped in create() and
+ * unlinked at once: the children inherit the mapping through fork, so no
+ * name outlives create() and a crash leaves nothing in /dev/shm.  The
+ * memory goes when the last process unmaps it.  Limits: the free space of
+ * the tmpfs on /dev/shm.
+ */
+#include "ring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+struct shm_ring_priv {
+	struct ring_chan rc;	/* first: ring.c casts priv to it */
+	char name[128];		/* the POSIX name while it exists */
+};
+
+static int shm_ring_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
+{
+	struct ring_chan *rc = ch->priv;
+
+	if (sem_post(&rc->rg->sem[dir][sem]) < 0)
+		return chan_fail(ch, errno, "sem_post");
+	return 0;
+}
+
+static int shm_ring_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
+{
+	struct ring_chan *rc = ch->priv;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (sem_clockwait(&rc->rg->sem[dir][sem], CLOCK_MONOTONIC, &ts) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		return -ETIMEDOUT;
+	if (errno == EINTR)
+		return 0;	/* the caller re-checks everything */
+	return chan_fail(ch, errno, "sem_clockwait");
+}
+
+static const struct ring_wake_ops shm_ring_wake = {
+	.post = shm_ring_post,
+	.wait = shm_ring_wait,
+};
+
+static int probe_dev_shm(struct chan *ch, const char *policy)
+{
+	size_t need = ring_region_bytes(RING_CAP_MAX);
+	unsigned long long free_bytes;
+	struct statfs sf;
+
+	if (statfs("/dev/shm", &sf) < 0)
+		return chan_fail(ch, errno, "statfs /dev/shm: POSIX shared memory needs a tmpfs there "
+				 "(mount -t tmpfs tmpfs /dev/shm)");
+	if (access("/dev/shm", W_OK | X_OK) < 0)
+		return chan_fail(ch, errno, "access /dev/shm: not writable");
+	free_bytes = (unsigned long long)sf.f_bavail * (unsigned long long)sf.f_bsize;
+	if (free_bytes < need)
+		return chan_fail(ch, ENOSPC, "/dev/shm has %llu bytes free, a channel needs up to %zu",
+				 free_bytes, need);
+	snprintf(ch->limits.note, sizeof(ch->limits.note), "/dev/shm %s, %llu MiB free; ring 4x msg, 4K-4M/dir; %s",
+		 sf.f_type == TMPFS_MAGIC ? "tmpfs" : "(not tmpfs)", free_bytes >> 20, policy);
+	ch->limits.max_msg_bytes = 0;
+	return 0;
+}
+
+static int shm_ring_probe(struct chan *ch)
+{
+	return probe_dev_shm(ch, "sleeps on a semaphore in the region");
+}
+
+static int shm_spin_probe(struct chan *ch)
+{
+	return probe_dev_shm(ch, "spins 50us, yields 1ms, then sleeps; same CPU: yields at once");
+}
+
+/* Opens, notes, sizes, maps and unlinks the name; fills rc->rg. */
+static int map_region(struct chan *ch, size_t bytes, void **mem)
+{
+	struct shm_ring_priv *sp = ch->priv;
+	int fd, r = 0;
+
+	if ((size_t)snprintf(sp->name, sizeof(sp->name), "/%s-ring", ch->tag) >= sizeof(sp->name)) {
+		sp->name[0] = 0;
+		return chan_fail(ch, ENAMETOOLONG, "shm name for tag %s", ch->tag);
+	}
+	fd = shm_open(sp->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = chan_fail(ch, errno, "shm_open %s", sp->name);
+		sp->name[0] = 0;
+		return r;
+	}
+	r = chan_ledger_add(ch, "posix_shm", sp->name);
+	if (!r && ftruncate(fd, (off_t)bytes) < 0)
+		r = chan_fail(ch, errno, "ftruncate %s to %zu bytes", sp->name, bytes);
+	if (!r) {
+		*mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (*mem == MAP_FAILED)
+			r = chan_fail(ch, errno, "mmap %s (%zu bytes)", sp->name, bytes);
+	}
+	close(fd);
+	/* the mapping is all the children need: the name goes now */
+	shm_unlink(sp->name);
+	sp->name[0] = 0;
+	return r;
+}
+
+static int create_common(struct chan *ch, uint64_t spin_ns)
+{
+	struct ring_chan *rc = ch->priv;
+	size_t cap = ring_capacity(ch->msg_bytes, 0), bytes = ring_region_bytes(cap);
+	void *mem = NULL;
+	int r;
+
+	rc->wake = &shm_ring_wake;
+	rc->spin_ns = spin_ns;
+	r = map_region(ch, bytes, &mem);
+	if (r)
+		return r;
+	r = ring_region_init(ch, mem, bytes, cap, true);
+	if (r)
+		munmap(mem, bytes);
+	return r;
+}
+
+static int shm_ring_create(struct chan *ch)
+{
+	return create_common(ch, 0);
+}
+
+static int shm_spin_create(struct chan *ch)
+{
+	return create_common(ch, RING_SPIN_NS);
+}
+
+static void shm_ring_destroy(struct chan *ch)
+{
+	struct shm_ring_priv *sp = ch->priv;
+	struct ring_chan *rc = &sp->rc;
+
+	if (sp->name[0]) {
+		shm_unlink(sp->name);
+		sp->name[0] = 0;
+	}
+	if (!rc->rg)
+		return;
+	ring_detach(ch);
+	for (int d = 0; d < 2; d++)
+		for (int s = 0; s < 2; s++)
+			sem_destroy(&rc->rg->sem[d][s]);
+	munmap(rc->rg, rc->map_bytes);
+	rc->rg = NULL;
+}
+
+const struct transport_ops shm_ring_ops = {
+	.name = "shm_ring",
+	.summary = "SPSC byte ring per direction in POSIX shm, woken by POSIX semaphores in the region",
+	.kind = CHAN_STREAM,
+	.flags = 0,
+	.priv_size = sizeof(struct shm_ring_priv),
+	.probe = shm_ring_probe,
+	.create = shm_ring_create,
+	.attach = ring_attach,
+	.send = ring_send,
+	.recv = ring_recv,
+	.detach = ring_detach,
+	.destroy = shm_ring_destroy,
+};
+
+const struct transport_ops shm_spin_ops = {
+	.name = "shm_spin",
+	.summary = "the shm_ring ring, busy-polled (burns a CPU per side), then yield, then sleep",
+	.kind = CHAN_STREAM,
+	.flags = TRANSPORT_SPIN,
+	.priv_size = sizeof(struct shm_ring_priv),
+	.probe = shm_spin_probe,
+	.create = shm_spin_create,
+	.attach = ring_attach,
+	.send = ring_send,
+	.recv = ring_recv,
+	.detach = ring_detach,
+	.destroy = shm_ring_destroy,
+};

@@ -17,7 +17,7 @@
 #       --new-bin FILE      use this ipcbench as the candidate (no build)
 #       --compare-bin FILE  the ipcbench that judges (default: the base's when it
 #                           has 'compare', so a change cannot rig its own gate)
-#   -k, --rounds K          interleaved rounds, each one repetition (default 9)
+#   -k, --rounds K          interleaved rounds, each one repetition (default 15)
 #   -o, --out DIR           keep the result files and reports in DIR
 #       --compare-args ARGS extra arguments to compare, e.g. "--threshold 15"
 #   RUN-OPTIONS             the cells (default: $RUN_ARGS, else
@@ -33,7 +33,7 @@ cand_dir=
 base_bin=${BASE_BIN:-}
 new_bin=${NEW_BIN:-}
 cmp_bin=${COMPARE_BIN:-}
-rounds=${ROUNDS:-9}
+rounds=${ROUNDS:-15}
 out=${OUT_DIR:-}
 cmp_args=${COMPARE_ARGS:-}
 run_args=${RUN_ARGS:--t pipe,unix,tcp -s 64,4k --placement cross,same -d 200ms}

@@ -12,7 +12,7 @@
 #
 # usage: scripts/ci-selftest.sh [options] [-- RUN-OPTIONS...]
 #   -n, --pairs N        identical tries (default 5)
-#   -k, --rounds K       interleaved rounds per try (default 9)
+#   -k, --rounds K       interleaved rounds per try (default 15)
 #       --delay-ns NS    the slowdown per message sent (default 2000)
 #       --src DIR        the source to build (default: this checkout, as it is)
 #   -o, --out DIR        keep every result and report in DIR
@@ -24,7 +24,7 @@ die() { echo "ci-selftest: $*" >&2; exit 2; }
 say() { echo "ci-selftest: $*" >&2; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-pairs=5 rounds=9 delay=2000 src='' out=''
+pairs=5 rounds=15 delay=2000 src='' out=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n|--pairs) pairs=${2:?$1 needs a count}; shift ;;

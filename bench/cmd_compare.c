@@ -296,7 +296,7 @@ static void summary_line(const struct compare_result *res, char *out, size_t len
 		off += (size_t)snprintf(out + off, len - off, "%s%zu %s", i ? ", " : "", res->cell_counts[order[i]],
 					compare_verdict_name(order[i]));
 	if (off < len)
-		snprintf(out + off, len - off, " (%zu cells)", res->ncells);
+		snprintf(out + off, len - off, " (%zu cell%s)", res->ncells, res->ncells == 1 ? "" : "s");
 }
 
 static const char *gate_text(const struct compare_result *res)

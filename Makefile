@@ -18,7 +18,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
 VERSION   := 0.1.0
-GIT_REV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_REV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
@@ -29,7 +29,7 @@ IPCB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-truncation \
 	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
 	-I. -Itransports -Iharness -Ibench \
-	-DIPCB_VERSION='"$(VERSION)"' -DIPCB_GIT_REV='"$(GIT_REV)"' \
+	-DIPCB_VERSION='"$(VERSION)"' -I$(BUILDDIR)/gen \
 	-DIPCB_DATADIR='"$(DATADIR)"' \
 	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP
 IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) -lrt -lm -pthread
@@ -64,7 +64,7 @@ TEST_OBJS  := $(call obj,$(TEST_LIB))
 BIN        := $(BUILDDIR)/ipcbench
 TEST_BINS  := $(patsubst tests/%.c,$(BUILDDIR)/tests/%,$(UNIT_SRCS) $(CONF_SRCS))
 
-.PHONY: all test check install uninstall clean format-check lint tests fuzz fuzz-build
+.PHONY: all test check install uninstall clean format-check lint tests fuzz fuzz-build FORCE
 all: $(BIN)
 
 $(BIN): $(call obj,$(MAIN_SRC)) $(BUILDDIR)/libipcbench.a
@@ -75,7 +75,15 @@ $(BUILDDIR)/libipcbench.a: $(LIB_OBJS)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILDDIR)/obj/%.o: %.c
+# The revision goes into every result: gitrev.h is rewritten only when it
+# changes, so the files that include it are rebuilt exactly then.
+$(BUILDDIR)/gen/gitrev.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define IPCB_GIT_REV "$(GIT_REV)"' >$@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+FORCE:
+
+$(BUILDDIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(IPCB_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -129,7 +137,7 @@ FUZZ_CFLAGS  := $(filter-out -O2 -MMD -MP,$(IPCB_CFLAGS)) -Itests -O1 -g \
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
 
-$(FUZZ_DIR)/obj/%.o: %.c
+$(FUZZ_DIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unknown-warning-option -c -o $@ $<

@@ -12,9 +12,8 @@
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0"
 #endif
-#ifndef IPCB_GIT_REV
-#define IPCB_GIT_REV "unknown"
-#endif
+#include "gitrev.h"
+
 
 const char *progname = "ipcbench";
 

@@ -54,8 +54,9 @@ static bool run_alive(pid_t pid)
 		comm[0] = 0;
 	fclose(f);
 	comm[strcspn(comm, "\n")] = 0;
-	/* test binaries drive the harness too: their names start with test_ */
-	return !strcmp(comm, "ipcbench") || !strncmp(comm, "test_", 5);
+	/* a renamed copy (ipcbench-base) is still ipcbench; test binaries drive
+	 * the harness too: their names start with test_ */
+	return !strncmp(comm, "ipcbench", 8) || !strncmp(comm, "test_", 5);
 }
 
 /* "ipcbench-<pid>-..." -> pid, or -1 */

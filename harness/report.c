@@ -28,9 +28,8 @@ const struct report_pct report_pcts[REPORT_NPCT] = {
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0"
 #endif
-#ifndef IPCB_GIT_REV
-#define IPCB_GIT_REV "unknown"
-#endif
+#include "gitrev.h"
+
 #ifndef IPCB_BUILD_FLAGS
 #define IPCB_BUILD_FLAGS ""
 #endif

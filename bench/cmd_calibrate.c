@@ -58,13 +58,13 @@ static void default_cpus(struct calibrate_args *a)
 static void parse_args(int argc, char **argv, struct calibrate_args *a)
 {
 	static const struct option longopts[] = {
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "refresh", no_argument, NULL, OPT_REFRESH },
-		{ "clock", required_argument, NULL, OPT_CLOCK },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ 0 },
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"refresh", no_argument, NULL, OPT_REFRESH},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{0},
 	};
 	char err[300];
 	int c;
@@ -183,7 +183,7 @@ static void print_table(FILE *f, const struct calib *c, const struct calibrate_a
 
 int cmd_calibrate(int argc, char **argv)
 {
-	struct calibrate_args a = { .cpu_a = -1, .cpu_b = -1, .allow_tsc = true };
+	struct calibrate_args a = {.cpu_a = -1, .cpu_b = -1, .allow_tsc = true};
 	struct calib c;
 	char path[4200] = "";
 	int r;

@@ -37,8 +37,8 @@
 #define LINE 64
 #define MAX_SAMPLES 200000
 #define WARM_RTT 1000
-#define BUDGET_SPIN_NS 60000000ull	/* per cache-line run */
-#define BUDGET_FUTEX_NS 150000000ull	/* per futex run */
+#define BUDGET_SPIN_NS 60000000ull   /* per cache-line run */
+#define BUDGET_FUTEX_NS 150000000ull /* per futex run */
 #define CHILD_ALARM_S 10
 #define SHM_COPY_BYTES ((size_t)1 << 20)
 #define SHM_WARM 8
@@ -48,21 +48,21 @@
 #define MEMCPY_BATCHES 7
 #define STOP UINT64_MAX
 
-static const size_t memcpy_sizes[4] = { 4096, 65536, 1u << 20, 16u << 20 };
+static const size_t memcpy_sizes[4] = {4096, 65536, 1u << 20, 16u << 20};
 
 /* The mapping both children share. */
 struct bench {
-	_Alignas(LINE) _Atomic uint64_t line;		/* the cache-line ping-pong */
-	_Alignas(LINE) _Atomic uint32_t word;		/* the futex ping-pong */
-	_Alignas(LINE) _Atomic uint32_t full[2][LINE / 4];	/* shm copy slot flags, a line each */
-	_Alignas(LINE) _Atomic int arrived;		/* start barrier */
+	_Alignas(LINE) _Atomic uint64_t line;		   /* the cache-line ping-pong */
+	_Alignas(LINE) _Atomic uint32_t word;		   /* the futex ping-pong */
+	_Alignas(LINE) _Atomic uint32_t full[2][LINE / 4]; /* shm copy slot flags, a line each */
+	_Alignas(LINE) _Atomic int arrived;		   /* start barrier */
 	int cpu[2];
 	bool same;
-	uint8_t *slots;					/* 2 x SHM_COPY_BYTES, shared */
+	uint8_t *slots; /* 2 x SHM_COPY_BYTES, shared */
 	int err[2];
 	char msg[2][160];
-	size_t n;					/* samples[] filled */
-	uint64_t samples[MAX_SAMPLES];			/* ticks, or bytes/s for bandwidths */
+	size_t n;		       /* samples[] filled */
+	uint64_t samples[MAX_SAMPLES]; /* ticks, or bytes/s for bandwidths */
 	double memcpy_gbps[4];
 };
 
@@ -165,7 +165,7 @@ static void cacheline_side(struct bench *b, int side)
 
 static void futex_wait(_Atomic uint32_t *w, uint32_t val)
 {
-	struct timespec ts = { 1, 0 };
+	struct timespec ts = {1, 0};
 
 	syscall(SYS_futex, w, FUTEX_WAIT, val, &ts, NULL, 0);
 }
@@ -264,7 +264,7 @@ static void memcpy_side(struct bench *b, int side)
 			side_error(b, side, "allocating memcpy buffers");
 			return;
 		}
-		memcpy_batch(dst, src, len, reps);	/* warm */
+		memcpy_batch(dst, src, len, reps); /* warm */
 		for (int i = 0; i < MEMCPY_BATCHES; i++)
 			rate[i] = memcpy_batch(dst, src, len, reps);
 		b->memcpy_gbps[s] = (double)median_u64(rate, MEMCPY_BATCHES) / 1e9;
@@ -306,7 +306,8 @@ static void shm_copy_side(struct bench *b, int side)
 		if (i >= SHM_WARM && (i - SHM_WARM) % SHM_BATCH == SHM_BATCH - 1) {
 			uint64_t ns = clock_ticks_to_ns(clock_ticks() - t0);
 
-			b->samples[b->n++] = ns ? (uint64_t)((double)(SHM_BATCH * SHM_COPY_BYTES) * 1e9 / (double)ns) : 0;
+			b->samples[b->n++] =
+				ns ? (uint64_t)((double)(SHM_BATCH * SHM_COPY_BYTES) * 1e9 / (double)ns) : 0;
 		}
 	}
 	free(buf);
@@ -364,8 +365,9 @@ static int child_status(const struct bench *b, int status, int side, const char 
 	if (b->err[side])
 		return calib_fail(b->err[side], "%s: %s", what, b->msg[side]);
 	if (WIFSIGNALED(status))
-		return calib_fail(WTERMSIG(status) == SIGALRM ? ETIMEDOUT : EIO, "%s: a child was killed by signal %d (%s)",
-				  what, WTERMSIG(status), WTERMSIG(status) == SIGALRM ? "no progress for 10 s" : strsignal(WTERMSIG(status)));
+		return calib_fail(WTERMSIG(status) == SIGALRM ? ETIMEDOUT : EIO,
+				  "%s: a child was killed by signal %d (%s)", what, WTERMSIG(status),
+				  WTERMSIG(status) == SIGALRM ? "no progress for 10 s" : strsignal(WTERMSIG(status)));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return calib_fail(EIO, "%s: a child exited with status %d", what, WEXITSTATUS(status));
 	return 0;
@@ -373,8 +375,8 @@ static int child_status(const struct bench *b, int status, int side, const char 
 
 static int run_pair(struct bench *b, int cpu_a, int cpu_b, void (*fn)(struct bench *, int), const char *what)
 {
-	pid_t pid[2] = { -1, -1 }, self = getpid();
-	int status[2] = { 0, 0 }, r;
+	pid_t pid[2] = {-1, -1}, self = getpid();
+	int status[2] = {0, 0}, r;
 
 	atomic_store(&b->line, 0);
 	atomic_store(&b->word, 0);
@@ -424,8 +426,7 @@ static uint64_t median_u64(uint64_t *v, size_t n)
 }
 
 /* The median round trip of a ping-pong, in ns. */
-static int rtt(struct bench *b, int cpu_a, int cpu_b, void (*fn)(struct bench *, int), const char *what,
-	       double *out)
+static int rtt(struct bench *b, int cpu_a, int cpu_b, void (*fn)(struct bench *, int), const char *what, double *out)
 {
 	int r = run_pair(b, cpu_a, cpu_b, fn, what);
 
@@ -646,8 +647,8 @@ static int format_cache(const struct calib *c, const struct host_key *k, char *o
 
 	n += (size_t)snprintf(out + n, outlen - n,
 			      CACHE_MAGIC "\ncpu_model %s\nkernel %s\nclock %s\ncpus %s\nmeasured_at %s\n"
-			      "clock_read_ns %.17g\ncacheline_rtt_ns %.17g\ncacheline_rtt_same_ns %.17g\n"
-			      "futex_rtt_ns %.17g\nfutex_rtt_same_ns %.17g\n",
+					  "clock_read_ns %.17g\ncacheline_rtt_ns %.17g\ncacheline_rtt_same_ns %.17g\n"
+					  "futex_rtt_ns %.17g\nfutex_rtt_same_ns %.17g\n",
 			      k->cpu_model, k->kernel, k->clock, k->cpus, c->measured_at, c->clock_read_ns,
 			      c->cacheline_rtt_ns, c->cacheline_rtt_same_ns, c->futex_rtt_ns, c->futex_rtt_same_ns);
 	for (int i = 0; i < 4 && n < outlen; i++)
@@ -713,9 +714,9 @@ int calib_save_cached(const struct calib *c, int cpu_a, int cpu_b)
 /* ---- the strict reader ---- */
 
 struct reader {
-	char *p;		/* the next line */
+	char *p; /* the next line */
 	int line;
-	int err;		/* first problem: -EINVAL malformed, -ENOENT another host's */
+	int err; /* first problem: -EINVAL malformed, -ENOENT another host's */
 };
 
 /* The value of the next line, which must be "<key> <value>". */
@@ -787,7 +788,7 @@ static void read_size_double(struct reader *r, const char *key, size_t want, dou
 
 static int parse_cache(char *text, const struct host_key *k, struct calib *c)
 {
-	struct reader r = { .p = text };
+	struct reader r = {.p = text};
 	const char *v;
 
 	if (strncmp(r.p, CACHE_MAGIC "\n", sizeof(CACHE_MAGIC)))
@@ -849,7 +850,7 @@ static int read_small_file(const char *path, char *buf, size_t buflen)
 	}
 	close(fd);
 	buf[n] = 0;
-	return strlen(buf) == n ? 0 : -EINVAL;	/* no NUL bytes inside */
+	return strlen(buf) == n ? 0 : -EINVAL; /* no NUL bytes inside */
 }
 
 int calib_load_cached(struct calib *out, int cpu_a, int cpu_b)

@@ -228,14 +228,17 @@ static int wait_failed(struct chan *ch, struct ring_end *e, bool data, int err)
 
 /*
  * Sleeps until the watched index reaches `want` (see the wake protocol in
- * ring.h).  Returns early, with 0, once the index passed `any` after the
- * peer went away, so what it left can still be read.
+ * ring.h).  The peer is checked only after a wake-up or a slice that found
+ * nothing (a locked instruction: not on the way into every sleep).
+ * Returns early, with 0, once the index passed `any` after the peer went
+ * away, so what it left can still be read.
  */
 static int sleep_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t any, uint64_t want)
 {
 	struct ring_chan *rc = ch->priv;
 	_Atomic uint64_t *idx = watched(e, data), *wanted = wanted_word(e, data);
 	uint64_t deadline = ch->timeout_ms > 0 ? now_ns() + (uint64_t)ch->timeout_ms * 1000000u : 0;
+	bool woken = false;
 	uint64_t v;
 	int r = 0, ms;
 
@@ -244,7 +247,7 @@ static int sleep_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t 
 		v = atomic_load_explicit(idx, memory_order_seq_cst);
 		if (v >= want)
 			break;
-		if (peer_gone(rc)) {
+		if (woken && peer_gone(rc)) {
 			v = atomic_load_explicit(idx, memory_order_acquire);
 			r = v >= any ? 0 : wait_failed(ch, e, data, EPIPE);
 			break;
@@ -258,6 +261,7 @@ static int sleep_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t 
 		if (r && r != -ETIMEDOUT)
 			break;
 		r = 0;
+		woken = true;
 	}
 	atomic_store_explicit(wanted, 0, memory_order_relaxed);
 	e->seen = v;

@@ -45,8 +45,8 @@
 #endif
 
 struct shm_ring_priv {
-	struct ring_chan rc;	/* first: ring.c casts priv to it */
-	char name[128];		/* the POSIX name while it exists */
+	struct ring_chan rc; /* first: ring.c casts priv to it */
+	char name[128];	     /* the POSIX name while it exists */
 };
 
 static int shm_ring_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
@@ -75,7 +75,7 @@ static int shm_ring_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, 
 	if (errno == ETIMEDOUT)
 		return -ETIMEDOUT;
 	if (errno == EINTR)
-		return 0;	/* the caller re-checks everything */
+		return 0; /* the caller re-checks everything */
 	return chan_fail(ch, errno, "sem_clockwait");
 }
 
@@ -91,14 +91,15 @@ static int probe_dev_shm(struct chan *ch, const char *policy)
 	struct statfs sf;
 
 	if (statfs("/dev/shm", &sf) < 0)
-		return chan_fail(ch, errno, "statfs /dev/shm: POSIX shared memory needs a tmpfs there "
+		return chan_fail(ch, errno,
+				 "statfs /dev/shm: POSIX shared memory needs a tmpfs there "
 				 "(mount -t tmpfs tmpfs /dev/shm)");
 	if (access("/dev/shm", W_OK | X_OK) < 0)
 		return chan_fail(ch, errno, "access /dev/shm: not writable");
 	free_bytes = (unsigned long long)sf.f_bavail * (unsigned long long)sf.f_bsize;
 	if (free_bytes < need)
-		return chan_fail(ch, ENOSPC, "/dev/shm has %llu bytes free, a channel needs up to %zu",
-				 free_bytes, need);
+		return chan_fail(ch, ENOSPC, "/dev/shm has %llu bytes free, a channel needs up to %zu", free_bytes,
+				 need);
 	snprintf(ch->limits.note, sizeof(ch->limits.note), "/dev/shm %s, %llu MiB free; ring 4x msg, 4K-4M/dir; %s",
 		 sf.f_type == TMPFS_MAGIC ? "tmpfs" : "(not tmpfs)", free_bytes >> 20, policy);
 	ch->limits.max_msg_bytes = 0;

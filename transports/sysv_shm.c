@@ -33,11 +33,11 @@
 #include <time.h>
 
 struct sysv_shm_priv {
-	struct ring_chan rc;	/* first: ring.c casts priv to it */
+	struct ring_chan rc; /* first: ring.c casts priv to it */
 	int shmid;
 	int semid;
-	bool have_shm;		/* shmid exists and is not yet marked IPC_RMID */
-	bool have_sem;		/* semid exists */
+	bool have_shm; /* shmid exists and is not yet marked IPC_RMID */
+	bool have_sem; /* semid exists */
 };
 
 union semun {
@@ -54,7 +54,7 @@ static unsigned short sem_index(enum ring_dir dir, enum ring_sem sem)
 static int sysv_shm_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
 {
 	struct sysv_shm_priv *sp = ch->priv;
-	struct sembuf op = { .sem_num = sem_index(dir, sem), .sem_op = 1 };
+	struct sembuf op = {.sem_num = sem_index(dir, sem), .sem_op = 1};
 
 	while (semop(sp->semid, &op, 1) < 0) {
 		if (errno != EINTR)
@@ -66,15 +66,15 @@ static int sysv_shm_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
 static int sysv_shm_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
 {
 	struct sysv_shm_priv *sp = ch->priv;
-	struct sembuf op = { .sem_num = sem_index(dir, sem), .sem_op = -1 };
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct sembuf op = {.sem_num = sem_index(dir, sem), .sem_op = -1};
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	if (semtimedop(sp->semid, &op, 1, &ts) == 0)
 		return 0;
 	if (errno == EAGAIN)
 		return -ETIMEDOUT;
 	if (errno == EINTR)
-		return 0;	/* the caller re-checks everything */
+		return 0; /* the caller re-checks everything */
 	return chan_fail(ch, errno, "semtimedop -1 id=%d sem=%u", sp->semid, op.sem_num);
 }
 
@@ -101,22 +101,26 @@ static int sysv_shm_probe(struct chan *ch)
 	size_t small = ring_region_bytes(RING_CAP_MIN);
 
 	if (chan_read_sysctl("/proc/sys/kernel/shmmax", &shmmax) < 0)
-		return chan_fail(ch, ENOSYS, "/proc/sys/kernel/shmmax: no System V IPC in this kernel "
+		return chan_fail(ch, ENOSYS,
+				 "/proc/sys/kernel/shmmax: no System V IPC in this kernel "
 				 "(CONFIG_SYSVIPC) or /proc not mounted");
 	chan_read_sysctl("/proc/sys/kernel/shmmni", &shmmni);
 	if (shmmni < 1)
 		return chan_fail(ch, ENOSPC, "kernel.shmmni is %lld (sysctl -w kernel.shmmni=4096)", shmmni);
 	if (shmmax < (long long)small)
-		return chan_fail(ch, EINVAL, "kernel.shmmax is %lld bytes, a ring needs %zu (sysctl -w kernel.shmmax=%zu)",
-				 shmmax, small, ring_region_bytes(RING_CAP_MAX));
+		return chan_fail(ch, EINVAL,
+				 "kernel.shmmax is %lld bytes, a ring needs %zu (sysctl -w kernel.shmmax=%zu)", shmmax,
+				 small, ring_region_bytes(RING_CAP_MAX));
 	if (read_sem_limits(sem) < 0)
 		return chan_fail(ch, ENOSYS, "/proc/sys/kernel/sem unreadable");
 	if (sem[0] < 4 || sem[3] < 1)
-		return chan_fail(ch, ENOSPC, "kernel.sem SEMMSL %lld / SEMMNI %lld cannot hold a set of 4 "
-				 "(sysctl -w kernel.sem=\"32000 1024000000 500 32000\")", sem[0], sem[3]);
+		return chan_fail(ch, ENOSPC,
+				 "kernel.sem SEMMSL %lld / SEMMNI %lld cannot hold a set of 4 "
+				 "(sysctl -w kernel.sem=\"32000 1024000000 500 32000\")",
+				 sem[0], sem[3]);
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "kernel.shmmax %lld, shmmni %lld, sem \"%lld %lld %lld %lld\"; ring 4x msg, 4K-4M/dir",
-		 shmmax, shmmni, sem[0], sem[1], sem[2], sem[3]);
+		 "kernel.shmmax %lld, shmmni %lld, sem \"%lld %lld %lld %lld\"; ring 4x msg, 4K-4M/dir", shmmax, shmmni,
+		 sem[0], sem[1], sem[2], sem[3]);
 	ch->limits.max_msg_bytes = 0;
 	return 0;
 }
@@ -138,7 +142,7 @@ static int make_segment(struct chan *ch, size_t bytes, void **mem)
 	*mem = shmat(sp->shmid, NULL, 0);
 	if (*mem == (void *)-1)
 		return chan_fail(ch, errno, "shmat id=%d", sp->shmid);
-	sp->rc.rg = *mem;	/* for destroy: set again by ring_region_init */
+	sp->rc.rg = *mem; /* for destroy: set again by ring_region_init */
 	/* attached here and inherited by the children: the id may go now */
 	if (shmctl(sp->shmid, IPC_RMID, NULL) < 0)
 		return chan_fail(ch, errno, "shmctl IPC_RMID id=%d", sp->shmid);
@@ -149,8 +153,8 @@ static int make_segment(struct chan *ch, size_t bytes, void **mem)
 static int make_semaphores(struct chan *ch)
 {
 	struct sysv_shm_priv *sp = ch->priv;
-	unsigned short zero[4] = { 0, 0, 0, 0 };
-	union semun arg = { .array = zero };
+	unsigned short zero[4] = {0, 0, 0, 0};
+	union semun arg = {.array = zero};
 	char id[32];
 	int r;
 
@@ -191,7 +195,7 @@ static int sysv_shm_create(struct chan *ch)
 		r = make_semaphores(ch);
 	if (!r)
 		r = ring_region_init(ch, mem, bytes, cap, false);
-	return r;	/* on failure the harness calls destroy() */
+	return r; /* on failure the harness calls destroy() */
 }
 
 static void sysv_shm_destroy(struct chan *ch)

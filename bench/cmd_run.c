@@ -653,7 +653,9 @@ static void install_signals(void)
  * The machine's floors, for the CPUs the run uses (cached per machine and
  * CPU pair; `ipcbench calibrate` shows them).  A round trip is compared
  * with the bare mechanism of its wait: a futex ping-pong for transports
- * that sleep, a cache-line ping-pong for those that spin.
+ * that sleep, a cache-line ping-pong for those that spin; plus, for the
+ * payload, two process-to-process copies through shared memory at the
+ * measured rate (one each way), which is what no mechanism can beat.
  */
 static void load_floors(struct run_args *a, struct run_report *rr)
 {
@@ -682,12 +684,22 @@ static void set_floor(struct report_cell *c, const struct calib *k)
 
 	if (!k->valid || c->cfg.pattern != PATTERN_PINGPONG || c->cfg.client_cpu < 0)
 		return;
+	double copy_gbps = same ? k->shm_copy_same_gbps : k->shm_copy_gbps;
+
 	if (spins) {
 		c->floor_ns = same ? k->cacheline_rtt_same_ns : k->cacheline_rtt_ns;
 		c->floor_name = same ? "cache-line ping-pong, one CPU (yielding)" : "cache-line ping-pong";
 	} else {
 		c->floor_ns = same ? k->futex_rtt_same_ns : k->futex_rtt_ns;
 		c->floor_name = same ? "futex ping-pong, one CPU" : "futex ping-pong";
+	}
+	/* GB/s is bytes per ns; small messages ride in the ping-pong's own line */
+	if (copy_gbps > 0 && c->cfg.msg_bytes > 64) {
+		c->floor_ns += 2.0 * (double)c->cfg.msg_bytes / copy_gbps;
+		c->floor_name = spins ? (same ? "cache-line ping-pong, one CPU, + 2 shm copies"
+					      : "cache-line ping-pong + 2 shm copies")
+				      : (same ? "futex ping-pong, one CPU, + 2 shm copies"
+					      : "futex ping-pong + 2 shm copies");
 	}
 }
 

@@ -321,7 +321,7 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms
 			return WATCH_DONE;
 		now = clock_mono_ns();
 		for (int i = 0; i < 2; i++) {
-			uint64_t v = atomic_load(&ctl->progress[i]);
+			uint64_t v = atomic_load(&ctl->progress[i].v);
 
 			if (v != last[i]) {
 				last[i] = v;
@@ -344,8 +344,8 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 	if (w == WATCH_HUNG)
 		n = snprintf(res->reason, sizeof(res->reason),
 			     "no progress for %d ms (client at message %llu, server at message %llu): peer hung",
-			     timeout_ms, (unsigned long long)ctl->progress[0],
-			     (unsigned long long)ctl->progress[1]);
+			     timeout_ms, (unsigned long long)ctl->progress[0].v,
+			     (unsigned long long)ctl->progress[1].v);
 	/* a side that died without a word of its own died abruptly: say so first */
 	for (int i = 1; i >= 0; i--) {
 		if (w == WATCH_HUNG || !failed(&c[i]) || c[i].killed || ctl->side[i].err ||
@@ -353,7 +353,7 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 			continue;
 		describe_exit(&c[i], how, sizeof(how));
 		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s %s after %llu messages",
-			      n ? "; " : "", who[i], how, (unsigned long long)ctl->progress[i]);
+			      n ? "; " : "", who[i], how, (unsigned long long)ctl->progress[i].v);
 	}
 	for (int i = 0; i < 2; i++) {
 		if (!ctl->side[i].err || (size_t)n >= sizeof(res->reason))
@@ -596,7 +596,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	} else if (w == WATCH_INTERRUPTED) {
 		res->status = CELL_INTERRUPTED;
 		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu",
-			 stop_signal, (unsigned long long)ctl->progress[0]);
+			 stop_signal, (unsigned long long)ctl->progress[0].v);
 	} else {
 		kill_and_reap(&c[0]);
 		kill_and_reap(&c[1]);

@@ -48,7 +48,7 @@ static int pingpong_client(struct side_ctx *s)
 	for (; seq < cfg->warmup; seq++) {
 		if (round_trip(s, seq, &ticks, &now))
 			return -1;
-		atomic_store_explicit(&ctl->progress[CHAN_CLIENT], seq + 1, memory_order_relaxed);
+		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
 	ctl->warmup_done = seq;
 	atomic_store(&ctl->measuring, 1);
@@ -76,7 +76,7 @@ static int pingpong_client(struct side_ctx *s)
 		if (ns > mx)
 			mx = ns;
 		side_snap_maybe(s, now);
-		atomic_store_explicit(&ctl->progress[CHAN_CLIENT], seq + 1, memory_order_relaxed);
+		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
 	now = clock_ticks();
 	side_cost_end(s);
@@ -114,7 +114,7 @@ static int pingpong_server(struct side_ctx *s)
 		r = ops->send(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "send", seq);
-		atomic_store_explicit(&ctl->progress[CHAN_SERVER], seq + 1, memory_order_relaxed);
+		atomic_store_explicit(&ctl->progress[CHAN_SERVER].v, seq + 1, memory_order_relaxed);
 		if (seq + 1 >= atomic_load_explicit(&ctl->total, memory_order_acquire))
 			break;
 	}

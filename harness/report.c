@@ -282,6 +282,8 @@ static json_t *calib_json(const struct calib *k)
 	json_object_set_new(o, "memcpy", mc);
 	json_object_set_new(o, "shm_copy_bytes", json_integer((json_int_t)k->shm_copy_bytes));
 	json_object_set_new(o, "shm_copy_gbytes_per_sec", json_real(k->shm_copy_gbps));
+	json_object_set_new(o, "shm_copy_same_cpu_gbytes_per_sec", json_real(k->shm_copy_same_gbps));
+	json_object_set_new(o, "from_cache", json_boolean(k->from_cache));
 	return o;
 }
 

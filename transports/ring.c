@@ -50,6 +50,9 @@ int ring_region_init(struct chan *ch, void *mem, size_t map_bytes, size_t cap, b
 	int r;
 
 	rg->cap = cap;
+	rg->nslots = 0;
+	if (ch->msg_bytes <= RING_SLOT_DATA)
+		rg->nslots = rc->spin_ns ? RING_SPIN_SLOTS : cap / sizeof(struct ring_slot);
 	rg->data_off[RING_C2S] = page_round(sizeof(*rg));
 	rg->data_off[RING_S2C] = rg->data_off[RING_C2S] + cap;
 	r = pthread_mutexattr_init(&ma);
@@ -84,6 +87,10 @@ static void end_init(struct ring_end *e, struct ring_region *rg, enum ring_dir d
 	e->piece = RING_PIECE_MAX < rg->cap / 4 ? RING_PIECE_MAX : rg->cap / 4;
 	e->pos = atomic_load(sending ? &e->c->head : &e->c->tail);
 	e->seen = atomic_load(sending ? &e->c->tail : &e->c->head);
+	e->slot = (struct ring_slot *)(void *)e->data;
+	e->nslots = rg->nslots;
+	e->slot_len = e->slot_off = 0;
+	e->freed = e->pos;
 }
 
 int ring_attach(struct chan *ch, enum chan_role role)
@@ -164,6 +171,33 @@ static _Atomic uint64_t *wanted_word(struct ring_end *e, bool data)
 	return data ? &e->c->data_wanted : &e->c->space_wanted;
 }
 
+static struct ring_slot *slot_at(struct ring_end *e, uint64_t n)
+{
+	return &e->slot[n & (e->nslots - 1)];
+}
+
+/* The word that says slot message n (counted from 0) is there. */
+static uint64_t slot_word(uint64_t n, size_t len)
+{
+	return (uint64_t)len << 32 | (uint32_t)(n + 1);
+}
+
+/*
+ * True when what a waiter waits for has come: the peer's index reached
+ * `any` (e->seen updated), or, for data in a slot ring, the slot of our
+ * next message is filled (its word is the one place the writer publishes).
+ */
+static bool arrived(struct ring_end *e, bool data, uint64_t any, memory_order mo)
+{
+	if (data && e->nslots) {
+		uint64_t w = atomic_load_explicit(&slot_at(e, e->pos)->word, mo);
+
+		return (uint32_t)w == (uint32_t)(e->pos + 1);
+	}
+	e->seen = atomic_load_explicit(watched(e, data), mo);
+	return e->seen >= any;
+}
+
 /*
  * shm_spin's first phases: poll with a pause for spin_ns (skipped when
  * the peer shares our CPU: ch->peer_same_cpu), then sched_yield() for
@@ -172,14 +206,12 @@ static _Atomic uint64_t *wanted_word(struct ring_end *e, bool data)
 static bool spin_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t any)
 {
 	struct ring_chan *rc = ch->priv;
-	_Atomic uint64_t *idx = watched(e, data);
-	uint64_t start = 0, v;
+	uint64_t start = 0;
 
 	if (!ch->peer_same_cpu) {
 		for (unsigned int i = 1;; i++) {
-			v = atomic_load_explicit(idx, memory_order_acquire);
-			if (v >= any)
-				goto ready;
+			if (arrived(e, data, any, memory_order_acquire))
+				return true;
 			chan_relax(ch);
 			if (i % 64)
 				continue;
@@ -192,14 +224,10 @@ static bool spin_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t 
 	start = now_ns();
 	do {
 		sched_yield();
-		v = atomic_load_explicit(idx, memory_order_acquire);
-		if (v >= any)
-			goto ready;
+		if (arrived(e, data, any, memory_order_acquire))
+			return true;
 	} while (now_ns() - start < RING_YIELD_NS);
 	return false;
-ready:
-	e->seen = v;
-	return true;
 }
 
 static int slice_ms(uint64_t deadline)
@@ -236,20 +264,28 @@ static int wait_failed(struct chan *ch, struct ring_end *e, bool data, int err)
 static int sleep_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t any, uint64_t want)
 {
 	struct ring_chan *rc = ch->priv;
-	_Atomic uint64_t *idx = watched(e, data), *wanted = wanted_word(e, data);
+	_Atomic uint64_t *wanted = wanted_word(e, data);
+	enum ring_sem sem = data ? RING_SEM_DATA : RING_SEM_SPACE;
 	uint64_t deadline = ch->timeout_ms > 0 ? now_ns() + (uint64_t)ch->timeout_ms * 1000000u : 0;
 	bool woken = false;
-	uint64_t v;
 	int r = 0, ms;
 
 	for (;;) {
 		atomic_store_explicit(wanted, want, memory_order_seq_cst);
-		v = atomic_load_explicit(idx, memory_order_seq_cst);
-		if (v >= want)
-			break;
+		if (arrived(e, data, want, memory_order_seq_cst)) {
+			uint64_t w = want;
+
+			/*
+			 * Take W back.  If the publisher took it first, its post
+			 * is on the way: consume it, or posts pile up (ring.h).
+			 */
+			if (atomic_compare_exchange_strong(wanted, &w, 0))
+				return 0;
+			r = rc->wake->wait(ch, e->dir, sem, RING_SLICE_MS);
+			return r == -ETIMEDOUT ? 0 : r;
+		}
 		if (woken && peer_gone(rc)) {
-			v = atomic_load_explicit(idx, memory_order_acquire);
-			r = v >= any ? 0 : wait_failed(ch, e, data, EPIPE);
+			r = arrived(e, data, any, memory_order_acquire) ? 0 : wait_failed(ch, e, data, EPIPE);
 			break;
 		}
 		ms = slice_ms(deadline);
@@ -257,14 +293,13 @@ static int sleep_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t 
 			r = wait_failed(ch, e, data, ETIMEDOUT);
 			break;
 		}
-		r = rc->wake->wait(ch, e->dir, data ? RING_SEM_DATA : RING_SEM_SPACE, ms);
+		r = rc->wake->wait(ch, e->dir, sem, ms);
 		if (r && r != -ETIMEDOUT)
 			break;
 		r = 0;
 		woken = true;
 	}
 	atomic_store_explicit(wanted, 0, memory_order_relaxed);
-	e->seen = v;
 	return r;
 }
 
@@ -279,19 +314,29 @@ static int ring_wait(struct chan *ch, struct ring_end *e, bool data, uint64_t an
 
 /* ---- the data path ---- */
 
-/* Publishes our index, then wakes the peer if it sleeps for what we published. */
-static int publish(struct chan *ch, struct ring_end *e, bool data)
+/*
+ * Stores v in *word, which publishes e->pos (our index, or in a slot
+ * ring the slot before it), then wakes the peer if it sleeps for what we
+ * published.
+ */
+static int publish_word(struct chan *ch, struct ring_end *e, bool data, _Atomic uint64_t *word, uint64_t v)
 {
 	struct ring_chan *rc = ch->priv;
-	_Atomic uint64_t *wanted = data ? &e->c->data_wanted : &e->c->space_wanted;
+	_Atomic uint64_t *wanted = wanted_word(e, data);
 	uint64_t w;
 
 	/* the exchange is the full barrier the Dekker pair needs (ring.h) */
-	atomic_exchange_explicit(data ? &e->c->head : &e->c->tail, e->pos, memory_order_seq_cst);
+	atomic_exchange_explicit(word, v, memory_order_seq_cst);
 	w = atomic_load_explicit(wanted, memory_order_seq_cst);
 	if (!w || e->pos < w || !atomic_compare_exchange_strong(wanted, &w, 0))
 		return 0;
 	return rc->wake->post(ch, e->dir, data ? RING_SEM_DATA : RING_SEM_SPACE);
+}
+
+/* Publishes our index (head when sending, tail when receiving). */
+static int publish(struct chan *ch, struct ring_end *e, bool data)
+{
+	return publish_word(ch, e, data, data ? &e->c->head : &e->c->tail, e->pos);
 }
 
 static void copy_in(struct ring_end *e, const uint8_t *src, size_t n)
@@ -318,10 +363,125 @@ static void copy_out(struct ring_end *e, uint8_t *dst, size_t n)
 	memcpy(dst + first, e->data, n - first);
 }
 
+/*
+ * Slot rings: one slot per RING_SLOT_DATA bytes sent; the reader frees a
+ * slot (publishes tail) once it has read all of it.  The writer reads
+ * tail only when the slots it knows to be free run out.
+ */
+static int slot_send(struct chan *ch, struct ring_end *e, const uint8_t *p, size_t len)
+{
+	uint64_t batch = e->nslots / 4 ? e->nslots / 4 : 1;
+
+	while (len) {
+		size_t n = len < RING_SLOT_DATA ? len : RING_SLOT_DATA;
+		struct ring_slot *s;
+		int r;
+
+		if (e->pos - e->seen >= e->nslots) {
+			e->seen = atomic_load_explicit(&e->c->tail, memory_order_acquire);
+			if (e->pos - e->seen >= e->nslots) {
+				/* wake at one free slot when spinning, at a quarter when asleep */
+				r = ring_wait(ch, e, false, e->pos - e->nslots + 1, e->pos - e->nslots + batch);
+				if (r)
+					return r;
+				continue;
+			}
+		}
+		s = slot_at(e, e->pos);
+		memcpy(s->bytes, p, n);
+		r = publish_word(ch, e, true, &s->word, slot_word(e->pos++, n));
+		if (r)
+			return r;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The first part of shm_spin's poll for a slot, kept small: a message is
+ * usually there within a few hundred nanoseconds.  False: go on with
+ * ring_wait(), which bounds the spin by time.
+ */
+static bool spin_slot(struct chan *ch, struct ring_end *e, struct ring_slot *s)
+{
+	struct ring_chan *rc = ch->priv;
+	uint32_t want = (uint32_t)(e->pos + 1);
+
+	if (!rc->spin_ns || ch->peer_same_cpu)
+		return false;
+	for (int i = 0; i < RING_SPIN_FAST; i++) {
+		if ((uint32_t)atomic_load_explicit(&s->word, memory_order_acquire) == want)
+			return true;
+		chan_relax(ch);
+	}
+	return false;
+}
+
+static int free_slots(struct chan *ch, struct ring_end *e)
+{
+	e->freed = e->pos;
+	return publish(ch, e, false);
+}
+
+static int slot_recv(struct chan *ch, struct ring_end *e, uint8_t *p, size_t len)
+{
+	while (len) {
+		struct ring_slot *s = slot_at(e, e->pos);
+		size_t n;
+		int r;
+
+		if (!e->slot_len) {
+			uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+
+			if ((uint32_t)w != (uint32_t)(e->pos + 1)) {
+				if (e->freed != e->pos) {
+					/* free what we read before we wait, not on the way out */
+					r = free_slots(ch, e);
+					if (r)
+						return r;
+					continue;
+				}
+				if (!spin_slot(ch, e, s)) {
+					r = ring_wait(ch, e, true, e->pos + 1, e->pos + 1);
+					if (r)
+						return r;
+				}
+				continue;
+			}
+			e->slot_len = (uint32_t)(w >> 32);
+			e->slot_off = 0;
+			if (!e->slot_len || e->slot_len > RING_SLOT_DATA)
+				return chan_fail(ch, EPROTO, "slot %llu holds %u bytes, at most %d fit",
+						 (unsigned long long)e->pos, e->slot_len, RING_SLOT_DATA);
+		}
+		n = e->slot_len - e->slot_off;
+		if (n > len)
+			n = len;
+		memcpy(p, s->bytes + e->slot_off, n);
+		e->slot_off += (uint32_t)n;
+		p += n;
+		len -= n;
+		if (e->slot_off == e->slot_len) {
+			e->slot_len = 0;
+			e->pos++;
+			if (e->pos - e->freed >= e->nslots / 2) {
+				r = free_slots(ch, e);
+				if (r)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
 int ring_send(struct chan *ch, const void *buf, size_t len)
 {
 	struct ring_end *e = &((struct ring_chan *)ch->priv)->tx;
 	const uint8_t *p = buf;
+
+	if (e->nslots)
+		return slot_send(ch, e, p, len);
 
 	while (len) {
 		size_t piece = len < e->piece ? len : (size_t)e->piece;
@@ -356,6 +516,9 @@ int ring_recv(struct chan *ch, void *buf, size_t len)
 {
 	struct ring_end *e = &((struct ring_chan *)ch->priv)->rx;
 	uint8_t *p = buf;
+
+	if (e->nslots)
+		return slot_recv(ch, e, p, len);
 
 	while (len) {
 		size_t piece = len < e->piece ? len : (size_t)e->piece;

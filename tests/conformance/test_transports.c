@@ -2,10 +2,14 @@
  * test_transports.c - the conformance suite: every registered transport
  * through the same cases (architecture.md section 5).
  *
- *  roundtrip   verified round trips at 1, 7, 64, 4096, 4097, 65536 bytes and
+ *  roundtrip   verified round trips at 1, 7, 56, 57, 64, 4096, 4097, 65536 bytes and
  *              the largest the transport carries up to 1 MiB; sizes beyond
  *              its limit must be refused (skipped) with the limit named
  *  stream      the one-way pattern at 64 B and 64 KiB
+ *  bytestream  byte-stream transports: 256 KiB written and read back in
+ *              unrelated piece sizes arrive whole and in order (a read may
+ *              take part of a write, or several), for a small and a larger
+ *              message size (the rings use slot lines up to 56 bytes)
  *  boundaries  message transports: records keep their size; a record of
  *              the wrong size is -EPROTO, never a silent short read
  *  peer_dies   a server that dies mid-run is an error within the timeout
@@ -79,13 +83,15 @@ static bool probe(const struct transport_ops *ops, struct chan_limits *lim)
 static void case_roundtrip(void)
 {
 	const struct transport_ops *ops = test_arg;
-	size_t sizes[] = { 1, 7, 64, 4096, 4097, 65536, 0 };
+	/* 56 and 57: the largest message a ring slot line holds, and one more */
+	size_t sizes[] = { 1, 7, 56, 57, 64, 4096, 4097, 65536, 0 };
+	const size_t nsizes = sizeof(sizes) / sizeof(sizes[0]);
 	struct chan_limits lim;
 
 	probe(ops, &lim);
-	sizes[6] = lim.max_msg_bytes && lim.max_msg_bytes < (1u << 20) ? lim.max_msg_bytes : 1u << 20;
+	sizes[nsizes - 1] = lim.max_msg_bytes && lim.max_msg_bytes < (1u << 20) ? lim.max_msg_bytes : 1u << 20;
 	setup();
-	for (size_t i = 0; i < 7; i++) {
+	for (size_t i = 0; i < nsizes; i++) {
 		struct cell_config cfg = base_cfg(ops, sizes[i]);
 		struct cell_result res;
 
@@ -175,6 +181,79 @@ static void direct_pair(const struct transport_ops *ops, size_t msg_bytes, int (
 	CHECK_MSG(r == 0, "client side: %s", ch.errmsg);
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed (status %d)", st);
 	free(ch.priv);
+}
+
+#define STREAM_TOTAL (256u << 10)
+
+/* Byte i of the test stream: a pattern that does not repeat at any piece size used. */
+static uint8_t stream_byte(size_t i)
+{
+	return (uint8_t)((i * 2654435761u) >> 13);
+}
+
+/* Piece k of a stream: sizes that straddle slots and wrap the ring, at most max. */
+static size_t stream_piece(size_t k, const size_t *cycle, size_t ncycle, size_t max, size_t left)
+{
+	size_t n = cycle[k % ncycle];
+
+	if (n > max)
+		n = max;
+	return n < left ? n : left;
+}
+
+static int bytestream_server(struct chan *ch)
+{
+	static const size_t cycle[] = { 5, 56, 1, 33, 200, 57, 8, 4096 };
+	uint8_t buf[4096];
+	size_t off = 0;
+
+	for (size_t k = 0; off < STREAM_TOTAL; k++) {
+		size_t n = stream_piece(k, cycle, 8, ch->msg_bytes, STREAM_TOTAL - off);
+
+		if (ch->ops->recv(ch, buf, n))
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] != stream_byte(off + i))
+				return -2;
+		off += n;
+	}
+	return ch->ops->send(ch, "k", 1);
+}
+
+static int bytestream_client(struct chan *ch)
+{
+	static const size_t cycle[] = { 1, 3, 56, 57, 100, 7, 300, 64, 2000 };
+	uint8_t buf[4096];
+	size_t off = 0;
+	char k;
+
+	for (size_t j = 0; off < STREAM_TOTAL; j++) {
+		size_t n = stream_piece(j, cycle, 9, ch->msg_bytes, STREAM_TOTAL - off);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = stream_byte(off + i);
+		if (ch->ops->send(ch, buf, n))
+			return -1;
+		off += n;
+	}
+	return ch->ops->recv(ch, &k, 1) || k != 'k' ? -1 : 0;
+}
+
+static void case_bytestream(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct chan_limits lim;
+	const size_t msg[] = { 40, 4096 };
+
+	probe(ops, &lim);
+	if (ops->kind != CHAN_STREAM)
+		SKIP("%s keeps record boundaries (see boundaries)", ops->name);
+	setup();
+	for (int i = 0; i < 2; i++) {
+		test_context("%s, messages of up to %zu bytes", ops->name, msg[i]);
+		direct_pair(ops, msg[i], bytestream_server, bytestream_client);
+	}
+	teardown();
 }
 
 static int boundary_server(struct chan *ch)
@@ -347,6 +426,7 @@ static const struct {
 } kinds[] = {
 	{ "roundtrip", case_roundtrip, 120 },
 	{ "stream", case_stream, 60 },
+	{ "bytestream", case_bytestream, 60 },
 	{ "boundaries", case_boundaries, 20 },
 	{ "peer_dies", case_peer_dies, 30 },
 	{ "cleanup", case_cleanup, 60 },

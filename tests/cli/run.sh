@@ -99,6 +99,21 @@ t_run_writes_valid_json() {
 		.kind != null and .wait == "block" and .error == null and .reason == null)' "$f"
 }
 
+# Floors are measured in the run unless --cached-floors asks for the last ones.
+t_floors_measured_in_the_run() {
+	export XDG_CACHE_HOME="$T/cache"
+	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 -q -o "$T/a.json"
+	json_check '.context.calibration.from_cache == false and .context.calibration.cpus == "0,1"' "$T/a.json"
+	json_check '.results[0].floor_ns > 0 and .results[0].vs_floor > 0' "$T/a.json"
+	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 --cached-floors -q -o "$T/b.json"
+	json_check '.context.calibration.from_cache == true' "$T/b.json"
+	a=$(jq -r .context.calibration.measured_at "$T/a.json")
+	b=$(jq -r .context.calibration.measured_at "$T/b.json")
+	[ "$a" = "$b" ] || fail "--cached-floors used floors measured at $b, not the cached $a"
+	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 --no-calibrate -q -o "$T/c.json"
+	json_check '.context.calibration == null and .results[0].floor_ns == null' "$T/c.json"
+}
+
 t_json_stdout_is_only_json() {
 	expect_exit 0 "$IPCBENCH" run -t socketpair -s 64 -n 100 --json
 	jq -e '.results[0].transport == "socketpair"' "$T/out" >/dev/null || fail "stdout is not the JSON"

@@ -176,10 +176,37 @@ static struct ring_slot *slot_at(struct ring_end *e, uint64_t n)
 	return &e->slot[n & (e->nslots - 1)];
 }
 
-/* The word that says slot message n (counted from 0) is there. */
-static uint64_t slot_word(uint64_t n, size_t len)
+/*
+ * A slot's word: bits 0-15 the slot's number + 1 (enough to tell this lap
+ * from the last, since a ring has at most 64 slots), bits 16-23 the length,
+ * bits 24-63 an acknowledgement: how many slots the writer had read from
+ * the other direction.  A reply thus tells its reader how far its own
+ * messages were read, and a ping-pong never touches the tail line (ring.h).
+ */
+#define SLOT_SEQ_MASK 0xffffu
+#define SLOT_ACK_MASK ((1ull << 40) - 1)
+
+static uint64_t slot_word(uint64_t n, size_t len, uint64_t ack)
 {
-	return (uint64_t)len << 32 | (uint32_t)(n + 1);
+	return (ack & SLOT_ACK_MASK) << 24 | (uint64_t)len << 16 | ((n + 1) & SLOT_SEQ_MASK);
+}
+
+static bool slot_is(uint64_t w, uint64_t n)
+{
+	return (w & SLOT_SEQ_MASK) == ((n + 1) & SLOT_SEQ_MASK);
+}
+
+/*
+ * Takes an acknowledgement: the peer had read up to `ack` (modulo 2^40) of
+ * what tx sent.  It can only be behind tx->pos, by at most the slots in
+ * flight; anything that does not fit is older than what we know.
+ */
+static void slot_take_ack(struct ring_end *tx, uint64_t ack)
+{
+	uint64_t read = tx->pos - ((tx->pos - ack) & SLOT_ACK_MASK);
+
+	if (read > tx->seen && tx->pos - read <= tx->nslots)
+		tx->seen = read;
 }
 
 /*
@@ -192,7 +219,7 @@ static bool arrived(struct ring_end *e, bool data, uint64_t any, memory_order mo
 	if (data && e->nslots) {
 		uint64_t w = atomic_load_explicit(&slot_at(e, e->pos)->word, mo);
 
-		return (uint32_t)w == (uint32_t)(e->pos + 1);
+		return slot_is(w, e->pos);
 	}
 	e->seen = atomic_load_explicit(watched(e, data), mo);
 	return e->seen >= any;
@@ -370,6 +397,7 @@ static void copy_out(struct ring_end *e, uint8_t *dst, size_t n)
  */
 static int slot_send(struct chan *ch, struct ring_end *e, const uint8_t *p, size_t len)
 {
+	const struct ring_end *rx = &((struct ring_chan *)ch->priv)->rx;
 	uint64_t batch = e->nslots / 4 ? e->nslots / 4 : 1;
 
 	while (len) {
@@ -389,7 +417,7 @@ static int slot_send(struct chan *ch, struct ring_end *e, const uint8_t *p, size
 		}
 		s = slot_at(e, e->pos);
 		memcpy(s->bytes, p, n);
-		r = publish_word(ch, e, true, &s->word, slot_word(e->pos++, n));
+		r = publish_word(ch, e, true, &s->word, slot_word(e->pos++, n, rx->pos));
 		if (r)
 			return r;
 		p += n;
@@ -406,12 +434,11 @@ static int slot_send(struct chan *ch, struct ring_end *e, const uint8_t *p, size
 static bool spin_slot(struct chan *ch, struct ring_end *e, struct ring_slot *s)
 {
 	struct ring_chan *rc = ch->priv;
-	uint32_t want = (uint32_t)(e->pos + 1);
 
 	if (!rc->spin_ns || ch->peer_same_cpu)
 		return false;
 	for (int i = 0; i < RING_SPIN_FAST; i++) {
-		if ((uint32_t)atomic_load_explicit(&s->word, memory_order_acquire) == want)
+		if (slot_is(atomic_load_explicit(&s->word, memory_order_acquire), e->pos))
 			return true;
 		chan_relax(ch);
 	}
@@ -434,14 +461,7 @@ static int slot_recv(struct chan *ch, struct ring_end *e, uint8_t *p, size_t len
 		if (!e->slot_len) {
 			uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
 
-			if ((uint32_t)w != (uint32_t)(e->pos + 1)) {
-				if (e->freed != e->pos) {
-					/* free what we read before we wait, not on the way out */
-					r = free_slots(ch, e);
-					if (r)
-						return r;
-					continue;
-				}
+			if (!slot_is(w, e->pos)) {
 				if (!spin_slot(ch, e, s)) {
 					r = ring_wait(ch, e, true, e->pos + 1, e->pos + 1);
 					if (r)
@@ -449,7 +469,8 @@ static int slot_recv(struct chan *ch, struct ring_end *e, uint8_t *p, size_t len
 				}
 				continue;
 			}
-			e->slot_len = (uint32_t)(w >> 32);
+			e->slot_len = (uint32_t)(w >> 16) & 0xff;
+			slot_take_ack(&((struct ring_chan *)ch->priv)->tx, w >> 24);
 			e->slot_off = 0;
 			if (!e->slot_len || e->slot_len > RING_SLOT_DATA)
 				return chan_fail(ch, EPROTO, "slot %llu holds %u bytes, at most %d fit",

@@ -21,13 +21,21 @@
  *
  * Slot rings (messages of up to RING_SLOT_DATA, 56 bytes): the data area
  * is an array of 64-byte slots, each holding up to 56 bytes and, in the
- * same line, the word that publishes them: (length << 32) | (uint32_t)(n +
- * 1) for the n-th slot.  The reader polls that word, so a small message
- * costs one cache line each way instead of a data line and the head line;
- * head is not used.  Indices count slots; the reader publishes tail (frees
- * slots) when it has read half the slots, and before it waits for data
- * (off the critical path of a ping-pong), not after every slot.  A read
- * may take part of a slot; the stream is still a byte stream.  shm_spin
+ * same line, the word that publishes them (the slot's number, the length
+ * and an acknowledgement, below).  The reader polls that word, so a small
+ * message costs one cache line each way instead of a data line and the
+ * head line; head is not used.  Indices count slots.  A read may take part
+ * of a slot; the stream is still a byte stream.
+ *
+ * Freeing slots: the reader publishes tail after every half ring it has
+ * read, for a writer that streams one way.  Besides, every slot a side
+ * writes carries how many slots it had read from the other direction, so
+ * in a ping-pong each reply tells the writer its messages were read and
+ * the writer never reads the tail line.  Measured with 8-byte messages
+ * across CPUs 0,1 (cache-line floor 110 ns): a direct driver of shm_spin
+ * took 130-160 ns when the reader published tail before each wait and the
+ * writer re-read it every 8 messages, 110 ns with no flow control at all
+ * (unsafe), and 120 ns with the acknowledgements.  shm_spin
  * uses only RING_SPIN_SLOTS (8) slots per direction: a writer that wraps
  * through more lines keeps writing lines that left its cache, and a bare
  * slot ping-pong measured 120 ns with 2-8 slots against 170-180 ns with

@@ -24,8 +24,16 @@
  * same line, the word that publishes them (the slot's number, the length
  * and an acknowledgement, below).  The reader polls that word, so a small
  * message costs one cache line each way instead of a data line and the
- * head line; head is not used.  Indices count slots.  A read may take part
- * of a slot; the stream is still a byte stream.
+ * head line; head is not used.  Indices count slots.  A write larger than
+ * a slot fills several: all but the last published with a plain release
+ * store, so the writer's stores to the lines overlap, and the last with the
+ * exchange the wake protocol needs (before waiting for space mid-write, the
+ * writer fences and checks for a sleeping reader).  shm_spin uses slots for
+ * messages of up to RING_SPIN_SLOT_MSG (224 bytes); measured across CPUs
+ * 0,1, round trips of 128 and 224 bytes took 190-200 and 210-240 ns in
+ * slots against 220-240 and 240-270 ns in the byte ring, 64 bytes about the
+ * same (160-190 ns), and streaming was no slower.  A read may take part of
+ * a slot; the stream is still a byte stream.
  *
  * Freeing slots: the reader publishes tail after every half ring it has
  * read, for a writer that streams one way.  Besides, every slot a side
@@ -35,13 +43,17 @@
  * across CPUs 0,1 (cache-line floor 110 ns): a direct driver of shm_spin
  * took 130-160 ns when the reader published tail before each wait and the
  * writer re-read it every 8 messages, 110 ns with no flow control at all
- * (unsafe), and 120 ns with the acknowledgements.  shm_spin
- * uses only RING_SPIN_SLOTS (8) slots per direction: a writer that wraps
- * through more lines keeps writing lines that left its cache, and a bare
+ * (unsafe), and 120 ns with the acknowledgements.
+ *
+ * How many slots: shm_spin keeps RING_SPIN_SLOTS (8) messages in flight
+ * per direction (8 slots for one-slot messages).  A writer that wraps
+ * through more lines keeps writing lines that have left its cache: a bare
  * slot ping-pong measured 120 ns with 2-8 slots against 170-180 ns with
- * 16-64 (a one-line ping-pong: 110 ns).  shm_ring and sysv_shm keep 64
- * slots: they sleep, and a short ring makes a streaming writer sleep far
- * more often (8 slots streamed 8-byte messages several times slower).
+ * 16-64 (a one-line ping-pong: 110 ns).  shm_ring and sysv_shm use slots
+ * only for messages of up to 56 bytes and keep 64 of them: they sleep, and
+ * a short ring makes a streaming writer sleep far more often (a 256-byte
+ * byte ring streamed 64-byte messages through shm_ring at 0.1-0.5 million
+ * per second against 8 million with 4 KiB).
  *
  * Sizing (measured on the 2-CPU VM this was written on): the ring is four
  * times the message, rounded up to a power of two, between RING_CAP_MIN and
@@ -120,7 +132,8 @@
 #define RING_PIECE_MAX ((size_t)512 << 10) /* copy and publish in pieces of cap / 4, at most this */
 #define RING_SLOT_DATA (RING_LINE - 8)	   /* slot rings: payload bytes per slot line; messages
 					    * up to this size go in slot rings */
-#define RING_SPIN_SLOTS 8		   /* shm_spin: slots per direction (a power of two) */
+#define RING_SPIN_SLOTS 8		   /* shm_spin: messages in flight per direction (a power of two) */
+#define RING_SPIN_SLOT_MSG (4 * RING_SLOT_DATA) /* shm_spin: messages up to this size go in slots */
 #define RING_SPIN_FAST 256		   /* shm_spin: polls of a slot before the timed spin */
 #define RING_SPIN_NS 50000		   /* shm_spin: busy-poll this long, then yield */
 #define RING_YIELD_NS 1000000		   /* then sched_yield() this long, then sleep */

@@ -8,8 +8,8 @@
  *  stream      the one-way pattern at 64 B and 64 KiB
  *  bytestream  byte-stream transports: 256 KiB written and read back in
  *              unrelated piece sizes arrive whole and in order (a read may
- *              take part of a write, or several), for a small and a larger
- *              message size (the rings use slot lines up to 56 bytes)
+ *              take part of a write, or several), at message sizes of 40,
+ *              200 and 4096 bytes (shm_spin puts up to 224 in slot lines)
  *  boundaries  message transports: records keep their size; a record of
  *              the wrong size is -EPROTO, never a silent short read
  *  peer_dies   a server that dies mid-run is an error within the timeout
@@ -243,13 +243,13 @@ static void case_bytestream(void)
 {
 	const struct transport_ops *ops = test_arg;
 	struct chan_limits lim;
-	const size_t msg[] = { 40, 4096 };
+	const size_t msg[] = { 40, 200, 4096 };
 
 	probe(ops, &lim);
 	if (ops->kind != CHAN_STREAM)
 		SKIP("%s keeps record boundaries (see boundaries)", ops->name);
 	setup();
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		test_context("%s, messages of up to %zu bytes", ops->name, msg[i]);
 		direct_pair(ops, msg[i], bytestream_server, bytestream_client);
 	}

@@ -51,8 +51,6 @@ int ring_region_init(struct chan *ch, void *mem, size_t map_bytes, size_t cap, b
 
 	rg->cap = cap;
 	rg->nslots = 0;
-	if (ch->msg_bytes <= RING_SLOT_DATA)
-		rg->nslots = cap / sizeof(struct ring_slot);
 	if (rc->spin_ns && ch->msg_bytes <= RING_SPIN_SLOT_MSG) {
 		/* RING_SPIN_SLOTS messages in flight, however many slots each takes */
 		size_t per = (ch->msg_bytes + RING_SLOT_DATA - 1) / RING_SLOT_DATA;

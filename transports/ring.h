@@ -19,7 +19,7 @@
  * The data area is a power of two of bytes; byte i of the stream lives at
  * i & (cap - 1).  Indices are 64-bit and never wrap in practice.
  *
- * Slot rings (messages of up to RING_SLOT_DATA, 56 bytes): the data area
+ * Slot rings (shm_spin, messages of up to RING_SPIN_SLOT_MSG): the data area
  * is an array of 64-byte slots, each holding up to 56 bytes and, in the
  * same line, the word that publishes them (the slot's number, the length
  * and an acknowledgement, below).  The reader polls that word, so a small
@@ -28,8 +28,8 @@
  * a slot fills several: all but the last published with a plain release
  * store, so the writer's stores to the lines overlap, and the last with the
  * exchange the wake protocol needs (before waiting for space mid-write, the
- * writer fences and checks for a sleeping reader).  shm_spin uses slots for
- * messages of up to RING_SPIN_SLOT_MSG (224 bytes); measured across CPUs
+ * writer fences and checks for a sleeping reader).  Slots are for messages
+ * of up to RING_SPIN_SLOT_MSG (224 bytes); measured across CPUs
  * 0,1, round trips of 128 and 224 bytes took 190-200 and 210-240 ns in
  * slots against 220-240 and 240-270 ns in the byte ring, 64 bytes about the
  * same (160-190 ns), and streaming was no slower.  A read may take part of
@@ -49,11 +49,14 @@
  * per direction (8 slots for one-slot messages).  A writer that wraps
  * through more lines keeps writing lines that have left its cache: a bare
  * slot ping-pong measured 120 ns with 2-8 slots against 170-180 ns with
- * 16-64 (a one-line ping-pong: 110 ns).  shm_ring and sysv_shm use slots
- * only for messages of up to 56 bytes and keep 64 of them: they sleep, and
- * a short ring makes a streaming writer sleep far more often (a 256-byte
- * byte ring streamed 64-byte messages through shm_ring at 0.1-0.5 million
- * per second against 8 million with 4 KiB).
+ * 16-64 (a one-line ping-pong: 110 ns).
+ *
+ * shm_ring and sysv_shm keep the byte ring at every size.  Their
+ * ping-pong is a futex wake-up (tens of microseconds here), which one
+ * cache line more or less does not change, while slots cost streaming a
+ * whole line per message where the byte ring packs eight 8-byte messages
+ * in one: shm_ring streamed 8-byte messages at 3.5-4 million per second in
+ * 64 slots against up to 13 million in the byte ring.
  *
  * Sizing (measured on the 2-CPU VM this was written on): the ring is four
  * times the message, rounded up to a power of two, between RING_CAP_MIN and

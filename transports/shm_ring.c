@@ -20,10 +20,9 @@
  * Both are byte streams (the harness's fixed size delimits messages) and
  * carry any size: a message larger than the ring streams through it in
  * pieces.  The ring is four times the message, rounded up to a power of
- * two, between 4 KiB and 4 MiB per direction.  Small messages travel in
- * 64-byte slot lines instead: up to 56 bytes for shm_ring, 64 slots per
- * direction; up to 224 bytes for shm_spin, 8 messages in flight (ring.h
- * says why).
+ * two, between 4 KiB and 4 MiB per direction.  shm_spin carries messages
+ * of up to 224 bytes in 64-byte slot lines instead, 8 messages in flight
+ * (ring.h says why).
  *
  * Objects: one name "/<tag>-ring" (shm_open O_CREAT|O_EXCL, 0600), noted
  * in the ledger right after it is made, sized and mapped in create() and

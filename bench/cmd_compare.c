@@ -91,20 +91,23 @@ static double parse_real(const char *opt, const char *s, double lo, double hi)
 	return v;
 }
 
+static void add_metric(void *ctx, const char *name, size_t i, size_t n)
+{
+	struct compare_options *o = ctx;
+
+	if (compare_metric_parse(name, &o->metrics))
+		die_usage("compare: --metrics: unknown metric '%s' (p50, p99, p99.9, mean, "
+			  "round_trips_per_sec, msgs_per_sec, bytes_per_sec, latency, throughput, all)",
+			  name);
+}
+
 static void parse_metrics(const char *s, struct compare_options *o)
 {
-	char **items, err[256];
-	size_t n;
+	char err[256];
 
-	if (opt_split_list(s, "metric", &items, &n, err, sizeof(err)))
-		die_usage("compare: --metrics: %s", err);
 	o->metrics = 0;
-	for (size_t i = 0; i < n; i++)
-		if (compare_metric_parse(items[i], &o->metrics))
-			die_usage("compare: --metrics: unknown metric '%s' (p50, p99, p99.9, mean, "
-				  "round_trips_per_sec, msgs_per_sec, bytes_per_sec, latency, throughput, all)",
-				  items[i]);
-	opt_free_list(items, n);
+	if (opt_each_item(s, "metric", add_metric, o, err, sizeof(err)))
+		die_usage("compare: --metrics: %s", err);
 }
 
 enum { OPT_THRESHOLD = 256, OPT_ALPHA, OPT_NOISE, OPT_METRICS, OPT_MARKDOWN, OPT_JSON, OPT_ALLOW, OPT_CORRECTION };

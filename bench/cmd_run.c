@@ -98,73 +98,59 @@ enum {
 	OPT_QUICK, OPT_NO_CALIB, OPT_CACHED_FLOORS, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
 };
 
-static const struct transport_ops **parse_transports(const char *s, size_t *n)
+/* -t: registered transports, none twice (o->transports has room for all of them) */
+static void add_transport(void *ctx, const char *name, size_t i, size_t n)
 {
-	const struct transport_ops **v;
-	char **items, err[256];
-	size_t cnt;
+	struct run_options *o = ctx;
+	const struct transport_ops *t = transport_find(name);
 
-	if (opt_split_list(s, "transport", &items, &cnt, err, sizeof(err)))
-		die_usage("%s", err);
-	v = calloc(cnt, sizeof(*v));
-	for (size_t i = 0; i < cnt; i++) {
-		v[i] = transport_find(items[i]);
-		if (!v[i])
-			die_usage("unknown transport '%s' (see 'ipcbench list')", items[i]);
-		for (size_t j = 0; j < i; j++)
-			if (v[j] == v[i])
-				die_usage("transport '%s' given twice", items[i]);
-	}
-	opt_free_list(items, cnt);
-	*n = cnt;
-	return v;
+	if (!t)
+		die_usage("unknown transport '%s' (see 'ipcbench list')", name);
+	for (size_t j = 0; j < o->ntransports; j++)
+		if (o->transports[j] == t)
+			die_usage("transport '%s' given twice", name);
+	o->transports[o->ntransports++] = t;
 }
 
-static void parse_patterns(const char *s, struct run_options *o)
+static void add_pattern(void *ctx, const char *name, size_t i, size_t n)
 {
-	char **items, err[256];
-	size_t cnt;
+	struct run_options *o = ctx;
+	enum pattern p;
 
-	if (opt_split_list(s, "pattern", &items, &cnt, err, sizeof(err)))
-		die_usage("%s", err);
-	o->npatterns = 0;
-	for (size_t i = 0; i < cnt; i++) {
-		enum pattern p;
-
-		if (pattern_parse(items[i], &p))
-			die_usage("unknown pattern '%s' (pingpong, stream or rate)", items[i]);
-		for (size_t j = 0; j < o->npatterns; j++)
-			if (o->patterns[j] == p)
-				die_usage("pattern '%s' given twice", items[i]);
-		o->patterns[o->npatterns++] = p;
-	}
-	opt_free_list(items, cnt);
+	if (pattern_parse(name, &p))
+		die_usage("unknown pattern '%s' (pingpong, stream or rate)", name);
+	for (size_t j = 0; j < o->npatterns; j++)
+		if (o->patterns[j] == p)
+			die_usage("pattern '%s' given twice", name);
+	o->patterns[o->npatterns++] = p;
 }
 
-static void parse_waits(const char *s, struct run_options *o)
+static void add_wait(void *ctx, const char *name, size_t i, size_t n)
 {
-	char **items, err[256];
-	size_t cnt;
+	struct run_options *o = ctx;
+	enum chan_wait w;
 
-	if (opt_split_list(s, "wait", &items, &cnt, err, sizeof(err)))
-		die_usage("%s", err);
-	if (cnt > 2)
+	/* a list of more than two is refused as a whole, before any of its items is judged */
+	if (n > 2)
 		die_usage("--wait takes block, spin or both");
-	o->nwaits = 0;
-	for (size_t i = 0; i < cnt; i++) {
-		enum chan_wait w;
+	if (!strcmp(name, "block"))
+		w = CHAN_WAIT_BLOCK;
+	else if (!strcmp(name, "spin"))
+		w = CHAN_WAIT_SPIN;
+	else
+		die_usage("unknown wait strategy '%s' (block or spin)", name);
+	if (o->nwaits == 1 && o->waits[0] == w)
+		die_usage("wait strategy '%s' given twice", name);
+	o->waits[o->nwaits++] = w;
+}
 
-		if (!strcmp(items[i], "block"))
-			w = CHAN_WAIT_BLOCK;
-		else if (!strcmp(items[i], "spin"))
-			w = CHAN_WAIT_SPIN;
-		else
-			die_usage("unknown wait strategy '%s' (block or spin)", items[i]);
-		if (o->nwaits == 1 && o->waits[0] == w)
-			die_usage("wait strategy '%s' given twice", items[i]);
-		o->waits[o->nwaits++] = w;
-	}
-	opt_free_list(items, cnt);
+/* -t, -p and --wait: a malformed list is a usage error; fn judges each item. */
+static void parse_list(const char *s, const char *what, opt_item_fn *fn, struct run_options *o)
+{
+	char err[256];
+
+	if (opt_each_item(s, what, fn, o, err, sizeof(err)))
+		die_usage("%s", err);
 }
 
 /* Picks the CPUs of a placement from the topology; false when the host has none such. */
@@ -279,7 +265,8 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 			sizes = optarg;
 			break;
 		case 'p':
-			parse_patterns(optarg, o);
+			o->npatterns = 0;
+			parse_list(optarg, "pattern", add_pattern, o);
 			break;
 		case 'n':
 			if (opt_parse_count(optarg, 1000000000000ull, &o->iterations, err, sizeof(err)))
@@ -291,11 +278,8 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 			o->iterations = 0;
 			break;
 		case 'w':
-			if (!strcmp(optarg, "0")) {
-				o->warmup = 0;
-			} else if (opt_parse_count(optarg, 1000000000ull, &o->warmup, err, sizeof(err))) {
+			if (opt_parse_count_or_zero(optarg, 1000000000ull, &o->warmup, err, sizeof(err)))
 				die_usage("--warmup: %s", err);
-			}
 			a->warmup_set = true;
 			break;
 		case OPT_RATE:
@@ -313,7 +297,8 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 				die_usage("--placement: %s", err);
 			break;
 		case OPT_WAIT:
-			parse_waits(optarg, o);
+			o->nwaits = 0;
+			parse_list(optarg, "wait", add_wait, o);
 			break;
 		case 'r':
 			if (opt_parse_count(optarg, 1000, &v, err, sizeof(err)))
@@ -321,9 +306,7 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 			o->repeat = (unsigned)v;
 			break;
 		case OPT_SEED:
-			if (!strcmp(optarg, "0"))
-				o->seed = 0;
-			else if (opt_parse_count(optarg, UINT64_MAX, &o->seed, err, sizeof(err)))
+			if (opt_parse_count_or_zero(optarg, UINT64_MAX, &o->seed, err, sizeof(err)))
 				die_usage("--seed: %s", err);
 			break;
 		case OPT_TIMEOUT:
@@ -398,10 +381,11 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 	if (optind < argc)
 		die_usage("run: unexpected argument '%s'", argv[optind]);
 
+	/* a list names each transport at most once, so it never needs more room than all of them */
+	o->transports = calloc(transport_count, sizeof(*o->transports));
 	if (transports) {
-		o->transports = parse_transports(transports, &o->ntransports);
+		parse_list(transports, "transport", add_transport, o);
 	} else {
-		o->transports = calloc(transport_count, sizeof(*o->transports));
 		for (size_t i = 0; i < transport_count; i++)
 			o->transports[o->ntransports++] = transport_table[i];
 	}

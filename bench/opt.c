@@ -194,6 +194,15 @@ int opt_parse_count(const char *s, uint64_t max, uint64_t *out, char *err, size_
 	return 0;
 }
 
+int opt_parse_count_or_zero(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	if (s && !strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	return opt_parse_count(s, max, out, err, errlen);
+}
+
 int opt_parse_rate(const char *s, double *out, char *err, size_t errlen)
 {
 	char *end;
@@ -299,6 +308,19 @@ void opt_free_list(char **items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(items[i]);
 	free(items);
+}
+
+int opt_each_item(const char *s, const char *what, opt_item_fn *fn, void *ctx, char *err, size_t errlen)
+{
+	char **items;
+	size_t n;
+
+	if (opt_split_list(s, what, &items, &n, err, errlen))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		fn(ctx, items[i], i, n);
+	opt_free_list(items, n);
+	return 0;
 }
 
 void opt_fmt_ns(double ns, char *out, size_t outlen)

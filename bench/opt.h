@@ -19,6 +19,8 @@ int opt_parse_size_list(const char *s, size_t **out, size_t *n, char *err, size_
 int opt_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 /* A positive count: digits with an optional k/M/G (x1000) suffix; <= max. */
 int opt_parse_count(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen);
+/* The same, or exactly "0", for options where zero has a meaning (no warm-up, a random seed). */
+int opt_parse_count_or_zero(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen);
 /* A positive real: "20000", "1e5", "2.5k". */
 int opt_parse_rate(const char *s, double *out, char *err, size_t errlen);
 /* "C,S": two online CPUs. */
@@ -26,6 +28,14 @@ int opt_parse_cpus(const char *s, int *client, int *server, char *err, size_t er
 /* Splits a comma list; an empty item is an error.  Free with opt_free_list. */
 int opt_split_list(const char *s, const char *what, char ***items, size_t *n, char *err, size_t errlen);
 void opt_free_list(char **items, size_t n);
+/*
+ * Splits a comma list as opt_split_list does, then calls fn for each item in
+ * order with its index and the number of items.  A malformed list is refused
+ * (-1, err set) before fn sees any item.  fn judges each item itself: the
+ * commands refuse a bad one with die_usage, so the message names it in full.
+ */
+typedef void opt_item_fn(void *ctx, const char *item, size_t i, size_t n);
+int opt_each_item(const char *s, const char *what, opt_item_fn *fn, void *ctx, char *err, size_t errlen);
 /* Human units: "12.3 us", "4 KiB" */
 void opt_fmt_ns(double ns, char *out, size_t outlen);
 void opt_fmt_bytes(size_t b, char *out, size_t outlen);

@@ -3,6 +3,7 @@
  * counts, rates, lists, CPUs; good values exactly, bad values refused with
  * a message naming them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,9 +136,98 @@ TEST(lists_and_cpus)
 	CHECK(opt_parse_cpus("-1,0", &c, &s, err, sizeof(err)) == -1);
 }
 
+TEST(counts_that_may_be_zero)
+{
+	static const char *const bad[] = { "00", "0k", "-0", "", "1001", "x" };
+	uint64_t v = 99;
+
+	CHECK_OK(opt_parse_count_or_zero("0", 1000, &v, err, sizeof(err)));
+	CHECK_EQ_U64(v, 0);
+	CHECK_OK(opt_parse_count_or_zero("10k", 1000000, &v, err, sizeof(err)));
+	CHECK_EQ_U64(v, 10000);
+	CHECK_OK(opt_parse_count_or_zero("1000", 1000, &v, err, sizeof(err)));
+	CHECK_EQ_U64(v, 1000);
+	/* only a bare "0" is zero; the rest are counts, refused as opt_parse_count refuses them */
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		v = 99;
+		test_context("'%s'", bad[i]);
+		CHECK(opt_parse_count_or_zero(bad[i], 1000, &v, err, sizeof(err)) == -1);
+		CHECK(strstr(err, bad[i]) != NULL);
+		CHECK_EQ_U64(v, 99);
+	}
+}
+
+/* What opt_each_item handed its callback, in order. */
+struct seen {
+	char items[8][16];
+	size_t index[8];
+	size_t count[8];
+	size_t n;
+};
+
+static void record(void *ctx, const char *item, size_t i, size_t n)
+{
+	struct seen *s = ctx;
+
+	if (s->n < ARRAY_SIZE(s->items)) {
+		snprintf(s->items[s->n], sizeof(s->items[0]), "%s", item);
+		s->index[s->n] = i;
+		s->count[s->n] = n;
+	}
+	s->n++;
+}
+
+TEST(each_item_of_a_list_in_order)
+{
+	static const char *const want[] = { "block", "spin", "x" };
+	struct seen s = { 0 };
+
+	CHECK_OK(opt_each_item("block,spin,x", "wait", record, &s, err, sizeof(err)));
+	CHECK_EQ_U64(s.n, 3);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		test_context("item %zu", i);
+		CHECK_EQ_STR(s.items[i], want[i]);
+		CHECK_EQ_U64(s.index[i], i);
+		CHECK_EQ_U64(s.count[i], 3);
+	}
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(opt_each_item("png", "format", record, &s, err, sizeof(err)));
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_STR(s.items[0], "png");
+	CHECK_EQ_U64(s.count[0], 1);
+}
+
+TEST(a_malformed_list_reaches_no_item)
+{
+	static const char *const bad[] = { "a,,b", ",a", "a,", "", "," };
+	char many[2 * (OPT_MAX_LIST + 1)];
+	struct seen s;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&s, 0, sizeof(s));
+		err[0] = 0;
+		test_context("'%s'", bad[i]);
+		CHECK(opt_each_item(bad[i], "format", record, &s, err, sizeof(err)) == -1);
+		CHECK_EQ_U64(s.n, 0);
+		CHECK(strstr(err, "empty format") != NULL);
+		CHECK(strstr(err, bad[i]) != NULL);
+	}
+	/* one item more than a list may hold */
+	for (size_t i = 0; i <= OPT_MAX_LIST; i++)
+		memcpy(many + 2 * i, "a,", 2);
+	many[sizeof(many) - 1] = 0;
+	memset(&s, 0, sizeof(s));
+	test_context("%d items", OPT_MAX_LIST + 1);
+	CHECK(opt_each_item(many, "format", record, &s, err, sizeof(err)) == -1);
+	CHECK_EQ_U64(s.n, 0);
+	CHECK(strstr(err, "at most 256") != NULL);
+}
+
 static const struct test_case cases[] = {
 	T(sizes_with_suffixes), T(bad_sizes_are_refused_naming_the_value), T(size_lists_and_ranges),
-	T(durations), T(counts_and_rates), T(lists_and_cpus),
+	T(durations), T(counts_and_rates), T(lists_and_cpus), T(counts_that_may_be_zero),
+	T(each_item_of_a_list_in_order), T(a_malformed_list_reaches_no_item),
 };
 
 int main(int argc, char **argv)

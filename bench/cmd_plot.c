@@ -11,10 +11,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "charts.h"
 #include "cmd.h"
-#include "opt.h"
 #include "plot.h"
 
 static void plot_usage(FILE *f)
@@ -40,60 +39,31 @@ static void plot_usage(FILE *f)
 		   "failed, 2 bad usage or input.\n");
 }
 
-static unsigned int parse_formats(const char *s)
-{
-	char **items, err[200];
-	unsigned int bits = 0;
-	size_t n;
-
-	if (opt_split_list(s, "format", &items, &n, err, sizeof(err)))
-		die_usage("plot: --format: %s", err);
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(items[i], "png"))
-			bits |= PLOT_PNG;
-		else if (!strcmp(items[i], "svg"))
-			bits |= PLOT_SVG;
-		else
-			die_usage("plot: --format: unknown format '%s' (png, svg)", items[i]);
-	}
-	opt_free_list(items, n);
-	return bits;
-}
-
 static int do_plot(char **paths, size_t n, struct plot_opts *o)
 {
-	struct result_file *files;
-	struct plot_set ps;
+	struct charts ch;
 	char gnuplot[PATH_MAX], err[512];
 	int rc = EXIT_USAGE;
 
-	if (plot_files_load(paths, n, &files, err, sizeof(err))) {
-		warnx_("%s", err);
+	if (charts_load(&ch, paths, n))
 		return EXIT_USAGE;
-	}
-	if (plot_set_init(&ps, files, n, err, sizeof(err))) {
-		warnx_("%s", err);
-		goto out_files;
-	}
 	if (plot_find_gnuplot(gnuplot, sizeof(gnuplot))) {
 		warnx_("plot: gnuplot is not installed (not in PATH): install it with '%s'", PLOT_GNUPLOT_INSTALL);
-		goto out_set;
+		goto out_charts;
 	}
-	if (plot_write(&ps, o, err, sizeof(err))) {
+	if (plot_write(&ch.set, o, err, sizeof(err))) {
 		warnx_("plot: %s", err);
-		goto out_set;
+		goto out_charts;
 	}
-	if (plot_render(&ps, o, gnuplot, err, sizeof(err))) {
+	if (plot_render(&ch.set, o, gnuplot, err, sizeof(err))) {
 		warnx_("plot: %s", err);
 		rc = EXIT_FAIL;
-		goto out_set;
+		goto out_charts;
 	}
 	rc = EXIT_OK;
-	printf("%zu charts in %s\n", ps.ncharts, o->dir);
-out_set:
-	plot_set_release(&ps);
-out_files:
-	plot_files_free(files, n);
+	printf("%zu charts in %s\n", ch.set.ncharts, o->dir);
+out_charts:
+	charts_release(&ch);
 	return rc;
 }
 
@@ -106,35 +76,14 @@ int cmd_plot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct plot_opts o = { .formats = PLOT_PNG | PLOT_SVG };
-	char err[200];
-	int c;
+	struct charts_args a = { .formats = PLOT_PNG | PLOT_SVG };
+	struct plot_opts o;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o.dir = optarg;
-			break;
-		case 'f':
-			o.formats = parse_formats(optarg);
-			break;
-		case 's':
-			if (opt_parse_size(optarg, &o.summary_bytes, err, sizeof(err)))
-				die_usage("plot: --size: %s", err);
-			break;
-		case 'h':
-			plot_usage(stdout);
-			return EXIT_OK;
-		case ':':
-			die_usage("plot: option '%s' needs a value", argv[optind - 1]);
-		default:
-			die_usage("plot: unknown option '%s' (see 'ipcbench plot --help')", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
+	charts_parse_args(&a, "plot", longopts, plot_usage, argc, argv);
+	if (!a.npaths)
 		die_usage("plot: no result file given (usage: ipcbench plot RESULT.json... -o DIR)");
-	if (!o.dir || !*o.dir)
+	if (!a.out || !*a.out)
 		die_usage("plot: -o DIR is required (the directory for the charts)");
-	return do_plot(argv + optind, (size_t)(argc - optind), &o);
+	o = (struct plot_opts){ .dir = a.out, .formats = a.formats, .summary_bytes = a.summary_bytes };
+	return do_plot(a.paths, a.npaths, &o);
 }

@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "charts.h"
 #include "cmd.h"
-#include "opt.h"
 #include "plot.h"
 
 static void report_usage(FILE *f)
@@ -670,23 +670,13 @@ static int render(struct plot_set *ps, const char *out, size_t size)
 
 static int do_report(char **paths, size_t n, const char *out, size_t size)
 {
-	struct result_file *files;
-	struct plot_set ps;
-	char err[512];
+	struct charts ch;
 	int rc;
 
-	if (plot_files_load(paths, n, &files, err, sizeof(err))) {
-		warnx_("%s", err);
+	if (charts_load(&ch, paths, n))
 		return EXIT_USAGE;
-	}
-	if (plot_set_init(&ps, files, n, err, sizeof(err))) {
-		warnx_("%s", err);
-		plot_files_free(files, n);
-		return EXIT_USAGE;
-	}
-	rc = render(&ps, out, size);
-	plot_set_release(&ps);
-	plot_files_free(files, n);
+	rc = render(&ch.set, out, size);
+	charts_release(&ch);
 	return rc;
 }
 
@@ -698,33 +688,12 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = NULL;
-	size_t size = 0;
-	char err[200];
-	int c;
+	struct charts_args a = { 0 };
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 's':
-			if (opt_parse_size(optarg, &size, err, sizeof(err)))
-				die_usage("report: --size: %s", err);
-			break;
-		case 'h':
-			report_usage(stdout);
-			return EXIT_OK;
-		case ':':
-			die_usage("report: option '%s' needs a value", argv[optind - 1]);
-		default:
-			die_usage("report: unknown option '%s' (see 'ipcbench report --help')", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
+	charts_parse_args(&a, "report", longopts, report_usage, argc, argv);
+	if (!a.npaths)
 		die_usage("report: no result file given (usage: ipcbench report RESULT.json... -o report.html)");
-	if (!out || !*out)
+	if (!a.out || !*a.out)
 		die_usage("report: -o FILE is required (the HTML file to write)");
-	return do_report(argv + optind, (size_t)(argc - optind), out, size);
+	return do_report(a.paths, a.npaths, a.out, a.summary_bytes);
 }

@@ -51,7 +51,7 @@ set tics out nomirror
 set grid xtics ytics mxtics mytics lt 1 lc rgb "#d4d4d4" lw 1, lt 1 lc rgb "#efefef" lw 1
 # The title is a label centred on the canvas, not on the plot area, so a wide
 # legend never pushes it off the left edge.
-set label 1001 'Latency by percentile: stream, 1 MiB, same CPU (CPUs 0,0)' . "\n" . 'host vm, 2026-11-21 07:41 UTC' at screen 0.5, screen 1 center offset 0,-1.3 font ",13"
+set label 1001 'Latency by percentile: stream, 1 MiB, same CPU (CPUs 0,0)' . "\n" . 'host vm, 2026-11-21 08:40 UTC' at screen 0.5, screen 1 center offset 0,-1.3 font ",13"
 set tmargin 5
 set key outside right top vertical Left reverse samplen 4 spacing 1.15 width 1 noopaque
 
@@ -59,7 +59,7 @@ set xlabel "percentile (log scale: each step is one more nine)"
 set ylabel "one-way latency (µs, log scale)"
 set logscale x
 set logscale y
-set xrange [1:10316]
+set xrange [1:10069]
 set xtics ("0%%" 1, "50%%" 2, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 10000)
 set mxtics 10
 set format y "%g"

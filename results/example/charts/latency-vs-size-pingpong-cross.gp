@@ -49,7 +49,7 @@ set tics out nomirror
 set grid xtics ytics mxtics mytics lt 1 lc rgb "#d4d4d4" lw 1, lt 1 lc rgb "#efefef" lw 1
 # The title is a label centred on the canvas, not on the plot area, so a wide
 # legend never pushes it off the left edge.
-set label 1001 'Round-trip p50 and p99 by message size: ping-pong, cross-CPU (CPUs 0,1)' . "\n" . 'host vm, 2026-11-21 07:41 UTC' at screen 0.5, screen 1 center offset 0,-1.3 font ",13"
+set label 1001 'Round-trip p50 and p99 by message size: ping-pong, cross-CPU (CPUs 0,1)' . "\n" . 'host vm, 2026-11-21 08:40 UTC' at screen 0.5, screen 1 center offset 0,-1.3 font ",13"
 set tmargin 5
 set key outside right top vertical Left reverse samplen 4 spacing 1.15 width 1 noopaque
 

@@ -50,13 +50,13 @@ set tics out nomirror
 set grid xtics ytics mxtics mytics lt 1 lc rgb "#d4d4d4" lw 1, lt 1 lc rgb "#efefef" lw 1
 # The title is a label centred on the canvas, not on the plot area, so a wide
 # legend never pushes it off the left edge.
-set label 1001 'Every transport at 64 B: ping-pong, cross-CPU (CPUs 0,1), sorted by p50' . "\n" . 'host vm, 2026-11-21 07:41 UTC' at screen 0.5, screen 1 center offset 0,-1.3 font ",13"
+set label 1001 'Every transport at 64 B: ping-pong, cross-CPU (CPUs 0,1), sorted by p50' . "\n" . 'host vm, 2026-11-21 08:40 UTC' at screen 0.5, screen 1 center offset 0,-1.3 font ",13"
 set tmargin 5
 set key outside right top vertical Left reverse samplen 4 spacing 1.15 width 1 noopaque
 
 div = 1000
 xmin = 0.1
-xmax = 136.805
+xmax = 206.437
 set xlabel "round-trip latency (µs, log scale): bar p50, whisker to p99"
 set logscale x
 set xrange [xmin:xmax]

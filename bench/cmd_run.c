@@ -49,6 +49,7 @@ struct run_args {
 	size_t nplacement_names;
 	uint64_t fault_server_exit_after;
 	uint64_t fault_server_hang_after;
+	bool fault_floors_move;	/* the end-of-run floors are doubled, to test the warning */
 };
 
 static void run_usage(FILE *f)
@@ -95,7 +96,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RATE = 256, OPT_CPUS, OPT_PLACEMENT, OPT_WAIT, OPT_SEED, OPT_TIMEOUT, OPT_CLOCK, OPT_JSON,
-	OPT_QUICK, OPT_NO_CALIB, OPT_CACHED_FLOORS, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_VERSION,
+	OPT_QUICK, OPT_NO_CALIB, OPT_CACHED_FLOORS, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_FAULT_FLOORS, OPT_VERSION,
 };
 
 /* -t: registered transports, none twice (o->transports has room for all of them) */
@@ -247,6 +248,7 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		/* fault injection for the tests; not in --help */
 		{ "fault-server-exit-after", required_argument, NULL, OPT_FAULT },
 		{ "fault-server-hang-after", required_argument, NULL, OPT_FAULT_HANG },
+		{ "fault-floors-move", no_argument, NULL, OPT_FAULT_FLOORS },
 		{ 0 },
 	};
 	struct run_options *o = &a->opt;
@@ -361,6 +363,9 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_FAULT:
 			if (opt_parse_count(optarg, UINT64_MAX, &a->fault_server_exit_after, err, sizeof(err)))
 				die_usage("--fault-server-exit-after: %s", err);
+			break;
+		case OPT_FAULT_FLOORS:
+			a->fault_floors_move = true;
 			break;
 		case OPT_FAULT_HANG:
 			if (opt_parse_count(optarg, UINT64_MAX, &a->fault_server_hang_after, err, sizeof(err)))
@@ -646,24 +651,70 @@ static void install_signals(void)
  * payload, two process-to-process copies through shared memory at the
  * measured rate (one each way), which is what no mechanism can beat.
  */
-static void load_floors(struct run_args *a, struct run_report *rr)
+/* The CPU pair the floors are measured on: the first cross-CPU placement, else the first. */
+static bool floor_cpus(const struct run_options *o, int *ca, int *cb)
 {
-	const struct run_options *o = &a->opt;
-	int ca = o->placements[0].client_cpu, cb = o->placements[0].server_cpu;
-
-	if (a->no_calibrate || ca < 0)
-		return;
+	*ca = o->placements[0].client_cpu;
+	*cb = o->placements[0].server_cpu;
 	for (size_t i = 0; i < o->nplacements; i++) {
 		if (o->placements[i].client_cpu != o->placements[i].server_cpu) {
-			ca = o->placements[i].client_cpu;
-			cb = o->placements[i].server_cpu;
+			*ca = o->placements[i].client_cpu;
+			*cb = o->placements[i].server_cpu;
 			break;
 		}
 	}
+	return *ca >= 0;
+}
+
+static void load_floors(struct run_args *a, struct run_report *rr)
+{
+	int ca, cb;
+
+	if (a->no_calibrate || !floor_cpus(&a->opt, &ca, &cb))
+		return;
 	if (calib_get(&rr->calib, ca, cb, !a->cached_floors)) {
 		warnx_("calibrate: %s (continuing without floors)", calib_error());
 		rr->calib.valid = false;
 	}
+}
+
+/* "cache-line ping-pong 370 -> 110 ns" when a and b differ by more than FLOOR_DRIFT. */
+#define FLOOR_DRIFT 1.25
+static size_t note_drift(char *out, size_t len, const char *what, double a, double b, const char *unit)
+{
+	if (a <= 0 || b <= 0 || (a / b <= FLOOR_DRIFT && b / a <= FLOOR_DRIFT))
+		return 0;
+	return (size_t)snprintf(out, len, "%s%s %.3g -> %.3g %s", out[0] ? ", " : "", what, a, b, unit);
+}
+
+/*
+ * Measures the floors again after the cells (when they were measured at the
+ * start) and says so when they moved: on a VM the hypervisor can move a
+ * virtual CPU mid-run, and every xFLOOR of the run then compares with a
+ * floor that no longer holds.  The result keeps both (calibration_end).
+ */
+static void check_floors_end(struct run_args *a, struct run_report *rr)
+{
+	const struct calib *s = &rr->calib, *e = &rr->calib_end;
+	char msg[400] = "";
+	size_t n = 0;
+	int ca, cb;
+
+	if (!s->valid || s->from_cache || !floor_cpus(&a->opt, &ca, &cb))
+		return;
+	if (calib_get(&rr->calib_end, ca, cb, true)) {
+		warnx_("calibrate (end of run): %s", calib_error());
+		rr->calib_end.valid = false;
+		return;
+	}
+	if (a->fault_floors_move)
+		rr->calib_end.cacheline_rtt_ns *= 2;
+	n += note_drift(msg + n, sizeof(msg) - n, "cache-line ping-pong", s->cacheline_rtt_ns, e->cacheline_rtt_ns, "ns");
+	n += note_drift(msg + n, sizeof(msg) - n, "futex ping-pong", s->futex_rtt_ns, e->futex_rtt_ns, "ns");
+	if (n < sizeof(msg))
+		note_drift(msg + n, sizeof(msg) - n, "shm copy", s->shm_copy_gbps, e->shm_copy_gbps, "GB/s");
+	if (msg[0])
+		warnx_("the floors moved during the run (%s): xFLOOR uses the first; both are in the result", msg);
 }
 
 static void set_floor(struct report_cell *c, const struct calib *k)
@@ -781,8 +832,10 @@ int cmd_run(int argc, char **argv)
 	rundir_remove(run_dir);
 	sig = harness_interrupted();
 	rr.interrupted_by = sig;
-	if (!sig)
+	if (!sig) {
+		check_floors_end(&a, &rr);
 		report_now_iso(rr.finished_at, sizeof(rr.finished_at));
+	}
 	/* cells that never ran are left out of the file */
 	rr.cells = calloc(ncells ? ncells : 1, sizeof(*rr.cells));
 	for (size_t i = 0; i < ncells; i++) {

@@ -315,6 +315,7 @@ static json_t *context_json(const struct run_report *rr)
 	json_object_set_new(ck, "why_not_tsc", str_or_null(clock_info.why_not_tsc));
 	json_object_set_new(o, "clock", ck);
 	json_object_set_new(o, "calibration", calib_json(&rr->calib));
+	json_object_set_new(o, "calibration_end", calib_json(&rr->calib_end));
 	return o;
 }
 

@@ -115,7 +115,8 @@ struct run_report {
 	char finished_at[40];
 	const struct run_options *opt;
 	struct host_info host;
-	struct calib calib;
+	struct calib calib;		/* the floors xFLOOR uses: at the start, or cached */
+	struct calib calib_end;		/* measured again after the cells (valid only then) */
 	size_t ncells;
 	struct report_cell *cells;
 	int interrupted_by;		/* signal number, 0 when the run completed */

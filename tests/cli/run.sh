@@ -107,11 +107,29 @@ t_floors_measured_in_the_run() {
 	json_check '.results[0].floor_ns > 0 and .results[0].vs_floor > 0' "$T/a.json"
 	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 --cached-floors -q -o "$T/b.json"
 	json_check '.context.calibration.from_cache == true' "$T/b.json"
-	a=$(jq -r .context.calibration.measured_at "$T/a.json")
+	# the cache keeps the newest floors: those measured at the end of run a
+	a=$(jq -r .context.calibration_end.measured_at "$T/a.json")
 	b=$(jq -r .context.calibration.measured_at "$T/b.json")
 	[ "$a" = "$b" ] || fail "--cached-floors used floors measured at $b, not the cached $a"
 	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 --no-calibrate -q -o "$T/c.json"
 	json_check '.context.calibration == null and .results[0].floor_ns == null' "$T/c.json"
+	# measured again at the end, when they were measured at the start
+	json_check '.context.calibration_end.from_cache == false and .context.calibration_end.cacheline_rtt_ns > 0' "$T/a.json"
+	json_check '.context.calibration_end == null' "$T/b.json"
+	json_check '.context.calibration_end == null' "$T/c.json"
+}
+
+# A machine that changed during the run is reported, not hidden.
+t_floors_that_move_are_reported() {
+	export XDG_CACHE_HOME="$T/cache"
+	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 -q -o "$T/a.json"
+	if grep -q 'floors moved' "$T/err"; then
+		return 0 # this machine really changed mid-run: nothing to learn here
+	fi
+	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 -q --fault-floors-move -o "$T/b.json"
+	grep -q 'the floors moved during the run (cache-line ping-pong .* ns)' "$T/err" ||
+		fail "no warning about the floors: $(cat "$T/err")"
+	json_check '.context.calibration_end.cacheline_rtt_ns > 1.5 * .context.calibration.cacheline_rtt_ns' "$T/b.json"
 }
 
 t_json_stdout_is_only_json() {

@@ -678,13 +678,15 @@ static void load_floors(struct run_args *a, struct run_report *rr)
 	}
 }
 
-/* "cache-line ping-pong 370 -> 110 ns" when a and b differ by more than FLOOR_DRIFT. */
+/* Appends "cache-line ping-pong 370 -> 110 ns" to msg when a and b differ by more than FLOOR_DRIFT. */
 #define FLOOR_DRIFT 1.5 /* the futex floor alone varies by 25 % between measurements here */
-static size_t note_drift(char *out, size_t len, const char *what, double a, double b, const char *unit)
+static void note_drift(char *msg, size_t len, const char *what, double a, double b, const char *unit)
 {
+	size_t n = strlen(msg);
+
 	if (a <= 0 || b <= 0 || (a / b <= FLOOR_DRIFT && b / a <= FLOOR_DRIFT))
-		return 0;
-	return (size_t)snprintf(out, len, "%s%s %.3g -> %.3g %s", out[0] ? ", " : "", what, a, b, unit);
+		return;
+	snprintf(msg + n, len - n, "%s%s %.3g -> %.3g %s", n ? ", " : "", what, a, b, unit);
 }
 
 /*
@@ -697,7 +699,6 @@ static void check_floors_end(struct run_args *a, struct run_report *rr)
 {
 	const struct calib *s = &rr->calib, *e = &rr->calib_end;
 	char msg[400] = "";
-	size_t n = 0;
 	int ca, cb;
 
 	if (!s->valid || s->from_cache || !floor_cpus(&a->opt, &ca, &cb))
@@ -709,10 +710,9 @@ static void check_floors_end(struct run_args *a, struct run_report *rr)
 	}
 	if (a->fault_floors_move)
 		rr->calib_end.cacheline_rtt_ns *= 2;
-	n += note_drift(msg + n, sizeof(msg) - n, "cache-line ping-pong", s->cacheline_rtt_ns, e->cacheline_rtt_ns, "ns");
-	n += note_drift(msg + n, sizeof(msg) - n, "futex ping-pong", s->futex_rtt_ns, e->futex_rtt_ns, "ns");
-	if (n < sizeof(msg))
-		note_drift(msg + n, sizeof(msg) - n, "shm copy", s->shm_copy_gbps, e->shm_copy_gbps, "GB/s");
+	note_drift(msg, sizeof(msg), "cache-line ping-pong", s->cacheline_rtt_ns, e->cacheline_rtt_ns, "ns");
+	note_drift(msg, sizeof(msg), "futex ping-pong", s->futex_rtt_ns, e->futex_rtt_ns, "ns");
+	note_drift(msg, sizeof(msg), "shm copy", s->shm_copy_gbps, e->shm_copy_gbps, "GB/s");
 	if (msg[0])
 		warnx_("the floors moved during the run (%s): xFLOOR uses the first; both are in the result", msg);
 }

@@ -402,9 +402,10 @@ static void copy_out(struct ring_end *e, uint8_t *dst, size_t n)
 }
 
 /*
- * Slot rings: one slot per RING_SLOT_DATA bytes sent; the reader frees a
- * slot (publishes tail) once it has read all of it.  The writer reads
- * tail only when the slots it knows to be free run out.
+ * Slot rings (ring.h): one slot per RING_SLOT_DATA bytes sent.  The writer
+ * knows slots are free from the acknowledgements in the peer's slots and
+ * reads tail only when those run out; the reader publishes tail every half
+ * ring.
  */
 static int slot_send(struct chan *ch, struct ring_end *e, const uint8_t *p, size_t len)
 {
@@ -476,12 +477,6 @@ static bool spin_slot(struct chan *ch, struct ring_end *e, struct ring_slot *s)
 	return false;
 }
 
-static int free_slots(struct chan *ch, struct ring_end *e)
-{
-	e->freed = e->pos;
-	return publish(ch, e, false);
-}
-
 static int slot_recv(struct chan *ch, struct ring_end *e, uint8_t *p, size_t len)
 {
 	while (len) {
@@ -518,7 +513,9 @@ static int slot_recv(struct chan *ch, struct ring_end *e, uint8_t *p, size_t len
 			e->slot_len = 0;
 			e->pos++;
 			if (e->pos - e->freed >= e->nslots / 2) {
-				r = free_slots(ch, e);
+				/* free them for a writer that streams; a ping-pong frees by acknowledgement */
+				e->freed = e->pos;
+				r = publish(ch, e, false);
 				if (r)
 					return r;
 			}

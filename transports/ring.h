@@ -133,8 +133,7 @@
 #define RING_CAP_MIN ((size_t)4 << 10)	   /* per direction: 4 x the message, 4 KiB.. */
 #define RING_CAP_MAX ((size_t)4 << 20)	   /* ..4 MiB (larger messages stream through) */
 #define RING_PIECE_MAX ((size_t)512 << 10) /* copy and publish in pieces of cap / 4, at most this */
-#define RING_SLOT_DATA (RING_LINE - 8)	   /* slot rings: payload bytes per slot line; messages
-					    * up to this size go in slot rings */
+#define RING_SLOT_DATA (RING_LINE - 8)	   /* slot rings: payload bytes per slot line */
 #define RING_SPIN_SLOTS 8		   /* shm_spin: messages in flight per direction (a power of two) */
 #define RING_SPIN_SLOT_MSG (4 * RING_SLOT_DATA) /* shm_spin: messages up to this size go in slots */
 #define RING_SPIN_FAST 256		   /* shm_spin: polls of a slot before the timed spin */

@@ -28,7 +28,7 @@ ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 IPCB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-truncation \
 	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
-	-I. -Itransports -Iharness -Ibench \
+	-I. \
 	-DIPCB_VERSION='"$(VERSION)"' -I$(BUILDDIR)/gen \
 	-DIPCB_DATADIR='"$(DATADIR)"' \
 	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP
@@ -51,7 +51,7 @@ else
 Q := @
 endif
 
-LIB_SRCS   := $(sort $(wildcard harness/*.c transports/*.c) $(filter-out bench/main.c,$(wildcard bench/*.c)))
+LIB_SRCS   := $(sort $(wildcard common/*.c harness/*.c harness/*/*.c transports/*.c) $(filter-out bench/main.c,$(wildcard bench/*.c)))
 MAIN_SRC   := bench/main.c
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 CONF_SRCS  := $(sort $(wildcard tests/conformance/test_*.c))
@@ -88,9 +88,9 @@ $(BUILDDIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
 	@echo "  CC      $<"
 	$(Q)$(CC) $(IPCB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILDDIR)/obj/tests/%.o: IPCB_CFLAGS += -Itests -DIPCB_SRCDIR='"$(CURDIR)"'
+$(BUILDDIR)/obj/tests/%.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 # plot finds its templates in the source tree when not installed
-$(BUILDDIR)/obj/harness/plot.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
+$(BUILDDIR)/obj/harness/analysis/plot.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 
 $(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a
 	@mkdir -p $(dir $@)
@@ -116,13 +116,13 @@ uninstall:
 clean:
 	rm -rf $(BUILDDIR)
 
-SRCS_ALL := $(wildcard bench/*.[ch] harness/*.[ch] transports/*.[ch] tests/*.[ch] tests/*/*.[ch])
+SRCS_ALL := $(wildcard common/*.[ch] bench/*.[ch] harness/*.[ch] harness/*/*.[ch] transports/*.[ch] tests/*.[ch] tests/*/*.[ch])
 format-check:
 	clang-format --dry-run --Werror $(SRCS_ALL)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -I transports -I harness -I bench $(SRCS_ALL)
+		--suppress=missingIncludeSystem -I . $(SRCS_ALL)
 
 # Fuzzing (libFuzzer, Debian's clang + libclang-rt-14-dev): each target in
 # tests/fuzz/ runs for FUZZ_SECONDS from the committed seeds in
@@ -132,7 +132,7 @@ lint:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILDDIR)/fuzz
-FUZZ_CFLAGS  := $(filter-out -O2 -MMD -MP,$(IPCB_CFLAGS)) -Itests -O1 -g \
+FUZZ_CFLAGS  := $(filter-out -O2 -MMD -MP,$(IPCB_CFLAGS)) -O1 -g \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))

@@ -2,13 +2,13 @@
  * charts.c - the command line and the result files of `plot` and `report`
  * (see charts.h).
  */
-#include "charts.h"
+#include "bench/charts.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "opt.h"
+#include "bench/cmd.h"
+#include "bench/opt.h"
 
 static void add_format(void *ctx, const char *name, size_t i, size_t n)
 {

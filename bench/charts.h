@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "plot.h"
+#include "harness/analysis/plot.h"
 
 struct charts_args {
 	char **paths;			/* the result files */

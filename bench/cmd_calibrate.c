@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calibrate.h"
-#include "clock.h"
-#include "cmd.h"
-#include "opt.h"
-#include "sysinfo.h"
+#include "harness/calibrate.h"
+#include "common/units.h"
+#include "harness/clock.h"
+#include "bench/cmd.h"
+#include "bench/opt.h"
+#include "harness/sysinfo.h"
 
 struct calibrate_args {
 	int cpu_a;
@@ -162,20 +163,20 @@ static void print_table(FILE *f, const struct calib *c, const struct calibrate_a
 		cache_path[0] ? " in " : "", cache_path);
 	fprintf(f, "clock read (%s): %.1f ns\n\n", clock_info.name, c->clock_read_ns);
 	fprintf(f, "%-34s %14s %14s\n", "", same, a->cpu_a == a->cpu_b ? "-" : cross);
-	opt_fmt_ns(c->cacheline_rtt_same_ns, s1, sizeof(s1));
-	opt_fmt_ns(c->cacheline_rtt_ns, x1, sizeof(x1));
-	opt_fmt_ns(c->futex_rtt_same_ns, s2, sizeof(s2));
-	opt_fmt_ns(c->futex_rtt_ns, x2, sizeof(x2));
+	units_ns(c->cacheline_rtt_same_ns, UNITS_ASCII, s1, sizeof(s1));
+	units_ns(c->cacheline_rtt_ns, UNITS_ASCII, x1, sizeof(x1));
+	units_ns(c->futex_rtt_same_ns, UNITS_ASCII, s2, sizeof(s2));
+	units_ns(c->futex_rtt_ns, UNITS_ASCII, x2, sizeof(x2));
 	fprintf(f, "%-34s %14s %14s\n", "cache-line ping-pong, round trip", s1, a->cpu_a == a->cpu_b ? "-" : x1);
 	fprintf(f, "%-34s %14s %14s\n", "futex ping-pong, round trip", s2, a->cpu_a == a->cpu_b ? "-" : x2);
 	snprintf(s1, sizeof(s1), "%.2f GB/s", c->shm_copy_same_gbps);
 	snprintf(x1, sizeof(x1), "%.2f GB/s", c->shm_copy_gbps);
-	opt_fmt_bytes(c->shm_copy_bytes, size, sizeof(size));
+	units_bytes((int64_t)c->shm_copy_bytes, size, sizeof(size));
 	snprintf(same, sizeof(same), "shm copy, %s messages", size);
 	fprintf(f, "%-34s %14s %14s\n", same, s1, a->cpu_a == a->cpu_b ? "-" : x1);
 	fprintf(f, "\nmemcpy on CPU %d:", a->cpu_a);
 	for (int i = 0; i < 4; i++) {
-		opt_fmt_bytes(c->memcpy_sizes[i], size, sizeof(size));
+		units_bytes((int64_t)c->memcpy_sizes[i], size, sizeof(size));
 		fprintf(f, "%s %s %.1f GB/s", i ? "," : "", size, c->memcpy_gbps[i]);
 	}
 	fprintf(f, "\n(GB = 1e9 bytes; on one CPU the spin loops yield between polls)\n");

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cmd.h"
+#include "harness/cleanup.h"
+#include "bench/cmd.h"
 
 static void clean_usage(FILE *f)
 {

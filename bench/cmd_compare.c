@@ -21,10 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "compare.h"
-#include "opt.h"
-#include "resultfile.h"
+#include "bench/cmd.h"
+#include "common/units.h"
+#include "harness/analysis/compare.h"
+#include "bench/opt.h"
+#include "harness/analysis/resultfile.h"
 
 #define COMPARE_JSON_SCHEMA "ipcbench-compare"
 #define COMPARE_JSON_VERSION 1
@@ -233,10 +234,10 @@ static void fmt_value(enum compare_metric m, double v, char *out, size_t len)
 		return;
 	}
 	if (compare_metric_is_latency(m)) {
-		opt_fmt_ns(v, out, len);
+		units_ns(v, UNITS_ASCII, out, len);
 		return;
 	}
-	opt_fmt_rate(v, buf, sizeof(buf));
+	units_si(v, "", "", buf, sizeof(buf));
 	snprintf(out, len, "%s%s/s", buf, m == COMPARE_BYTES ? "B" : "");
 }
 

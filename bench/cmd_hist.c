@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "hdrout.h"
-#include "histset.h"
-#include "opt.h"
+#include "bench/cmd.h"
+#include "bench/hdrout.h"
+#include "harness/analysis/histset.h"
+#include "bench/opt.h"
 
 #define TICKS_PER_HALF 5
 

@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "harness.h"
-#include "opt.h"
+#include "bench/cmd.h"
+#include "common/units.h"
+#include "harness/harness.h"
+#include "bench/opt.h"
 
 static void list_usage(FILE *f)
 {
@@ -63,7 +64,7 @@ int cmd_list(int argc, char **argv)
 			continue;
 		}
 		if (lim.max_msg_bytes)
-			opt_fmt_bytes(lim.max_msg_bytes, max, sizeof(max));
+			units_bytes((int64_t)lim.max_msg_bytes, max, sizeof(max));
 		else
 			snprintf(max, sizeof(max), "any");
 		printf("%-22s %-8s %-10s %-10s %s%s%s\n", ops->name, ops->kind == CHAN_STREAM ? "stream" : "message",

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "charts.h"
-#include "cmd.h"
-#include "plot.h"
+#include "bench/charts.h"
+#include "bench/cmd.h"
+#include "harness/analysis/plot.h"
 
 static void plot_usage(FILE *f)
 {

@@ -19,9 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "charts.h"
-#include "cmd.h"
-#include "plot.h"
+#include "bench/charts.h"
+#include "common/units.h"
+#include "bench/cmd.h"
+#include "harness/analysis/plot.h"
 
 static void report_usage(FILE *f)
 {
@@ -81,7 +82,7 @@ static void td_ns(FILE *f, double ns)
 {
 	char b[32];
 
-	plot_fmt_ns(ns, b, sizeof(b));
+	units_ns(ns, UNITS_TEXT, b, sizeof(b));
 	td(f, "n", b);
 }
 
@@ -171,7 +172,7 @@ static const char *f_measure(const struct result_file *rf, char *b, size_t blen)
 	if (rf->cfg_iterations > 0) {
 		snprintf(b, blen, "%" PRId64 " messages per cell", rf->cfg_iterations);
 	} else if (rf->cfg_duration_ns > 0) {
-		plot_fmt_ns((double)rf->cfg_duration_ns, d, sizeof(d));
+		units_ns((double)rf->cfg_duration_ns, UNITS_TEXT, d, sizeof(d));
 		snprintf(b, blen, "%s per cell", d);
 	} else {
 		return NULL;
@@ -304,8 +305,8 @@ static void td_cost(FILE *f, const struct rf_cost *cost)
 		td(f, "n", NULL);
 		return;
 	}
-	plot_fmt_ns(cost->cpu_ns_per_msg[0], a, sizeof(a));
-	plot_fmt_ns(cost->cpu_ns_per_msg[1], b, sizeof(b));
+	units_ns(cost->cpu_ns_per_msg[0], UNITS_TEXT, a, sizeof(a));
+	units_ns(cost->cpu_ns_per_msg[1], UNITS_TEXT, b, sizeof(b));
 	snprintf(s, sizeof(s), "%s + %s", a, b);
 	td(f, "n", s);
 	snprintf(s, sizeof(s), "%.3g + %.3g", cost->cs_per_msg[0], cost->cs_per_msg[1]);
@@ -320,7 +321,7 @@ static void summary_row(FILE *f, const struct plot_set *ps, const struct plot_ce
 	fputs("<tr>", f);
 	td(f, NULL, ps->series[pc->series].label);
 	td(f, NULL, c->pattern);
-	plot_fmt_size(c->msg_bytes, b, sizeof(b));
+	units_bytes(c->msg_bytes, b, sizeof(b));
 	td(f, "n", b);
 	td_placement(f, c);
 	td(f, NULL, c->wait);
@@ -328,9 +329,9 @@ static void summary_row(FILE *f, const struct plot_set *ps, const struct plot_ce
 	td_ns(f, c->lat.pct[2]);
 	td_ns(f, c->lat.pct[3]);
 	td_ns(f, c->lat.max);
-	plot_fmt_rate(c->msgs_per_sec, "msg/s", b, sizeof(b));
+	units_si(c->msgs_per_sec, " ", "msg/s", b, sizeof(b));
 	td(f, "n", b);
-	plot_fmt_rate(c->bytes_per_sec, "B/s", b, sizeof(b));
+	units_si(c->bytes_per_sec, " ", "B/s", b, sizeof(b));
 	td(f, "n", b);
 	td_cost(f, &c->cost);
 	fputs("</tr>\n", f);
@@ -349,7 +350,7 @@ static void group_row(FILE *f, const struct plot_cell *pc)
 
 	fputs("<tr class=\"grp\"><th colspan=\"13\">", f);
 	esc(f, pc->group);
-	plot_fmt_size(pc->c->msg_bytes, b, sizeof(b));
+	units_bytes(pc->c->msg_bytes, b, sizeof(b));
 	fprintf(f, ", %s, ", b);
 	esc(f, plot_relation_name(pc->c->relation));
 	fputs("</th></tr>\n", f);
@@ -402,7 +403,7 @@ static void unmeasured_table(FILE *f, const struct plot_set *ps)
 		fputs("<tr>", f);
 		td(f, NULL, c->transport);
 		td(f, NULL, c->pattern);
-		plot_fmt_size(c->msg_bytes, b, sizeof(b));
+		units_bytes(c->msg_bytes, b, sizeof(b));
 		td(f, "n", b);
 		td_placement(f, c);
 		td(f, NULL, c->wait);

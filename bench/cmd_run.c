@@ -13,15 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "calibrate.h"
-#include "cleanup.h"
-#include "clock.h"
-#include "cmd.h"
-#include "harness.h"
-#include "hdrout.h"
-#include "opt.h"
-#include "report.h"
-#include "sysinfo.h"
+#include "harness/calibrate.h"
+#include "common/units.h"
+#include "harness/cleanup.h"
+#include "harness/clock.h"
+#include "bench/cmd.h"
+#include "harness/harness.h"
+#include "bench/hdrout.h"
+#include "bench/opt.h"
+#include "harness/report.h"
+#include "harness/sysinfo.h"
 
 #define DEFAULT_SIZES "64,4k,64k,1M"
 #define QUICK_SIZES "64,4k"
@@ -569,7 +570,7 @@ static void print_table(FILE *f, const struct report_cell *cells, size_t n, bool
 
 		if (!c->nreps)
 			continue;
-		opt_fmt_bytes(c->cfg.msg_bytes, size, sizeof(size));
+		units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
 		if (c->cfg.client_cpu >= 0)
 			snprintf(place, sizeof(place), "%s %d,%d", c->cfg.relation, c->cfg.client_cpu, c->cfg.server_cpu);
 		else
@@ -585,10 +586,10 @@ static void print_table(FILE *f, const struct report_cell *cells, size_t n, bool
 			continue;
 		}
 		if (c->res.latency.total_count) {
-			opt_fmt_ns((double)hist_value_at_percentile(&c->res.latency, 50), p50, sizeof(p50));
-			opt_fmt_ns((double)hist_value_at_percentile(&c->res.latency, 99), p99, sizeof(p99));
-			opt_fmt_ns((double)hist_value_at_percentile(&c->res.latency, 99.9), p999, sizeof(p999));
-			opt_fmt_ns((double)hist_max(&c->res.latency), mx, sizeof(mx));
+			units_ns((double)hist_value_at_percentile(&c->res.latency, 50), UNITS_ASCII, p50, sizeof(p50));
+			units_ns((double)hist_value_at_percentile(&c->res.latency, 99), UNITS_ASCII, p99, sizeof(p99));
+			units_ns((double)hist_value_at_percentile(&c->res.latency, 99.9), UNITS_ASCII, p999, sizeof(p999));
+			units_ns((double)hist_max(&c->res.latency), UNITS_ASCII, mx, sizeof(mx));
 		} else {
 			snprintf(p50, sizeof(p50), "-");
 			snprintf(p99, sizeof(p99), "-");
@@ -596,9 +597,9 @@ static void print_table(FILE *f, const struct report_cell *cells, size_t n, bool
 			snprintf(mx, sizeof(mx), "-");
 		}
 		if (c->cfg.pattern == PATTERN_PINGPONG) {
-			opt_fmt_rate(c->res.round_trips_per_sec, rate, sizeof(rate));
+			units_si(c->res.round_trips_per_sec, "", "", rate, sizeof(rate));
 		} else {
-			opt_fmt_rate(c->res.bytes_per_sec, rate, sizeof(rate));
+			units_si(c->res.bytes_per_sec, "", "", rate, sizeof(rate));
 			strncat(rate, "B/s", sizeof(rate) - strlen(rate) - 1);
 		}
 		if (c->floor_ns > 0 && c->res.latency.total_count)
@@ -616,7 +617,7 @@ static void progress(size_t i, size_t n, const struct report_cell *c, bool on)
 
 	if (!on)
 		return;
-	opt_fmt_bytes(c->cfg.msg_bytes, size, sizeof(size));
+	units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s %s %s", i + 1, n, c->cfg.ops->name, pattern_name(c->cfg.pattern),
 		size, c->cfg.relation, wait_name(c->cfg.wait));
 	fflush(stderr);

@@ -1,7 +1,7 @@
 /*
  * hdrout.c - writes .hgrm and .hlog files for `run` (see hdrout.h).
  */
-#include "hdrout.h"
+#include "bench/hdrout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hlog.h"
+#include "harness/hdr/hlog.h"
 
 void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen)
 {

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "harness.h"
-#include "report.h"
+#include "harness/harness.h"
+#include "harness/report.h"
 
 /* "pipe_pingpong_64B_cross-0-1_block": transport, pattern, size, placement, wait */
 void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen);

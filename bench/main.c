@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "transport.h"
+#include "bench/cmd.h"
+#include "transports/transport.h"
 
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0"

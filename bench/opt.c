@@ -1,7 +1,8 @@
 /*
  * opt.c - strict parsers for command-line values (see opt.h).
  */
-#include "opt.h"
+#include "bench/opt.h"
+#include "common/units.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sysinfo.h"
+#include "harness/sysinfo.h"
 
 int opt_parse_size(const char *s, size_t *out, char *err, size_t errlen)
 {
@@ -321,38 +322,4 @@ int opt_each_item(const char *s, const char *what, opt_item_fn *fn, void *ctx, c
 		fn(ctx, items[i], i, n);
 	opt_free_list(items, n);
 	return 0;
-}
-
-void opt_fmt_ns(double ns, char *out, size_t outlen)
-{
-	if (ns < 1e3)
-		snprintf(out, outlen, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(out, outlen, "%.3g us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(out, outlen, "%.3g ms", ns / 1e6);
-	else
-		snprintf(out, outlen, "%.3g s", ns / 1e9);
-}
-
-void opt_fmt_bytes(size_t b, char *out, size_t outlen)
-{
-	if (b >= (1u << 20) && b % (1u << 20) == 0)
-		snprintf(out, outlen, "%zu MiB", b >> 20);
-	else if (b >= 1024 && b % 1024 == 0)
-		snprintf(out, outlen, "%zu KiB", b >> 10);
-	else
-		snprintf(out, outlen, "%zu B", b);
-}
-
-void opt_fmt_rate(double v, char *out, size_t outlen)
-{
-	if (v >= 1e9)
-		snprintf(out, outlen, "%.3gG", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(out, outlen, "%.3gM", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(out, outlen, "%.3gk", v / 1e3);
-	else
-		snprintf(out, outlen, "%.3g", v);
 }

@@ -36,9 +36,5 @@ void opt_free_list(char **items, size_t n);
  */
 typedef void opt_item_fn(void *ctx, const char *item, size_t i, size_t n);
 int opt_each_item(const char *s, const char *what, opt_item_fn *fn, void *ctx, char *err, size_t errlen);
-/* Human units: "12.3 us", "4 KiB" */
-void opt_fmt_ns(double ns, char *out, size_t outlen);
-void opt_fmt_bytes(size_t b, char *out, size_t outlen);
-void opt_fmt_rate(double per_sec, char *out, size_t outlen);
 
 #endif

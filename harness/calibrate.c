@@ -10,7 +10,7 @@
  * reads with acquire and writes with release so the values it sees are
  * the ones its peer wrote in order.
  */
-#include "calibrate.h"
+#include "harness/calibrate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "harness/clock.h"
 
 #define LINE 64
 #define MAX_SAMPLES 200000

@@ -36,7 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "report.h"
+#include "harness/report.h"
 
 /* Measures every floor between cpu_a and cpu_b (equal: same-CPU only). */
 int calib_measure(struct calib *out, int cpu_a, int cpu_b);

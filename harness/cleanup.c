@@ -2,7 +2,7 @@
  * cleanup.c - finds and removes the leftovers of dead ipcbench runs (see
  * cleanup.h for the rules that keep it from touching anything else).
  */
-#include "cleanup.h"
+#include "harness/cleanup.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
  * clock.c - choose, calibrate and check the timestamp source (see clock.h).
  */
-#include "clock.h"
+#include "harness/clock.h"
 
 #include <stdio.h>
 #include <string.h>

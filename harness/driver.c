@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "payload.h"
-#include "side.h"
+#include "harness/clock.h"
+#include "harness/payload.h"
+#include "harness/side.h"
 
 static volatile sig_atomic_t stop_signal;
 

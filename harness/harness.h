@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hist.h"
-#include "transport.h"
+#include "harness/hdr/hist.h"
+#include "transports/transport.h"
 
 enum pattern {
 	PATTERN_PINGPONG,	/* client sends, server echoes the whole message; RTT in the client */

@@ -10,9 +10,9 @@
  */
 #include <errno.h>
 
-#include "clock.h"
-#include "payload.h"
-#include "side.h"
+#include "harness/clock.h"
+#include "harness/payload.h"
+#include "harness/side.h"
 
 static int round_trip(struct side_ctx *s, uint64_t seq, uint64_t *ticks, uint64_t *end)
 {

@@ -4,7 +4,7 @@
  * always present; a value that does not apply is null, so readers see a
  * stable shape.
  */
-#include "report.h"
+#include "harness/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,12 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-
-const struct report_pct report_pcts[REPORT_NPCT] = {
-	{ 50.0, "p50" }, { 90.0, "p90" }, { 99.0, "p99" },
-	{ 99.9, "p99.9" }, { 99.99, "p99.99" }, { 99.999, "p99.999" },
-};
+#include "harness/clock.h"
 
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0"
@@ -51,8 +46,8 @@ void lat_summary_from(const struct hist *h, struct lat_summary *s)
 	s->max = hist_max(h);
 	s->mean = hist_mean(h);
 	s->stddev = hist_stddev(h);
-	for (int i = 0; i < REPORT_NPCT; i++)
-		s->pct[i] = hist_value_at_percentile(h, report_pcts[i].p);
+	for (int i = 0; i < SCHEMA_NPCT; i++)
+		s->pct[i] = hist_value_at_percentile(h, schema_pcts[i].p);
 	s->out_of_range = h->out_of_range;
 }
 
@@ -98,8 +93,8 @@ static json_t *lat_json(const struct lat_summary *s, bool with_raw)
 	json_object_set_new(o, "max", any ? json_integer(s->max) : json_null());
 	json_object_set_new(o, "mean", num_or_null(s->mean, any));
 	json_object_set_new(o, "stddev", num_or_null(s->stddev, any));
-	for (int i = 0; i < REPORT_NPCT; i++)
-		json_object_set_new(o, report_pcts[i].key, any ? json_integer(s->pct[i]) : json_null());
+	for (int i = 0; i < SCHEMA_NPCT; i++)
+		json_object_set_new(o, schema_pcts[i].key, any ? json_integer(s->pct[i]) : json_null());
 	if (with_raw) {
 		json_object_set_new(o, "raw_min", any ? json_integer(s->raw_min) : json_null());
 		json_object_set_new(o, "raw_max", any ? json_integer(s->raw_max) : json_null());
@@ -372,8 +367,8 @@ static json_t *report_json(const struct run_report *rr)
 {
 	json_t *o = json_object(), *cells = json_array(), *errs = json_array();
 
-	json_object_set_new(o, "schema", json_string(REPORT_SCHEMA));
-	json_object_set_new(o, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
+	json_object_set_new(o, "schema", json_string(SCHEMA_NAME));
+	json_object_set_new(o, "schema_version", json_integer(SCHEMA_VERSION));
 	json_object_set_new(o, "tool", tool_json());
 	json_object_set_new(o, "started_at", json_string(rr->started_at));
 	json_object_set_new(o, "finished_at", str_or_null(rr->finished_at));

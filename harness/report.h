@@ -10,19 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness.h"
-#include "sysinfo.h"
+#include "harness/harness.h"
+#include "harness/sysinfo.h"
+#include "common/schema.h"
 
-#define REPORT_SCHEMA "ipcbench-result"
-#define REPORT_SCHEMA_VERSION 1
-
-/* The fixed percentile set: keys are constants, never formatted from floats. */
-#define REPORT_NPCT 6
-struct report_pct {
-	double p;
-	const char *key;
-};
-extern const struct report_pct report_pcts[REPORT_NPCT];
 
 struct lat_summary {
 	int64_t count;
@@ -30,7 +21,7 @@ struct lat_summary {
 	int64_t max;
 	double mean;
 	double stddev;
-	int64_t pct[REPORT_NPCT];
+	int64_t pct[SCHEMA_NPCT];
 	int64_t raw_min;	/* exact extremes of the samples */
 	int64_t raw_max;
 	int64_t out_of_range;

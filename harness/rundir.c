@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness/harness.h"
 
 int rundir_create(char *out, size_t outlen)
 {

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 
-#include "harness.h"
+#include "harness/harness.h"
 
 /* The page shared by the parent and both children. */
 struct ctl {

@@ -21,9 +21,9 @@
 #include <errno.h>
 #include <time.h>
 
-#include "clock.h"
-#include "payload.h"
-#include "side.h"
+#include "harness/clock.h"
+#include "harness/payload.h"
+#include "harness/side.h"
 
 #define TS_OFF 8
 

@@ -1,7 +1,7 @@
 /*
  * sysinfo.c - reads host facts from /proc and /sys (see sysinfo.h).
  */
-#include "sysinfo.h"
+#include "harness/sysinfo.h"
 
 #include <dirent.h>
 #include <sched.h>

@@ -2,7 +2,7 @@
  * runner.c - forks each test under a timeout and counts the outcomes.
  * Exit status of a test child: 0 passed, 1 failed, 77 skipped.
  */
-#include "runner.h"
+#include "tests/runner.h"
 
 #include <errno.h>
 #include <signal.h>

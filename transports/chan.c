@@ -2,7 +2,7 @@
  * chan.c - small helpers every transport uses: first-error recording with
  * context, and reading an integer limit from /proc.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -47,7 +47,7 @@
  * Limits: none of the kernel's beyond memory and RLIMIT_NOFILE (two fds);
  * messages of any size stream through the ring.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -9,7 +9,7 @@
  * A blocking wait never outlives ch->timeout_ms when the fd was made
  * non-blocking by the transport; otherwise the harness's watchdog bounds it.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

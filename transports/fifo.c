@@ -8,7 +8,7 @@
  * s2c W); neither can wait on an open the other has not reached.
  * The FIFOs are mode 0600 in a 0700 directory, and removed by destroy.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

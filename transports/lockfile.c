@@ -35,7 +35,7 @@
  * a second one.  A peer stopped while holding the lock blocks F_SETLKW
  * past the timeout; the harness's watchdog bounds that.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

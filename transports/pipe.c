@@ -8,7 +8,7 @@
  * while the writer fills it.  Writes of at most PIPE_BUF (4096) bytes are
  * atomic; larger ones may be split, which fdio's loops absorb.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -40,7 +40,7 @@
  * CHAN_WAIT_SPIN the queues are opened O_NONBLOCK (the open description is
  * shared by parent and children) and EAGAIN is polled.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

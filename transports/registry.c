@@ -3,7 +3,7 @@
  * tricks).  Adding a mechanism: one file ending in its ops table, and one
  * line here.  transport_check_ops() is run at start-up and by a unit test.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * layout, send/recv, the wake protocol and the spin-then-block policy
  * (ring.h explains all three).
  */
-#include "ring.h"
+#include "transports/ring.h"
 
 #include <errno.h>
 #include <sched.h>

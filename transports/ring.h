@@ -127,7 +127,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "transport.h"
+#include "transports/transport.h"
 
 #define RING_LINE 64
 #define RING_CAP_MIN ((size_t)4 << 10)	   /* per direction: 4 x the message, 4 KiB.. */

@@ -31,7 +31,7 @@
  * memory goes when the last process unmaps it.  Limits: the free space of
  * the tmpfs on /dev/shm.
  */
-#include "ring.h"
+#include "transports/ring.h"
 
 #include <errno.h>
 #include <fcntl.h>

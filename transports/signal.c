@@ -33,7 +33,7 @@
  * each side queues at most a few.  Messages of any size stream through
  * the ring.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -10,7 +10,7 @@
  * before the fork, never truncated (recv uses MSG_TRUNC to catch a short
  * record).
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

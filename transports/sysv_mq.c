@@ -37,7 +37,7 @@
  * IPC_RMID, so only a SIGKILLed ipcbench can leave a queue, which the
  * ledger then lists for `ipcbench clean`.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -22,7 +22,7 @@
  * set of four semaphores.  Ordering trap: semop(IPC_RMID) wakes sleepers
  * with EIDRM, so destroy() runs only after both children are reaped.
  */
-#include "ring.h"
+#include "transports/ring.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  * size within net.core.wmem_max / rmem_max.  Loopback does not drop a
  * lone datagram in flight, which is all a ping-pong has.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

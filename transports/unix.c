@@ -10,7 +10,7 @@
  * Socket files are mode 0600 (umask while binding) in the 0700 run
  * directory and unlinked by destroy.
  */
-#include "transport.h"
+#include "transports/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

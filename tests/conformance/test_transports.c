@@ -30,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "harness.h"
-#include "runner.h"
-#include "transport.h"
+#include "harness/clock.h"
+#include "harness/harness.h"
+#include "tests/runner.h"
+#include "transports/transport.h"
 
 static char run_dir[4096];
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "harness/hdr/hist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

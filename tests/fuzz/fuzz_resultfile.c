@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "resultfile.h"
+#include "harness/analysis/resultfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

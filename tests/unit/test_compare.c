@@ -6,8 +6,8 @@
  * repetitions, tail percentiles without enough samples, incomparable
  * cells, different machines).
  */
-#include "compare.h"
-#include "runner.h"
+#include "harness/analysis/compare.h"
+#include "tests/runner.h"
 
 #include <errno.h>
 #include <math.h>
@@ -219,7 +219,7 @@ static void synth_rep(struct rf_rep *r, const char *pattern, double p50, int64_t
 	memset(r, 0, sizeof(*r));
 	r->status = (char *)"ok";
 	r->lat.count = samples;
-	for (int i = 0; i < REPORT_NPCT; i++)
+	for (int i = 0; i < SCHEMA_NPCT; i++)
 		r->lat.pct[i] = p50 * (1 + i);
 	r->lat.mean = p50 * 1.1;
 	r->msgs_per_sec = 1e9 / p50;

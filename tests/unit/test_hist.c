@@ -3,8 +3,8 @@
  * and against fixtures written once by the Java reference
  * (tests/fixtures/hist/, see its README.md).  Java is not needed here.
  */
-#include "hist.h"
-#include "runner.h"
+#include "harness/hdr/hist.h"
+#include "tests/runner.h"
 
 #include <errno.h>
 #include <malloc.h>

@@ -3,8 +3,8 @@
  * written by Java's HistogramLogWriter (tests/fixtures/hist/java.hlog),
  * the reader against that log and against hand-made good and bad logs.
  */
-#include "hlog.h"
-#include "runner.h"
+#include "harness/hdr/hlog.h"
+#include "tests/runner.h"
 
 #include <errno.h>
 #include <math.h>

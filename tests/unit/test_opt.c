@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opt.h"
-#include "runner.h"
+#include "bench/opt.h"
+#include "tests/runner.h"
 
 static char err[300];
 

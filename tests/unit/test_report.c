@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "report.h"
-#include "resultfile.h"
-#include "runner.h"
+#include "harness/clock.h"
+#include "harness/report.h"
+#include "harness/analysis/resultfile.h"
+#include "tests/runner.h"
 
 extern const struct transport_ops pipe_ops;
 
@@ -117,7 +117,7 @@ TEST(written_fields_follow_the_contract)
 	CHECK_OK(report_write(rr, path_in("r.json"), err, sizeof(err)));
 	root = json_load_file(path_in("r.json"), 0, &je);
 	CHECK_MSG(root, "not JSON: %s", je.text);
-	CHECK_EQ_I64(json_integer_value(json_object_get(root, "schema_version")), REPORT_SCHEMA_VERSION);
+	CHECK_EQ_I64(json_integer_value(json_object_get(root, "schema_version")), SCHEMA_VERSION);
 	CHECK(json_is_object(json_object_get(root, "tool")));
 	CHECK(json_is_object(json_object_get(root, "context")));
 	CHECK(json_is_object(json_object_get(root, "config")));

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resultfile.h"
+#include "harness/analysis/resultfile.h"
 
 enum plot_format {
 	PLOT_PNG = 1 << 0,
@@ -110,9 +110,6 @@ int plot_render(const struct plot_set *ps, const struct plot_opts *o, const char
 		size_t errlen);
 
 /* "12.3 µs", "64 B" / "4 KiB", "1.2 GB/s", "Placement: same CPU" names. */
-void plot_fmt_ns(double ns, char *out, size_t outlen);
-void plot_fmt_size(int64_t bytes, char *out, size_t outlen);
-void plot_fmt_rate(double per_sec, const char *unit, char *out, size_t outlen);
 const char *plot_relation_name(const char *relation);
 
 #endif

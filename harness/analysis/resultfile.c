@@ -1,7 +1,7 @@
 /*
  * resultfile.c - strict reader of ipcbench result files (see resultfile.h).
  */
-#include "resultfile.h"
+#include "harness/analysis/resultfile.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -118,14 +118,6 @@ static json_t *get_obj(struct rd *rd, json_t *o, const char *key, const char *wh
 	return v;
 }
 
-int resultfile_pct_index(const char *key)
-{
-	for (int i = 0; i < REPORT_NPCT; i++)
-		if (!strcmp(report_pcts[i].key, key))
-			return i;
-	return -1;
-}
-
 static void read_lat(struct rd *rd, json_t *o, const char *where, struct rf_lat *l)
 {
 	l->count = get_int(rd, o, "count", where, 0);
@@ -133,8 +125,8 @@ static void read_lat(struct rd *rd, json_t *o, const char *where, struct rf_lat 
 	l->max = get_num(rd, o, "max", where);
 	l->mean = get_num(rd, o, "mean", where);
 	l->stddev = get_num(rd, o, "stddev", where);
-	for (int i = 0; i < REPORT_NPCT; i++)
-		l->pct[i] = get_num(rd, o, report_pcts[i].key, where);
+	for (int i = 0; i < SCHEMA_NPCT; i++)
+		l->pct[i] = get_num(rd, o, schema_pcts[i].key, where);
 	l->hdr = get_str(rd, o, "hdr", where, true);
 }
 
@@ -321,13 +313,13 @@ int resultfile_load(const char *path, struct result_file *rf, char *err, size_t 
 	}
 	schema = json_object_get(root, "schema");
 	ver = json_object_get(root, "schema_version");
-	if (!json_is_string(schema) || strcmp(json_string_value(schema), REPORT_SCHEMA)) {
-		bad(&rd, "", "not an ipcbench result (no \"schema\": \"%s\")", REPORT_SCHEMA);
+	if (!json_is_string(schema) || strcmp(json_string_value(schema), SCHEMA_NAME)) {
+		bad(&rd, "", "not an ipcbench result (no \"schema\": \"%s\")", SCHEMA_NAME);
 		goto out;
 	}
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
-	    json_integer_value(ver) > REPORT_SCHEMA_VERSION) {
-		bad(&rd, "schema_version", "unsupported (this ipcbench reads versions 1 to %d)", REPORT_SCHEMA_VERSION);
+	    json_integer_value(ver) > SCHEMA_VERSION) {
+		bad(&rd, "schema_version", "unsupported (this ipcbench reads versions 1 to %d)", SCHEMA_VERSION);
 		goto out;
 	}
 	rf->path = strdup(path);

@@ -8,7 +8,8 @@
  * scripts/style.gp) in every chart, so a transport looks the same
  * throughout a report.
  */
-#include "plot.h"
+#include "harness/analysis/plot.h"
+#include "common/units.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hist.h"
+#include "harness/hdr/hist.h"
 
 #ifndef IPCB_DATADIR
 #define IPCB_DATADIR "/usr/local/share/ipcbench"
@@ -45,46 +46,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* ---- formatting ---- */
-
-void plot_fmt_ns(double ns, char *out, size_t outlen)
-{
-	if (!isfinite(ns))
-		snprintf(out, outlen, "-");
-	else if (ns < 1e3)
-		snprintf(out, outlen, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(out, outlen, "%.3g µs", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(out, outlen, "%.3g ms", ns / 1e6);
-	else
-		snprintf(out, outlen, "%.3g s", ns / 1e9);
-}
-
-void plot_fmt_size(int64_t b, char *out, size_t outlen)
-{
-	if (b >= (1 << 20) && b % (1 << 20) == 0)
-		snprintf(out, outlen, "%" PRId64 " MiB", b >> 20);
-	else if (b >= 1024 && b % 1024 == 0)
-		snprintf(out, outlen, "%" PRId64 " KiB", b >> 10);
-	else
-		snprintf(out, outlen, "%" PRId64 " B", b);
-}
-
-void plot_fmt_rate(double v, const char *unit, char *out, size_t outlen)
-{
-	static const char *const prefix[] = { "", "k", "M", "G", "T" };
-	int i = 0;
-
-	if (!isfinite(v)) {
-		snprintf(out, outlen, "-");
-		return;
-	}
-	while (v >= 1000 && i < 4) {
-		v /= 1000;
-		i++;
-	}
-	snprintf(out, outlen, "%.3g %s%s", v, prefix[i], unit);
-}
 
 const char *plot_relation_name(const char *rel)
 {
@@ -110,7 +71,7 @@ static void size_tag(int64_t b, char *out, size_t outlen)
 	char s[32];
 	size_t j = 0;
 
-	plot_fmt_size(b, s, sizeof(s));
+	units_bytes(b, s, sizeof(s));
 	for (size_t i = 0; s[i] && j + 1 < outlen; i++)
 		if (s[i] != ' ')
 			out[j++] = s[i];
@@ -861,7 +822,7 @@ static void group_title(const struct plot_cell *pc, char *out, size_t outlen)
 	else if (!strcmp(c->pattern, "stream"))
 		snprintf(out, outlen, "stream");
 	else if (!strcmp(c->pattern, "rate")) {
-		plot_fmt_rate(c->rate_target_per_sec, " msgs/s", r, sizeof(r));
+		units_si(c->rate_target_per_sec, " ", " msgs/s", r, sizeof(r));
 		snprintf(out, outlen, "open loop at %s", r);
 	} else {
 		snprintf(out, outlen, "%s", c->pattern);
@@ -1206,7 +1167,7 @@ static int percentile_chart(struct writer *w, const struct pick *p)
 		return -ENOMEM;
 	n = pick_series(w->ps, *p, ser);
 	group_title(any, gt, sizeof(gt));
-	plot_fmt_size(p->bytes, sz, sizeof(sz));
+	units_bytes(p->bytes, sz, sizeof(sz));
 	size_tag(p->bytes, tag, sizeof(tag));
 	safe_tag(p->relation, rel, sizeof(rel));
 	cpus_note(w->ps, p, cpus, sizeof(cpus));
@@ -1273,7 +1234,7 @@ static char *size_tics(const int64_t *sizes, size_t n)
 	if (!m)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		plot_fmt_size(sizes[i], s, sizeof(s));
+		units_bytes(sizes[i], s, sizeof(s));
 		if ((n - 1 - i) % every)
 			fprintf(m, "%s\"\" %" PRId64 " 1", i ? ", " : "", sizes[i]);
 		else
@@ -1531,12 +1492,12 @@ static int bar_size(struct writer *w, const char *group, int64_t *bytes)
 	} else {
 		char s[32];
 
-		plot_fmt_size(p.bytes, s, sizeof(s));
+		units_bytes(p.bytes, s, sizeof(s));
 		set_err(w->err, w->errlen, "--size %s: no measured %s cell has that size (measured: ", s, group);
 		for (size_t i = 0; i < n; i++) {
 			size_t l = strlen(w->err);
 
-			plot_fmt_size(sizes[i], s, sizeof(s));
+			units_bytes(sizes[i], s, sizeof(s));
 			snprintf(w->err + l, w->errlen - l, "%s%s", i ? ", " : "", s);
 		}
 		snprintf(w->err + strlen(w->err), w->errlen - strlen(w->err), ")");
@@ -1587,8 +1548,8 @@ static void bar_label(const struct rf_cell *c, char *out, size_t outlen)
 {
 	char a[32], b[32];
 
-	plot_fmt_ns(p50(c), a, sizeof(a));
-	plot_fmt_ns(p99(c), b, sizeof(b));
+	units_ns(p50(c), UNITS_TEXT, a, sizeof(a));
+	units_ns(p99(c), UNITS_TEXT, b, sizeof(b));
 	snprintf(out, outlen, "%s | %s", a, b);
 }
 
@@ -1659,7 +1620,7 @@ static int summary_chart(struct writer *w, const struct pick *p)
 		return -ENOMEM;
 	n = bar_rows(w->ps, *p, p->relation, rows);
 	group_title(any, gt, sizeof(gt));
-	plot_fmt_size(p->bytes, sz, sizeof(sz));
+	units_bytes(p->bytes, sz, sizeof(sz));
 	size_tag(p->bytes, tag, sizeof(tag));
 	safe_tag(p->relation, rel, sizeof(rel));
 	cpus_note(w->ps, p, cpus, sizeof(cpus));
@@ -1790,7 +1751,7 @@ static int placement_chart(struct writer *w, const struct pick *p, const char **
 		return -ENOMEM;
 	n = bar_rows(w->ps, *p, rels[0], rows);
 	group_title(any, gt, sizeof(gt));
-	plot_fmt_size(p->bytes, sz, sizeof(sz));
+	units_bytes(p->bytes, sz, sizeof(sz));
 	size_tag(p->bytes, tag, sizeof(tag));
 	snprintf(name, sizeof(name), "placement-%s-%s", p->group, tag);
 	snprintf(title, sizeof(title), "Placement effect at %s: %s, p50 by placement", sz, gt);

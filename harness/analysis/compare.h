@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resultfile.h"
+#include "harness/analysis/resultfile.h"
 
 enum compare_metric {
 	COMPARE_P50,

@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "common/schema.h"
 
 struct rf_lat {
 	int64_t count;
 	double min, max, mean, stddev;		/* NAN when null */
-	double pct[REPORT_NPCT];		/* report_pcts order; NAN when null */
+	double pct[SCHEMA_NPCT];		/* schema_pcts order; NAN when null */
 	char *hdr;				/* base64 V2 compressed histogram, NULL when null */
 };
 
@@ -83,7 +83,5 @@ struct result_file {
 
 int resultfile_load(const char *path, struct result_file *rf, char *err, size_t errlen);
 void resultfile_release(struct result_file *rf);
-/* Index of the percentile key ("p99.9") in report_pcts, or -1. */
-int resultfile_pct_index(const char *key);
 
 #endif

@@ -8,7 +8,7 @@
  * every length is checked and the payload is inflated through a small
  * window, so a bad buffer costs at most the counts array of a valid layout.
  */
-#include "hist.h"
+#include "harness/hdr/hist.h"
 
 #include <errno.h>
 #include <inttypes.h>

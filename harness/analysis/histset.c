@@ -2,7 +2,7 @@
  * histset.c - groups and merges the histograms of result files and
  * interval logs (see histset.h).
  */
-#include "histset.h"
+#include "harness/analysis/histset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hlog.h"
-#include "resultfile.h"
+#include "harness/hdr/hlog.h"
+#include "harness/analysis/resultfile.h"
 
 #define SNIFF_BYTES 4096
 #define NAME_MAX_BYTES 200	/* group names become file names */

@@ -5,7 +5,7 @@
  * new side's repetitions could come from one distribution, not whether
  * single messages differ.
  */
-#include "compare.h"
+#include "harness/analysis/compare.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,7 +21,7 @@
 
 static const struct {
 	const char *name;
-	int pct; /* index into report_pcts, -1: not a percentile */
+	int pct; /* index into schema_pcts, -1: not a percentile */
 	bool latency;
 } metric_info[COMPARE_METRIC__COUNT] = {
 	[COMPARE_P50] = {"p50", 0, true},
@@ -569,7 +569,7 @@ static int64_t samples_needed(enum compare_metric m)
 
 	if (metric_info[m].pct < 0)
 		return 1;
-	p = report_pcts[metric_info[m].pct].p / 100.0;
+	p = schema_pcts[metric_info[m].pct].p / 100.0;
 	return (int64_t)ceil(COMPARE_TAIL_SAMPLES / (1.0 - p) - 1e-6);
 }
 

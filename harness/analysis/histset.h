@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "hist.h"
+#include "harness/hdr/hist.h"
 
 enum histset_source {
 	HISTSET_JSON,			/* cells of result files */

@@ -4,7 +4,7 @@
  * HistogramLogReader semantics that reports bad lines instead of stopping
  * silently.  See hlog.h and shared/docs/hdr-format.md section 8.
  */
-#include "hlog.h"
+#include "harness/hdr/hlog.h"
 
 #include <errno.h>
 #include <math.h>

@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "hist.h"
+#include "harness/hdr/hist.h"
 
 #define HLOG_FORMAT_VERSION "1.3"
 #define HLOG_MAX_LINE_BYTES (64u << 20)	/* longer lines are refused, not read */

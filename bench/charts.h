@@ -13,11 +13,11 @@
 #include "harness/analysis/plot.h"
 
 struct charts_args {
-	char **paths;			/* the result files */
+	char **paths; /* the result files */
 	size_t npaths;
-	const char *out;		/* -o: NULL when not given */
-	size_t summary_bytes;		/* --size: 0 when not given */
-	unsigned int formats;		/* --format: enum plot_format bits; the caller sets the default */
+	const char *out;      /* -o: NULL when not given */
+	size_t summary_bytes; /* --size: 0 when not given */
+	unsigned int formats; /* --format: enum plot_format bits; the caller sets the default */
 };
 
 /*
@@ -33,7 +33,7 @@ void charts_parse_args(struct charts_args *a, const char *cmd, const struct opti
 struct charts {
 	struct result_file *files;
 	size_t nfiles;
-	struct plot_set set;		/* points into files, so it is released first */
+	struct plot_set set; /* points into files, so it is released first */
 };
 
 /* Loads paths and indexes their cells; on failure says why on stderr and returns -1. */

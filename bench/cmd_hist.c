@@ -29,46 +29,45 @@ struct hist_args {
 	struct histset_filter filter;
 	const char *hgrm_dir;
 	bool csv;
-	char **pcts;			/* --percentiles as given */
+	char **pcts; /* --percentiles as given */
 	size_t npcts;
-	char filters_text[512];		/* the filter options, for "matches nothing" */
+	char filters_text[512]; /* the filter options, for "matches nothing" */
 };
 
-static const char *const known_patterns[] = { "pingpong", "stream", "rate", NULL };
-static const char *const known_relations[] = { "same", "cross", "smt", "numa", "unpinned", NULL };
-static const char *const known_waits[] = { "block", "spin", NULL };
+static const char *const known_patterns[] = {"pingpong", "stream", "rate", NULL};
+static const char *const known_relations[] = {"same", "cross", "smt", "numa", "unpinned", NULL};
+static const char *const known_waits[] = {"block", "spin", NULL};
 
 static void hist_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: ipcbench hist FILE... [options]\n\n"
-		"Merges the HDR histograms of result files (JSON from 'run -o') and interval\n"
-		"logs (.hlog from 'run --hlog'), mixed freely, and prints per group a header,\n"
-		"the summary in ns and the percentile distribution in HdrHistogram's .hgrm\n"
-		"layout.  Histograms are merged count by count (never by averaging\n"
-		"percentiles), so runs from several days or machines combine correctly.\n\n"
-		"Groups: result cells by transport, pattern, size, placement relation and wait\n"
-		"(and rate), across all files; CPU numbers are not compared, since they differ\n"
-		"between machines.  An .hlog gives one group of all its intervals per file\n"
-		"name (and tag); logs of the same name merge.  Cells that are not ok are\n"
-		"skipped and counted in the header.\n\n"
-		"  -t, --transport LIST    only these transports\n"
-		"  -p, --pattern LIST      only these patterns (pingpong, stream, rate)\n"
-		"  -s, --size LIST         only these message sizes (64,4k)\n"
-		"      --placement LIST    only these relations (same, cross, smt, numa, unpinned)\n"
-		"      --wait LIST         only block and/or spin\n"
-		"      --tag TAG           only .hlog intervals tagged TAG\n"
-		"      --hgrm DIR          write DIR/NAME.hgrm per group instead of printing the\n"
-		"                          distribution (NAME as 'run --hgrm' names it, no CPUs)\n"
-		"      --csv               the distribution as CSV (with --hgrm: DIR/NAME.csv)\n"
-		"      --percentiles LIST  a short table of these percentiles (50,99,99.9)\n"
-		"                          instead of the distribution\n"
-		"  -h, --help              this text\n\n"
-		"The filters select .hlog files by their name when it is one 'run --hlog'\n"
-		"wrote; other logs (and, with --tag, result files) are left out.  Lines\n"
-		"starting with '# ' are ipcbench's; the rest is the distribution exactly as\n"
-		"HdrHistogram's outputPercentileDistribution(out, 5, 1.0) writes it.\n\n"
-		"Exit status: 0 ok, 1 an output could not be written, 2 bad usage or input.\n");
+	fprintf(f, "usage: ipcbench hist FILE... [options]\n\n"
+		   "Merges the HDR histograms of result files (JSON from 'run -o') and interval\n"
+		   "logs (.hlog from 'run --hlog'), mixed freely, and prints per group a header,\n"
+		   "the summary in ns and the percentile distribution in HdrHistogram's .hgrm\n"
+		   "layout.  Histograms are merged count by count (never by averaging\n"
+		   "percentiles), so runs from several days or machines combine correctly.\n\n"
+		   "Groups: result cells by transport, pattern, size, placement relation and wait\n"
+		   "(and rate), across all files; CPU numbers are not compared, since they differ\n"
+		   "between machines.  An .hlog gives one group of all its intervals per file\n"
+		   "name (and tag); logs of the same name merge.  Cells that are not ok are\n"
+		   "skipped and counted in the header.\n\n"
+		   "  -t, --transport LIST    only these transports\n"
+		   "  -p, --pattern LIST      only these patterns (pingpong, stream, rate)\n"
+		   "  -s, --size LIST         only these message sizes (64,4k)\n"
+		   "      --placement LIST    only these relations (same, cross, smt, numa, unpinned)\n"
+		   "      --wait LIST         only block and/or spin\n"
+		   "      --tag TAG           only .hlog intervals tagged TAG\n"
+		   "      --hgrm DIR          write DIR/NAME.hgrm per group instead of printing the\n"
+		   "                          distribution (NAME as 'run --hgrm' names it, no CPUs)\n"
+		   "      --csv               the distribution as CSV (with --hgrm: DIR/NAME.csv)\n"
+		   "      --percentiles LIST  a short table of these percentiles (50,99,99.9)\n"
+		   "                          instead of the distribution\n"
+		   "  -h, --help              this text\n\n"
+		   "The filters select .hlog files by their name when it is one 'run --hlog'\n"
+		   "wrote; other logs (and, with --tag, result files) are left out.  Lines\n"
+		   "starting with '# ' are ipcbench's; the rest is the distribution exactly as\n"
+		   "HdrHistogram's outputPercentileDistribution(out, 5, 1.0) writes it.\n\n"
+		   "Exit status: 0 ok, 1 an output could not be written, 2 bad usage or input.\n");
 }
 
 /* ---- arguments ---- */
@@ -158,17 +157,17 @@ static void parse_option(struct hist_args *a, int c, const char *arg)
 static void parse_args(struct hist_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "transport", required_argument, NULL, 't' },
-		{ "pattern", required_argument, NULL, 'p' },
-		{ "size", required_argument, NULL, 's' },
-		{ "placement", required_argument, NULL, 'P' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "tag", required_argument, NULL, 'T' },
-		{ "hgrm", required_argument, NULL, 'H' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "percentiles", required_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"transport", required_argument, NULL, 't'},
+		{"pattern", required_argument, NULL, 'p'},
+		{"size", required_argument, NULL, 's'},
+		{"placement", required_argument, NULL, 'P'},
+		{"wait", required_argument, NULL, 'w'},
+		{"tag", required_argument, NULL, 'T'},
+		{"hgrm", required_argument, NULL, 'H'},
+		{"csv", no_argument, NULL, 'c'},
+		{"percentiles", required_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c, idx;
 
@@ -261,8 +260,8 @@ static void print_header(FILE *f, const struct histset_group *g)
 
 	if (g->source == HISTSET_HLOG) {
 		fmt_time(g->first_s, when, sizeof(when));
-		fprintf(f, "# %s: %zu interval%s merged from %zu file%s, over %.3f s from %s\n", g->name,
-			g->merged, plural(g->merged), g->nfiles, plural(g->nfiles), g->end_s - g->first_s, when);
+		fprintf(f, "# %s: %zu interval%s merged from %zu file%s, over %.3f s from %s\n", g->name, g->merged,
+			plural(g->merged), g->nfiles, plural(g->nfiles), g->end_s - g->first_s, when);
 		return;
 	}
 	if (!g->merged) {
@@ -279,8 +278,8 @@ static void print_header(FILE *f, const struct histset_group *g)
 
 static void print_summary(FILE *f, const struct hist *h)
 {
-	static const double p[] = { 50, 90, 99, 99.9, 99.99, 100 };
-	static const char *const k[] = { "p50", "p90", "p99", "p99.9", "p99.99", "p100" };
+	static const double p[] = {50, 90, 99, 99.9, 99.99, 100};
+	static const char *const k[] = {"p50", "p90", "p99", "p99.9", "p99.99", "p100"};
 	char mean[64], sd[64];
 
 	hist_format_fixed(mean, sizeof(mean), hist_mean(h), 3);
@@ -408,7 +407,7 @@ static int load(struct histset *s, const struct hist_args *a, char **paths, size
 
 int cmd_hist(int argc, char **argv)
 {
-	struct hist_args a = { 0 };
+	struct hist_args a = {0};
 	struct histset s;
 	char err[200];
 	int rc;

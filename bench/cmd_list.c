@@ -24,10 +24,10 @@ static void list_usage(FILE *f)
 int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "names", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+		{"names", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
 	};
 	bool names_only = false;
 	int c;

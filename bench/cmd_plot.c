@@ -70,13 +70,13 @@ out_charts:
 int cmd_plot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "size", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"size", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct charts_args a = { .formats = PLOT_PNG | PLOT_SVG };
+	struct charts_args a = {.formats = PLOT_PNG | PLOT_SVG};
 	struct plot_opts o;
 
 	charts_parse_args(&a, "plot", longopts, plot_usage, argc, argv);
@@ -84,6 +84,6 @@ int cmd_plot(int argc, char **argv)
 		die_usage("plot: no result file given (usage: ipcbench plot RESULT.json... -o DIR)");
 	if (!a.out || !*a.out)
 		die_usage("plot: -o DIR is required (the directory for the charts)");
-	o = (struct plot_opts){ .dir = a.out, .formats = a.formats, .summary_bytes = a.summary_bytes };
+	o = (struct plot_opts){.dir = a.out, .formats = a.formats, .summary_bytes = a.summary_bytes};
 	return do_plot(a.paths, a.npaths, &o);
 }

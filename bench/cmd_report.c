@@ -128,7 +128,7 @@ static void fact_row(FILE *f, const char *name, const struct plot_set *ps,
 	fputs("</tr>\n", f);
 }
 
-#define FACT_STR(fn, expr)                                                       \
+#define FACT_STR(fn, expr)                                                        \
 	static const char *fn(const struct result_file *rf, char *b, size_t blen) \
 	{                                                                         \
 		(void)b;                                                          \
@@ -192,7 +192,8 @@ static const char *f_repeat(const struct result_file *rf, char *b, size_t blen)
 {
 	if (rf->cfg_repeat < 0)
 		return NULL;
-	snprintf(b, blen, "%" PRId64 " time%s, shuffled and interleaved", rf->cfg_repeat, rf->cfg_repeat == 1 ? "" : "s");
+	snprintf(b, blen, "%" PRId64 " time%s, shuffled and interleaved", rf->cfg_repeat,
+		 rf->cfg_repeat == 1 ? "" : "s");
 	return b;
 }
 
@@ -216,16 +217,16 @@ static void facts_table(FILE *f, const struct plot_set *ps, bool config)
 		const char *(*get)(const struct result_file *, char *, size_t);
 		bool config;
 	} rows[] = {
-		{ "host", f_host, false },	     { "CPU", f_cpu, false },
-		{ "CPUs online", f_cpus, false },    { "kernel", f_kernel, false },
-		{ "virtualization", f_virt, false }, { "clocksource", f_clocksource, false },
-		{ "governor", f_governor, false },   { "timer", f_timer, false },
-		{ "tool", f_tool, false },	     { "compiler", f_compiler, false },
-		{ "build flags", f_flags, false },   { "file", f_path, true },
-		{ "command", f_cmdline, true },	     { "started", f_started, true },
-		{ "finished", f_finished, true },    { "measured", f_measure, true },
-		{ "warm-up", f_warmup, true },	     { "repeated", f_repeat, true },
-		{ "cells", f_cells, true },
+		{"host", f_host, false},	   {"CPU", f_cpu, false},
+		{"CPUs online", f_cpus, false},	   {"kernel", f_kernel, false},
+		{"virtualization", f_virt, false}, {"clocksource", f_clocksource, false},
+		{"governor", f_governor, false},   {"timer", f_timer, false},
+		{"tool", f_tool, false},	   {"compiler", f_compiler, false},
+		{"build flags", f_flags, false},   {"file", f_path, true},
+		{"command", f_cmdline, true},	   {"started", f_started, true},
+		{"finished", f_finished, true},	   {"measured", f_measure, true},
+		{"warm-up", f_warmup, true},	   {"repeated", f_repeat, true},
+		{"cells", f_cells, true},
 	};
 
 	fputs("<table class=\"facts\">\n", f);
@@ -252,7 +253,7 @@ static size_t group_rank(const struct plot_set *ps, const char *group)
 
 static int rel_rank(const char *rel)
 {
-	static const char *const order[] = { "same", "smt", "cross", "numa", "unpinned" };
+	static const char *const order[] = {"same", "smt", "cross", "numa", "unpinned"};
 
 	for (int i = 0; i < 5; i++)
 		if (!strcmp(rel, order[i]))
@@ -421,17 +422,17 @@ static const struct {
 	const char *heading;
 	const char *caption;
 } sections[] = {
-	{ PLOT_SUMMARY, "Every transport at one size",
-	  "Bars: p50; whiskers run on to the p99. Sorted by p50, fastest on top; log scale." },
-	{ PLOT_PLACEMENT, "Placement: same CPU against cross CPU",
-	  "One bar per placement for each transport (p50), whiskers to the p99; log scale." },
-	{ PLOT_VS_SIZE, "Latency against message size",
-	  "p50 solid, p99 dashed in the same colour; both axes log scale." },
-	{ PLOT_BYTES_VS_SIZE, "Stream throughput (bytes/s)", "One-way back-to-back messages; both axes log scale." },
-	{ PLOT_MSGS_VS_SIZE, "Stream throughput (messages/s)", "One-way back-to-back messages; both axes log scale." },
-	{ PLOT_PERCENTILE, "Latency by percentile",
-	  "From each cell's full HDR histogram. Each step right is one more nine; a line ends where its samples run "
-	  "out." },
+	{PLOT_SUMMARY, "Every transport at one size",
+	 "Bars: p50; whiskers run on to the p99. Sorted by p50, fastest on top; log scale."},
+	{PLOT_PLACEMENT, "Placement: same CPU against cross CPU",
+	 "One bar per placement for each transport (p50), whiskers to the p99; log scale."},
+	{PLOT_VS_SIZE, "Latency against message size",
+	 "p50 solid, p99 dashed in the same colour; both axes log scale."},
+	{PLOT_BYTES_VS_SIZE, "Stream throughput (bytes/s)", "One-way back-to-back messages; both axes log scale."},
+	{PLOT_MSGS_VS_SIZE, "Stream throughput (messages/s)", "One-way back-to-back messages; both axes log scale."},
+	{PLOT_PERCENTILE, "Latency by percentile",
+	 "From each cell's full HDR histogram. Each step right is one more nine; a line ends where its samples run "
+	 "out."},
 };
 
 static bool starts(const char *s, const char *prefix)
@@ -442,7 +443,7 @@ static bool starts(const char *s, const char *prefix)
 /* Prefixes the ids of one chart (and the references to them) so charts never share an id. */
 static size_t copy_id_ref(FILE *f, const char *s, int idx)
 {
-	static const char *const refs[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+	static const char *const refs[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
 
 	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
 		if (starts(s, refs[i])) {
@@ -502,8 +503,8 @@ static int inline_svg(FILE *f, const char *path, const char *title, int idx)
 	return 0;
 }
 
-static int chart_figure(FILE *f, const struct plot_chart *c, const char *dir, const char *caption, int idx,
-			char *err, size_t errlen)
+static int chart_figure(FILE *f, const struct plot_chart *c, const char *dir, const char *caption, int idx, char *err,
+			size_t errlen)
 {
 	char path[PATH_MAX];
 	int r;
@@ -644,7 +645,7 @@ static int render(struct plot_set *ps, const char *out, size_t size)
 {
 	char dir[PATH_MAX], gnuplot[PATH_MAX], err[512];
 	const char *t = getenv("TMPDIR");
-	struct plot_opts o = { .formats = PLOT_SVG, .summary_bytes = size };
+	struct plot_opts o = {.formats = PLOT_SVG, .summary_bytes = size};
 	int rc = EXIT_USAGE;
 
 	if (plot_find_gnuplot(gnuplot, sizeof(gnuplot))) {
@@ -684,12 +685,12 @@ static int do_report(char **paths, size_t n, const char *out, size_t size)
 int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"output", required_argument, NULL, 'o'},
+		{"size", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct charts_args a = { 0 };
+	struct charts_args a = {0};
 
 	charts_parse_args(&a, "report", longopts, report_usage, argc, argv);
 	if (!a.npaths)

@@ -50,7 +50,7 @@ struct run_args {
 	size_t nplacement_names;
 	uint64_t fault_server_exit_after;
 	uint64_t fault_server_hang_after;
-	bool fault_floors_move;	/* the end-of-run floors are doubled, to test the warning */
+	bool fault_floors_move; /* the end-of-run floors are doubled, to test the warning */
 };
 
 static void run_usage(FILE *f)
@@ -96,8 +96,24 @@ static void run_usage(FILE *f)
 }
 
 enum {
-	OPT_RATE = 256, OPT_CPUS, OPT_PLACEMENT, OPT_WAIT, OPT_SEED, OPT_TIMEOUT, OPT_CLOCK, OPT_JSON,
-	OPT_QUICK, OPT_NO_CALIB, OPT_CACHED_FLOORS, OPT_HGRM, OPT_HLOG, OPT_INTERVAL, OPT_FAULT, OPT_FAULT_HANG, OPT_FAULT_FLOORS, OPT_VERSION,
+	OPT_RATE = 256,
+	OPT_CPUS,
+	OPT_PLACEMENT,
+	OPT_WAIT,
+	OPT_SEED,
+	OPT_TIMEOUT,
+	OPT_CLOCK,
+	OPT_JSON,
+	OPT_QUICK,
+	OPT_NO_CALIB,
+	OPT_CACHED_FLOORS,
+	OPT_HGRM,
+	OPT_HLOG,
+	OPT_INTERVAL,
+	OPT_FAULT,
+	OPT_FAULT_HANG,
+	OPT_FAULT_FLOORS,
+	OPT_VERSION,
 };
 
 /* -t: registered transports, none twice (o->transports has room for all of them) */
@@ -163,13 +179,13 @@ static bool pick_cpus(const char *rel, struct placement *pl)
 	if (!strcmp(rel, "same")) {
 		if (n < 1)
 			return false;
-		*pl = (struct placement){ cpus[0], cpus[0], "same" };
+		*pl = (struct placement){cpus[0], cpus[0], "same"};
 		return true;
 	}
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < n; j++) {
 			if (i != j && !strcmp(cpu_relation(cpus[i], cpus[j]), rel)) {
-				*pl = (struct placement){ cpus[i], cpus[j], cpu_relation(cpus[i], cpus[j]) };
+				*pl = (struct placement){cpus[i], cpus[j], cpu_relation(cpus[i], cpus[j])};
 				return true;
 			}
 		}
@@ -180,14 +196,14 @@ static bool pick_cpus(const char *rel, struct placement *pl)
 static void build_placements(struct run_args *a)
 {
 	struct run_options *o = &a->opt;
-	static const char *const dflt[] = { "cross", "same" };
+	static const char *const dflt[] = {"cross", "same"};
 	const char *const *names = dflt;
 	size_t n = 2;
 
 	o->placements = calloc(OPT_MAX_LIST, sizeof(*o->placements));
 	if (a->client_cpu >= 0) {
-		o->placements[0] = (struct placement){ a->client_cpu, a->server_cpu,
-						       cpu_relation(a->client_cpu, a->server_cpu) };
+		o->placements[0] =
+			(struct placement){a->client_cpu, a->server_cpu, cpu_relation(a->client_cpu, a->server_cpu)};
 		o->nplacements = 1;
 		return;
 	}
@@ -196,7 +212,7 @@ static void build_placements(struct run_args *a)
 		n = a->nplacement_names;
 	}
 	for (size_t i = 0; i < n; i++) {
-		static const char *const known[] = { "same", "cross", "smt", "numa" };
+		static const char *const known[] = {"same", "cross", "smt", "numa"};
 		bool ok = false;
 
 		for (size_t k = 0; k < 4; k++)
@@ -210,7 +226,7 @@ static void build_placements(struct run_args *a)
 			if (a->placement_names)
 				die_usage("placement '%s' is not possible on this host (%d CPUs online, %d NUMA nodes)",
 					  names[i], cpu_count_online(), 1);
-			continue;	/* a default that the host cannot do (one CPU: no cross) */
+			continue; /* a default that the host cannot do (one CPU: no cross) */
 		}
 		o->nplacements++;
 	}
@@ -219,38 +235,38 @@ static void build_placements(struct run_args *a)
 static void parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option longopts[] = {
-		{ "transport", required_argument, NULL, 't' },
-		{ "transports", required_argument, NULL, 't' },
-		{ "sizes", required_argument, NULL, 's' },
-		{ "size", required_argument, NULL, 's' },
-		{ "pattern", required_argument, NULL, 'p' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "placement", required_argument, NULL, OPT_PLACEMENT },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "clock", required_argument, NULL, OPT_CLOCK },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "hgrm", required_argument, NULL, OPT_HGRM },
-		{ "hlog", required_argument, NULL, OPT_HLOG },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "quick", no_argument, NULL, OPT_QUICK },
-		{ "no-calibrate", no_argument, NULL, OPT_NO_CALIB },
-		{ "cached-floors", no_argument, NULL, OPT_CACHED_FLOORS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{"transport", required_argument, NULL, 't'},
+		{"transports", required_argument, NULL, 't'},
+		{"sizes", required_argument, NULL, 's'},
+		{"size", required_argument, NULL, 's'},
+		{"pattern", required_argument, NULL, 'p'},
+		{"iterations", required_argument, NULL, 'n'},
+		{"duration", required_argument, NULL, 'd'},
+		{"warmup", required_argument, NULL, 'w'},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"placement", required_argument, NULL, OPT_PLACEMENT},
+		{"wait", required_argument, NULL, OPT_WAIT},
+		{"repeat", required_argument, NULL, 'r'},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"output", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"hgrm", required_argument, NULL, OPT_HGRM},
+		{"hlog", required_argument, NULL, OPT_HLOG},
+		{"interval", required_argument, NULL, OPT_INTERVAL},
+		{"quick", no_argument, NULL, OPT_QUICK},
+		{"no-calibrate", no_argument, NULL, OPT_NO_CALIB},
+		{"cached-floors", no_argument, NULL, OPT_CACHED_FLOORS},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
 		/* fault injection for the tests; not in --help */
-		{ "fault-server-exit-after", required_argument, NULL, OPT_FAULT },
-		{ "fault-server-hang-after", required_argument, NULL, OPT_FAULT_HANG },
-		{ "fault-floors-move", no_argument, NULL, OPT_FAULT_FLOORS },
-		{ 0 },
+		{"fault-server-exit-after", required_argument, NULL, OPT_FAULT},
+		{"fault-server-hang-after", required_argument, NULL, OPT_FAULT_HANG},
+		{"fault-floors-move", no_argument, NULL, OPT_FAULT_FLOORS},
+		{0},
 	};
 	struct run_options *o = &a->opt;
 	const char *sizes = NULL, *transports = NULL;
@@ -395,8 +411,10 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 		for (size_t i = 0; i < transport_count; i++)
 			o->transports[o->ntransports++] = transport_table[i];
 	}
-	if (opt_parse_size_list(sizes ? sizes : o->quick ? QUICK_SIZES : DEFAULT_SIZES, &o->sizes, &o->nsizes,
-				err, sizeof(err)))
+	if (opt_parse_size_list(sizes	   ? sizes
+				: o->quick ? QUICK_SIZES
+					   : DEFAULT_SIZES,
+				&o->sizes, &o->nsizes, err, sizeof(err)))
 		die_usage("--sizes: %s", err);
 	if (!o->npatterns)
 		o->patterns[o->npatterns++] = PATTERN_PINGPONG;
@@ -498,7 +516,8 @@ static struct report_cell *build_cells(const struct run_args *a, size_t *n)
 						cfg->relation = o->placements[pl].relation;
 						cfg->wait = o->waits[w];
 						cfg->warmup = !a->warmup_set && (ops->flags & TRANSPORT_SLOW)
-							? SLOW_WARMUP : o->warmup;
+								      ? SLOW_WARMUP
+								      : o->warmup;
 						cfg->iterations = o->iterations;
 						cfg->duration_ns = o->duration_ns;
 						cfg->rate_per_sec = o->rate_per_sec;
@@ -522,7 +541,7 @@ static void fold(struct report_cell *c, struct cell_result *r, unsigned repeat)
 	rs = &c->reps[c->nreps++];
 	rep_summary_from(r, rs);
 	if (c->nreps == 1) {
-		c->res = *r;	/* takes over r's histogram */
+		c->res = *r; /* takes over r's histogram */
 		return;
 	}
 	hist_add(&c->res.latency, &r->latency);
@@ -551,8 +570,9 @@ static void fold(struct report_cell *c, struct cell_result *r, unsigned repeat)
 		c->res.round_trips_per_sec = c->cfg.pattern == PATTERN_PINGPONG ? c->res.msgs_per_sec : 0;
 	}
 	if (c->cfg.pattern == PATTERN_RATE) {
-		c->res.rate_achieved_per_sec = (c->res.rate_achieved_per_sec * (double)(c->nreps - 1) +
-						r->rate_achieved_per_sec) / (double)c->nreps;
+		c->res.rate_achieved_per_sec =
+			(c->res.rate_achieved_per_sec * (double)(c->nreps - 1) + r->rate_achieved_per_sec) /
+			(double)c->nreps;
 		c->res.rate_kept_up &= r->rate_kept_up;
 	}
 	cell_result_release(r);
@@ -572,7 +592,8 @@ static void print_table(FILE *f, const struct report_cell *cells, size_t n, bool
 			continue;
 		units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
 		if (c->cfg.client_cpu >= 0)
-			snprintf(place, sizeof(place), "%s %d,%d", c->cfg.relation, c->cfg.client_cpu, c->cfg.server_cpu);
+			snprintf(place, sizeof(place), "%s %d,%d", c->cfg.relation, c->cfg.client_cpu,
+				 c->cfg.server_cpu);
 		else
 			snprintf(place, sizeof(place), "%s", c->cfg.relation);
 		fprintf(f, "%-20s ", c->cfg.ops->name);
@@ -588,7 +609,8 @@ static void print_table(FILE *f, const struct report_cell *cells, size_t n, bool
 		if (c->res.latency.total_count) {
 			units_ns((double)hist_value_at_percentile(&c->res.latency, 50), UNITS_ASCII, p50, sizeof(p50));
 			units_ns((double)hist_value_at_percentile(&c->res.latency, 99), UNITS_ASCII, p99, sizeof(p99));
-			units_ns((double)hist_value_at_percentile(&c->res.latency, 99.9), UNITS_ASCII, p999, sizeof(p999));
+			units_ns((double)hist_value_at_percentile(&c->res.latency, 99.9), UNITS_ASCII, p999,
+				 sizeof(p999));
 			units_ns((double)hist_max(&c->res.latency), UNITS_ASCII, mx, sizeof(mx));
 		} else {
 			snprintf(p50, sizeof(p50), "-");
@@ -630,10 +652,10 @@ static void on_signal(int sig)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: the watchdog's poll must wake */
+	sa.sa_flags = 0; /* no SA_RESTART: the watchdog's poll must wake */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -737,10 +759,10 @@ static void set_floor(struct report_cell *c, const struct calib *k)
 	/* GB/s is bytes per ns; small messages ride in the ping-pong's own line */
 	if (copy_gbps > 0 && c->cfg.msg_bytes > 64) {
 		c->floor_ns += 2.0 * (double)c->cfg.msg_bytes / copy_gbps;
-		c->floor_name = spins ? (same ? "cache-line ping-pong, one CPU, + 2 shm copies"
-					      : "cache-line ping-pong + 2 shm copies")
-				      : (same ? "futex ping-pong, one CPU, + 2 shm copies"
-					      : "futex ping-pong + 2 shm copies");
+		c->floor_name =
+			spins ? (same ? "cache-line ping-pong, one CPU, + 2 shm copies"
+				      : "cache-line ping-pong + 2 shm copies")
+			      : (same ? "futex ping-pong, one CPU, + 2 shm copies" : "futex ping-pong + 2 shm copies");
 	}
 }
 
@@ -772,8 +794,8 @@ static char *join_argv(int argc, char **argv)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = { .client_cpu = -1, .server_cpu = -1 };
-	struct run_report rr = { 0 };
+	struct run_args a = {.client_cpu = -1, .server_cpu = -1};
+	struct run_report rr = {0};
 	struct report_cell *cells;
 	size_t ncells, nsched, *sched;
 	char run_dir[4096], err[512];
@@ -788,7 +810,7 @@ int cmd_run(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	if (a.opt.seed == 0 && getrandom(&a.opt.seed, sizeof(a.opt.seed), 0) != sizeof(a.opt.seed))
 		a.opt.seed = (uint64_t)time(NULL);
-	a.opt.seed &= INT64_MAX;	/* JSON integers are signed */
+	a.opt.seed &= INT64_MAX; /* JSON integers are signed */
 	table_out = a.json_stdout ? stderr : stdout;
 	tty = isatty(STDERR_FILENO) && !a.quiet;
 
@@ -796,8 +818,8 @@ int cmd_run(int argc, char **argv)
 	clean_first(a.quiet);
 	r = rundir_create(run_dir, sizeof(run_dir));
 	if (r)
-		die_usage("cannot create the run directory under %s: %s",
-			  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(-r));
+		die_usage("cannot create the run directory under %s: %s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+			  strerror(-r));
 	a.opt.run_dir = run_dir;
 	clock_setup(a.opt.allow_tsc);
 	sysinfo_collect(&rr.host);

@@ -68,11 +68,11 @@ int hdrout_write_hgrm(const char *dir, const struct report_cell *c, char *err, s
 	return r;
 }
 
-int hdrout_append_hlog(const char *dir, const struct cell_config *cfg, const struct cell_result *res,
-		       char *err, size_t errlen)
+int hdrout_append_hlog(const char *dir, const struct cell_config *cfg, const struct cell_result *res, char *err,
+		       size_t errlen)
 {
 	char name[256], path[4096], comment[512];
-	struct hlog_writer w = { 0 };
+	struct hlog_writer w = {0};
 	struct stat st;
 	double start_s = (double)res->start_realtime_ns / 1e9;
 	bool fresh;

@@ -17,8 +17,8 @@ void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen);
 /* Writes DIR/<name>.hgrm (atomically) from the cell's merged histogram. */
 int hdrout_write_hgrm(const char *dir, const struct report_cell *c, char *err, size_t errlen);
 /* Appends one repetition's intervals to DIR/<name>.hlog (the header when the file is new). */
-int hdrout_append_hlog(const char *dir, const struct cell_config *cfg, const struct cell_result *res,
-		       char *err, size_t errlen);
+int hdrout_append_hlog(const char *dir, const struct cell_config *cfg, const struct cell_result *res, char *err,
+		       size_t errlen);
 /* 0 when dir exists and is writable, else a one-line reason. */
 int hdrout_check_dir(const char *dir, char *err, size_t errlen);
 

@@ -14,7 +14,6 @@
 #endif
 #include "gitrev.h"
 
-
 const char *progname = "ipcbench";
 
 static const struct command {
@@ -22,14 +21,14 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "run", cmd_run, "measure transports: latency histograms, throughput, cost" },
-	{ "list", cmd_list, "list the transports, their kind, limits and availability here" },
-	{ "compare", cmd_compare, "compare two result files: the regression gate for CI" },
-	{ "calibrate", cmd_calibrate, "measure the machine's floors (cache-line, futex, copy) and cache them" },
-	{ "clean", cmd_clean, "remove what dead ipcbench runs left behind" },
-	{ "plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)" },
-	{ "report", cmd_report, "write one self-contained HTML report of result files" },
-	{ "hist", cmd_hist, "merge the HDR histograms of result files and .hlog logs; print or write .hgrm" },
+	{"run", cmd_run, "measure transports: latency histograms, throughput, cost"},
+	{"list", cmd_list, "list the transports, their kind, limits and availability here"},
+	{"compare", cmd_compare, "compare two result files: the regression gate for CI"},
+	{"calibrate", cmd_calibrate, "measure the machine's floors (cache-line, futex, copy) and cache them"},
+	{"clean", cmd_clean, "remove what dead ipcbench runs left behind"},
+	{"plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)"},
+	{"report", cmd_report, "write one self-contained HTML report of result files"},
+	{"hist", cmd_hist, "merge the HDR histograms of result files and .hlog logs; print or write .hgrm"},
 };
 
 /* "ipcbench: <msg>": the one line every message on stderr is. */

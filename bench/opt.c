@@ -21,8 +21,8 @@ int opt_parse_size(const char *s, size_t *out, char *err, size_t errlen)
 		const char *suffix;
 		unsigned shift;
 	} units[] = {
-		{ "", 0 }, { "b", 0 }, { "k", 10 }, { "kb", 10 }, { "kib", 10 },
-		{ "m", 20 }, { "mb", 20 }, { "mib", 20 }, { "g", 30 }, { "gb", 30 }, { "gib", 30 },
+		{"", 0},    {"b", 0},	 {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+		{"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30},
 	};
 	unsigned long long v;
 	char *end;
@@ -124,8 +124,7 @@ int opt_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
 		const char *suffix;
 		double mult;
 	} units[] = {
-		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 }, { "m", 60e9 }, { "min", 60e9 },
-		{ "h", 3600e9 },
+		{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}, {"m", 60e9}, {"min", 60e9}, {"h", 3600e9},
 	};
 	char *end;
 	double v;
@@ -248,8 +247,8 @@ static int parse_cpu(const char *s, int *out, char *err, size_t errlen)
 		return -1;
 	}
 	if (!cpu_online((int)v)) {
-		snprintf(err, errlen, "CPU %ld does not exist or is not available to this process (online: %d CPUs)",
-			 v, cpu_count_online());
+		snprintf(err, errlen, "CPU %ld does not exist or is not available to this process (online: %d CPUs)", v,
+			 cpu_count_online());
 		return -1;
 	}
 	*out = (int)v;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPT_MAX_MSG_BYTES ((size_t)256 << 20)	/* 256 MiB: larger is refused as absurd */
+#define OPT_MAX_MSG_BYTES ((size_t)256 << 20) /* 256 MiB: larger is refused as absurd */
 #define OPT_MAX_LIST 256
 
 /* "64", "4k", "4K", "4KiB", "4kb", "1M", "1MiB", "1G": binary multiples (k = 1024). */

@@ -26,7 +26,7 @@ static inline struct timespec mono_deadline(uint64_t ms)
 {
 	uint64_t t = mono_ns() + ms * 1000000u;
 
-	return (struct timespec){ .tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u) };
+	return (struct timespec){.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
 }
 
 #endif

@@ -22,7 +22,7 @@ static int fail(char *err, size_t errlen, int e, const char *path, const char *w
 /* The descriptor a /dev/stdout-like name stands for, or -1. */
 static int fd_alias(const char *path)
 {
-	static const char *const prefix[] = { "/dev/fd/", "/proc/self/fd/" };
+	static const char *const prefix[] = {"/dev/fd/", "/proc/self/fd/"};
 	char *end;
 	long n;
 
@@ -57,8 +57,8 @@ static void dir_of(const char *path, char *dir, size_t len)
 
 enum target {
 	T_DIRECT_STDOUT,
-	T_DIRECT_FD,	/* an alias of an open descriptor */
-	T_DIRECT_PATH,	/* a character device, FIFO or socket */
+	T_DIRECT_FD,   /* an alias of an open descriptor */
+	T_DIRECT_PATH, /* a character device, FIFO or socket */
 	T_ATOMIC,
 };
 

@@ -30,11 +30,11 @@
 #define OUTFILE_TMP_TAG ".ipcbench-tmp-"
 
 struct outfile {
-	FILE *f;		/* write here */
-	bool atomic;		/* a temporary file renamed at commit */
+	FILE *f;     /* write here */
+	bool atomic; /* a temporary file renamed at commit */
 	bool is_stdout;
-	char path[PATH_MAX];	/* the target */
-	char tmp[PATH_MAX];	/* the temporary file while atomic */
+	char path[PATH_MAX]; /* the target */
+	char tmp[PATH_MAX];  /* the temporary file while atomic */
 };
 
 /*

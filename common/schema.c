@@ -6,7 +6,7 @@
 #include "common/schema.h"
 
 const struct schema_pct schema_pcts[SCHEMA_NPCT] = {
-	{ 50.0, "p50" }, { 90.0, "p90" }, { 99.0, "p99" }, { 99.9, "p99.9" }, { 99.99, "p99.99" }, { 99.999, "p99.999" },
+	{50.0, "p50"}, {90.0, "p90"}, {99.0, "p99"}, {99.9, "p99.9"}, {99.99, "p99.99"}, {99.999, "p99.999"},
 };
 
 int schema_pct_index(const char *key)
@@ -20,9 +20,9 @@ int schema_pct_index(const char *key)
 static const struct {
 	const char *name, *title;
 } relations[REL__COUNT] = {
-	[REL_SAME] = { "same", "same CPU" },     [REL_SMT] = { "smt", "SMT siblings" },
-	[REL_CROSS] = { "cross", "cross-CPU" },  [REL_NUMA] = { "numa", "cross-NUMA" },
-	[REL_UNPINNED] = { "unpinned", "unpinned" },
+	[REL_SAME] = {"same", "same CPU"},	   [REL_SMT] = {"smt", "SMT siblings"},
+	[REL_CROSS] = {"cross", "cross-CPU"},	   [REL_NUMA] = {"numa", "cross-NUMA"},
+	[REL_UNPINNED] = {"unpinned", "unpinned"},
 };
 
 const char *relation_name(enum relation r)

@@ -35,7 +35,7 @@ void units_bytes(int64_t b, char *out, size_t outlen)
 
 void units_si(double v, const char *sep, const char *unit, char *out, size_t outlen)
 {
-	static const char *const prefix[] = { "", "k", "M", "G", "T" };
+	static const char *const prefix[] = {"", "k", "M", "G", "T"};
 	int i = 0;
 
 	if (!isfinite(v)) {

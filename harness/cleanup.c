@@ -49,7 +49,7 @@ static bool run_alive(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return true;	/* cannot tell: leave it alone */
+		return true; /* cannot tell: leave it alone */
 	if (!fgets(comm, sizeof(comm), f))
 		comm[0] = 0;
 	fclose(f);
@@ -88,7 +88,7 @@ static bool sysv_ours(struct ctx *c, const char *kind, int id, time_t born)
 		union semun_ {
 			int val;
 			struct semid_ds *buf;
-		} u = { .buf = &ds };
+		} u = {.buf = &ds};
 
 		return semctl(id, 0, IPC_STAT, u) == 0 && ds.sem_perm.uid == c->uid && ds.sem_ctime >= born;
 	}
@@ -127,7 +127,7 @@ static void clean_ledger(struct ctx *c, const char *path, pid_t pid, time_t born
 			continue;
 		if (!strncmp(kind, "sysv_", 5))
 			ours = sysv_ours(c, kind, atoi(name), born);
-		else	/* POSIX names carry the run's pid */
+		else /* POSIX names carry the run's pid */
 			ours = name[0] == '/' && name_pid(name + 1) == pid;
 		if (!ours) {
 			c->st->skipped++;
@@ -196,7 +196,7 @@ static void clean_names(struct ctx *c, const char *dir, int (*rm)(const char *))
 
 int cleanup_dead_runs(bool dry_run, struct cleanup_stats *st, cleanup_note_fn note, void *arg)
 {
-	struct ctx c = { .dry_run = dry_run, .st = st, .note = note, .arg = arg, .uid = geteuid() };
+	struct ctx c = {.dry_run = dry_run, .st = st, .note = note, .arg = arg, .uid = geteuid()};
 	const char *tmp = getenv("TMPDIR");
 	char path[4096];
 	DIR *d;
@@ -216,8 +216,8 @@ int cleanup_dead_runs(bool dry_run, struct cleanup_stats *st, cleanup_note_fn no
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
 		/* only our own private directories: not a link, 0700, ours */
-		if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != c.uid ||
-		    (sb.st_mode & 077) || run_alive(pid))
+		if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != c.uid || (sb.st_mode & 077) ||
+		    run_alive(pid))
 			continue;
 		st->runs++;
 		clean_run_dir(&c, path, pid, sb.st_ctime - 1);

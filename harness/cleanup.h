@@ -19,10 +19,10 @@
 #include <stddef.h>
 
 struct cleanup_stats {
-	unsigned runs;		/* dead runs found */
-	unsigned objects;	/* kernel objects removed */
-	unsigned files;		/* files and directories removed */
-	unsigned skipped;	/* listed objects left alone (not ours any more) */
+	unsigned runs;	  /* dead runs found */
+	unsigned objects; /* kernel objects removed */
+	unsigned files;	  /* files and directories removed */
+	unsigned skipped; /* listed objects left alone (not ours any more) */
 };
 
 /* Called for each action (for --verbose / --dry-run listings); may be NULL. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-struct clock_info clock_info = { .tsc = false, .name = "monotonic" };
+struct clock_info clock_info = {.tsc = false, .name = "monotonic"};
 
 #if defined(__x86_64__)
 static bool cpu_has_flags(char *why, size_t whylen)

@@ -17,15 +17,15 @@
 #include <time.h>
 
 struct clock_info {
-	bool tsc;		/* ticks are TSC cycles; else CLOCK_MONOTONIC ns */
-	const char *name;	/* "tsc" or "monotonic" */
-	uint64_t mult;		/* ns = (ticks * mult) >> shift */
+	bool tsc;	  /* ticks are TSC cycles; else CLOCK_MONOTONIC ns */
+	const char *name; /* "tsc" or "monotonic" */
+	uint64_t mult;	  /* ns = (ticks * mult) >> shift */
 	unsigned int shift;
-	double tsc_hz;		/* calibrated, 0 when not used */
-	double check_error_ppm;	/* the calibration check's disagreement with CLOCK_MONOTONIC */
-	double read_cost_ns;	/* one clock_ticks() call, measured */
+	double tsc_hz;		  /* calibrated, 0 when not used */
+	double check_error_ppm;	  /* the calibration check's disagreement with CLOCK_MONOTONIC */
+	double read_cost_ns;	  /* one clock_ticks() call, measured */
 	double mono_read_cost_ns; /* one clock_gettime(CLOCK_MONOTONIC), measured */
-	char why_not_tsc[160];	/* when tsc is false: the reason */
+	char why_not_tsc[160];	  /* when tsc is false: the reason */
 };
 
 extern struct clock_info clock_info;

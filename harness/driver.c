@@ -35,7 +35,7 @@ int harness_interrupted(void)
 	return stop_signal;
 }
 
-static const char *const pattern_names[PATTERN__COUNT] = { "pingpong", "stream", "rate" };
+static const char *const pattern_names[PATTERN__COUNT] = {"pingpong", "stream", "rate"};
 
 const char *pattern_name(enum pattern p)
 {
@@ -55,7 +55,7 @@ int pattern_parse(const char *s, enum pattern *p)
 
 const char *cell_status_name(enum cell_status s)
 {
-	static const char *const n[] = { "ok", "skipped", "error", "interrupted" };
+	static const char *const n[] = {"ok", "skipped", "error", "interrupted"};
 
 	return (unsigned)s < 4 ? n[s] : "?";
 }
@@ -138,7 +138,7 @@ void side_snap_take(struct side_ctx *s, uint64_t now)
 	uint32_t k = ctl->nsnaps;
 
 	if (k >= HARNESS_MAX_INTERVALS - 1) {
-		s->snap_next = UINT64_MAX;	/* the last interval takes the rest */
+		s->snap_next = UINT64_MAX; /* the last interval takes the rest */
 		return;
 	}
 	memcpy(s->snap_mem + (size_t)k * counts_bytes(), s->hist->counts, counts_bytes());
@@ -180,7 +180,7 @@ static uint8_t *alloc_buf(size_t len)
 	uint8_t *p = aligned_alloc(4096, sz);
 
 	if (p)
-		memset(p, 0, sz);	/* fault the pages in before measuring */
+		memset(p, 0, sz); /* fault the pages in before measuring */
 	return p;
 }
 
@@ -234,7 +234,7 @@ struct child {
 	pid_t pid;
 	int pidfd;
 	bool reaped;
-	bool killed;		/* by the parent: not a failure of its own */
+	bool killed; /* by the parent: not a failure of its own */
 	int status;
 };
 
@@ -286,8 +286,7 @@ static bool failed(const struct child *c)
 static void describe_exit(const struct child *c, char *out, size_t outlen)
 {
 	if (WIFSIGNALED(c->status))
-		snprintf(out, outlen, "killed by signal %d (%s)", WTERMSIG(c->status),
-			 strsignal(WTERMSIG(c->status)));
+		snprintf(out, outlen, "killed by signal %d (%s)", WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
 	else
 		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(c->status));
 }
@@ -297,7 +296,7 @@ enum watch_outcome { WATCH_DONE, WATCH_FAILED, WATCH_HUNG, WATCH_INTERRUPTED };
 /* Sleeps until both children are done, one fails, nothing progresses for timeout_ms, or a signal. */
 static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms)
 {
-	uint64_t last[2] = { 0, 0 }, last_change = clock_mono_ns();
+	uint64_t last[2] = {0, 0}, last_change = clock_mono_ns();
 	/* with pidfds the parent sleeps until a child exits (5 wake-ups a second
 	 * for the watchdog); without them it polls */
 	int nap_ms = c[0].pidfd >= 0 && c[1].pidfd >= 0 ? 200 : 20;
@@ -309,7 +308,7 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms
 
 		for (int i = 0; i < 2; i++)
 			if (!c[i].reaped && c[i].pidfd >= 0)
-				p[n++] = (struct pollfd){ .fd = c[i].pidfd, .events = POLLIN };
+				p[n++] = (struct pollfd){.fd = c[i].pidfd, .events = POLLIN};
 		poll(p, n, nap_ms);
 		reap(&c[0], false);
 		reap(&c[1], false);
@@ -333,10 +332,10 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms
 	}
 }
 
-static void compose_error(struct cell_result *res, const struct child *c, const struct ctl *ctl,
-			  enum watch_outcome w, int timeout_ms)
+static void compose_error(struct cell_result *res, const struct child *c, const struct ctl *ctl, enum watch_outcome w,
+			  int timeout_ms)
 {
-	static const char *const who[2] = { "client", "server" };
+	static const char *const who[2] = {"client", "server"};
 	char how[96];
 	int n = 0;
 
@@ -358,8 +357,8 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 	for (int i = 0; i < 2; i++) {
 		if (!ctl->side[i].err || (size_t)n >= sizeof(res->reason))
 			continue;
-		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s: %s", n ? "; " : "",
-			      who[i], ctl->side[i].msg);
+		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s: %s", n ? "; " : "", who[i],
+			      ctl->side[i].msg);
 	}
 	if (!n)
 		snprintf(res->reason, sizeof(res->reason), "a child failed without saying why");
@@ -367,7 +366,7 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 
 int cell_probe(const struct transport_ops *ops, struct chan_limits *lim, char *why, size_t whylen)
 {
-	struct chan ch = { .ops = ops };
+	struct chan ch = {.ops = ops};
 	int r = 0;
 
 	if (ops->probe)
@@ -400,8 +399,8 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 	if (res->limits.max_msg_bytes && cfg->msg_bytes > res->limits.max_msg_bytes) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason),
-			 "a %zu-byte message exceeds what %s carries here (%zu bytes): %s", cfg->msg_bytes,
-			 ops->name, res->limits.max_msg_bytes, res->limits.note);
+			 "a %zu-byte message exceeds what %s carries here (%zu bytes): %s", cfg->msg_bytes, ops->name,
+			 res->limits.max_msg_bytes, res->limits.note);
 		return true;
 	}
 	if (cfg->pattern != PATTERN_PINGPONG && (ops->flags & TRANSPORT_LOSSY)) {
@@ -431,7 +430,8 @@ static void collect_intervals(struct cell_result *res, const struct ctl *ctl, co
 	if (!res->intervals || !res->interval_start_ns || !res->interval_len_ns)
 		return;
 	for (size_t k = 0; k < n; k++) {
-		const int64_t *cur = k < ctl->nsnaps ? (const int64_t *)(snaps + k * counts_bytes()) : res->latency.counts;
+		const int64_t *cur =
+			k < ctl->nsnaps ? (const int64_t *)(snaps + k * counts_bytes()) : res->latency.counts;
 		const int64_t *prev = k ? (const int64_t *)(snaps + (k - 1) * counts_bytes()) : NULL;
 		uint64_t start = k ? ctl->snap_end_ns[k - 1] : 0;
 		uint64_t end = k < ctl->nsnaps ? ctl->snap_end_ns[k] : res->elapsed_ns;
@@ -451,8 +451,8 @@ static void collect_intervals(struct cell_result *res, const struct ctl *ctl, co
 	}
 }
 
-static void collect(const struct cell_config *cfg, struct cell_result *res, const struct ctl *ctl,
-		    const void *counts, const uint8_t *snaps)
+static void collect(const struct cell_config *cfg, struct cell_result *res, const struct ctl *ctl, const void *counts,
+		    const uint8_t *snaps)
 {
 	double secs;
 
@@ -508,8 +508,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
 	size_t ctl_bytes = (sizeof(struct ctl) + 4095) & ~(size_t)4095;
 	size_t map_bytes = ctl_bytes + counts_bytes;
-	struct child c[2] = { { .pidfd = -1 }, { .pidfd = -1 } };
-	struct chan ch = { 0 };
+	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
+	struct chan ch = {0};
 	struct side_ctx side[2];
 	enum watch_outcome w;
 	size_t snap_bytes = (size_t)HARNESS_MAX_INTERVALS * counts_bytes;
@@ -533,8 +533,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (skip_before_fork(cfg, res))
 		return 0;
 	if (res->limits.unit_bytes)
-		res->fragments_per_msg = (unsigned)((cfg->msg_bytes + res->limits.unit_bytes - 1) /
-						    res->limits.unit_bytes);
+		res->fragments_per_msg =
+			(unsigned)((cfg->msg_bytes + res->limits.unit_bytes - 1) / res->limits.unit_bytes);
 
 	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
@@ -542,8 +542,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
 	if (cfg->interval_ns) {
 		/* reserved, not committed: only the intervals used are ever touched */
-		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
-			     -1, 0);
+		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			     0);
 		if (snaps == MAP_FAILED) {
 			r = -errno;
 			snaps = NULL;
@@ -576,8 +576,13 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	for (int i = 0; i < 2; i++) {
 		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
 
-		side[role] = (struct side_ctx){ .cfg = cfg, .ch = &ch, .ctl = ctl, .role = role,
-						.len = cfg->msg_bytes, .snap_mem = snaps, .snap_next = UINT64_MAX };
+		side[role] = (struct side_ctx){.cfg = cfg,
+					       .ch = &ch,
+					       .ctl = ctl,
+					       .role = role,
+					       .len = cfg->msg_bytes,
+					       .snap_mem = snaps,
+					       .snap_next = UINT64_MAX};
 		fflush(NULL);
 		c[role].pid = fork();
 		if (c[role].pid < 0) {
@@ -595,8 +600,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);
 	} else if (w == WATCH_INTERRUPTED) {
 		res->status = CELL_INTERRUPTED;
-		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu",
-			 stop_signal, (unsigned long long)ctl->progress[0].v);
+		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu", stop_signal,
+			 (unsigned long long)ctl->progress[0].v);
 	} else {
 		kill_and_reap(&c[0]);
 		kill_and_reap(&c[1]);

@@ -22,17 +22,17 @@
 #include "transports/transport.h"
 
 enum pattern {
-	PATTERN_PINGPONG,	/* client sends, server echoes the whole message; RTT in the client */
-	PATTERN_STREAM,		/* client sends back to back; server receives; one-way latency */
-	PATTERN_RATE,		/* open loop at a fixed rate; latency from the intended send time */
+	PATTERN_PINGPONG, /* client sends, server echoes the whole message; RTT in the client */
+	PATTERN_STREAM,	  /* client sends back to back; server receives; one-way latency */
+	PATTERN_RATE,	  /* open loop at a fixed rate; latency from the intended send time */
 	PATTERN__COUNT
 };
 
 enum cell_status {
 	CELL_OK,
-	CELL_SKIPPED,		/* not measurable here: reason says why and what would enable it */
-	CELL_ERROR,		/* the measurement failed: reason says what, with context */
-	CELL_INTERRUPTED,	/* stopped by a signal to ipcbench */
+	CELL_SKIPPED,	  /* not measurable here: reason says why and what would enable it */
+	CELL_ERROR,	  /* the measurement failed: reason says what, with context */
+	CELL_INTERRUPTED, /* stopped by a signal to ipcbench */
 };
 
 const char *pattern_name(enum pattern p);
@@ -44,17 +44,17 @@ struct cell_config {
 	const struct transport_ops *ops;
 	enum pattern pattern;
 	size_t msg_bytes;
-	int client_cpu;			/* -1: not pinned */
+	int client_cpu; /* -1: not pinned */
 	int server_cpu;
-	const char *relation;		/* "same", "cross", "smt", "numa" or "unpinned" */
+	const char *relation; /* "same", "cross", "smt", "numa" or "unpinned" */
 	enum chan_wait wait;
-	uint64_t warmup;		/* messages done and discarded before measuring */
-	uint64_t iterations;		/* measured messages; 0: measure for duration_ns */
+	uint64_t warmup;     /* messages done and discarded before measuring */
+	uint64_t iterations; /* measured messages; 0: measure for duration_ns */
 	uint64_t duration_ns;
-	double rate_per_sec;		/* PATTERN_RATE: the open-loop send rate */
-	int timeout_ms;			/* no progress for this long: the peer is dead or hung */
-	const char *run_dir;		/* private 0700 directory for this run's names */
-	uint64_t interval_ns;		/* > 0: also keep a histogram per interval of this length (--hlog) */
+	double rate_per_sec;		  /* PATTERN_RATE: the open-loop send rate */
+	int timeout_ms;			  /* no progress for this long: the peer is dead or hung */
+	const char *run_dir;		  /* private 0700 directory for this run's names */
+	uint64_t interval_ns;		  /* > 0: also keep a histogram per interval of this length (--hlog) */
 	uint64_t fault_server_exit_after; /* tests only: the server dies after this many messages */
 	uint64_t fault_server_hang_after; /* tests only: the server stops responding after this many */
 };
@@ -69,28 +69,28 @@ struct side_cost {
 struct cell_result {
 	enum cell_status status;
 	char reason[400];
-	struct hist latency;		/* ns: round trip (pingpong) or one way (stream, rate) */
+	struct hist latency; /* ns: round trip (pingpong) or one way (stream, rate) */
 	uint64_t warmup_done;
-	uint64_t count;			/* measured messages */
-	uint64_t elapsed_ns;		/* the measured phase */
+	uint64_t count;	     /* measured messages */
+	uint64_t elapsed_ns; /* the measured phase */
 	double round_trips_per_sec;
 	double msgs_per_sec;
 	double bytes_per_sec;
 	double rate_target_per_sec;
 	double rate_achieved_per_sec;
 	bool rate_kept_up;
-	int64_t raw_min_ns;		/* exact extremes of the samples (latency.* are HDR-equivalent) */
+	int64_t raw_min_ns; /* exact extremes of the samples (latency.* are HDR-equivalent) */
 	int64_t raw_max_ns;
-	unsigned int fragments_per_msg;	/* kernel messages one message took (1: not fragmented) */
+	unsigned int fragments_per_msg; /* kernel messages one message took (1: not fragmented) */
 	struct side_cost cost[2];	/* [CHAN_CLIENT], [CHAN_SERVER], over the measured phase */
 	bool have_cost;
-	const char *clock;		/* "tsc" or "monotonic" */
+	const char *clock; /* "tsc" or "monotonic" */
 	struct chan_limits limits;
 	/* with cfg->interval_ns: the measured phase cut into intervals */
-	uint64_t start_realtime_ns;	/* wall clock when the measured phase began */
+	uint64_t start_realtime_ns; /* wall clock when the measured phase began */
 	size_t nintervals;
-	struct hist *intervals;		/* interval k's own histogram */
-	uint64_t *interval_start_ns;	/* relative to start_realtime_ns */
+	struct hist *intervals;	     /* interval k's own histogram */
+	uint64_t *interval_start_ns; /* relative to start_realtime_ns */
 	uint64_t *interval_len_ns;
 };
 

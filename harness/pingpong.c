@@ -99,16 +99,15 @@ static int pingpong_server(struct side_ctx *s)
 		if (seq == cfg->warmup)
 			side_cost_begin(s);
 		if (cfg->fault_server_exit_after && seq == cfg->fault_server_exit_after)
-			_exit(3);	/* fault injection: die abruptly, leaving everything as it is */
+			_exit(3); /* fault injection: die abruptly, leaving everything as it is */
 		if (cfg->fault_server_hang_after && seq == cfg->fault_server_hang_after)
 			for (;;)
-				pause();	/* fault injection: hang until the watchdog kills us */
+				pause(); /* fault injection: hang until the watchdog kills us */
 		r = ops->recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);
 		if (!payload_seq_is(s->rbuf, s->len, seq))
-			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu",
-					 (unsigned long long)seq,
+			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu", (unsigned long long)seq,
 					 (unsigned long long)payload_seq(s->rbuf, s->len));
 		payload_mark_reply(s->rbuf, s->len);
 		r = ops->send(s->ch, s->rbuf, s->len);

@@ -139,8 +139,7 @@ static json_t *rep_json(const struct rep_summary *r, enum pattern p)
 	json_object_set_new(o, "reason", ok ? json_null() : str_or_null(r->reason));
 	json_object_set_new(o, "iterations", json_integer((json_int_t)r->count));
 	json_object_set_new(o, "elapsed_ns", json_integer((json_int_t)r->elapsed_ns));
-	json_object_set_new(o, "round_trips_per_sec",
-			    num_or_null(r->round_trips_per_sec, ok && p == PATTERN_PINGPONG));
+	json_object_set_new(o, "round_trips_per_sec", num_or_null(r->round_trips_per_sec, ok && p == PATTERN_PINGPONG));
 	json_object_set_new(o, "msgs_per_sec", num_or_null(r->msgs_per_sec, ok));
 	json_object_set_new(o, "bytes_per_sec", num_or_null(r->bytes_per_sec, ok));
 	json_object_set_new(o, "rate_achieved_per_sec", num_or_null(r->rate_achieved_per_sec, ok && p == PATTERN_RATE));
@@ -155,8 +154,7 @@ static json_t *cell_key(const struct report_cell *c)
 	char key[256];
 
 	snprintf(key, sizeof(key), "%s/%s/%zu/%s:%d,%d/%s", c->cfg.ops->name, pattern_name(c->cfg.pattern),
-		 c->cfg.msg_bytes, c->cfg.relation, c->cfg.client_cpu, c->cfg.server_cpu,
-		 wait_name(c->cfg.wait));
+		 c->cfg.msg_bytes, c->cfg.relation, c->cfg.client_cpu, c->cfg.server_cpu, wait_name(c->cfg.wait));
 	if (c->cfg.pattern == PATTERN_RATE) {
 		size_t n = strlen(key);
 
@@ -181,8 +179,9 @@ static json_t *cell_json(const struct report_cell *c)
 	json_object_set_new(o, "msg_bytes", json_integer((json_int_t)cfg->msg_bytes));
 	json_object_set_new(o, "status", json_string(cell_status_name(res->status)));
 	json_object_set_new(o, "reason", res->status == CELL_SKIPPED ? str_or_null(res->reason) : json_null());
-	json_object_set_new(o, "error", res->status == CELL_ERROR || res->status == CELL_INTERRUPTED
-			    ? str_or_null(res->reason) : json_null());
+	json_object_set_new(o, "error",
+			    res->status == CELL_ERROR || res->status == CELL_INTERRUPTED ? str_or_null(res->reason)
+											 : json_null());
 	json_object_set_new(pl, "client_cpu", cfg->client_cpu >= 0 ? json_integer(cfg->client_cpu) : json_null());
 	json_object_set_new(pl, "server_cpu", cfg->server_cpu >= 0 ? json_integer(cfg->server_cpu) : json_null());
 	json_object_set_new(pl, "relation", json_string(cfg->relation));
@@ -207,7 +206,8 @@ static json_t *cell_json(const struct report_cell *c)
 			    ok && cfg->pattern == PATTERN_RATE ? json_boolean(res->rate_kept_up) : json_null());
 	json_object_set_new(o, "fragments_per_msg", json_integer(res->fragments_per_msg));
 	json_object_set_new(lim, "max_msg_bytes",
-			    res->limits.max_msg_bytes ? json_integer((json_int_t)res->limits.max_msg_bytes) : json_null());
+			    res->limits.max_msg_bytes ? json_integer((json_int_t)res->limits.max_msg_bytes)
+						      : json_null());
 	json_object_set_new(lim, "unit_bytes",
 			    res->limits.unit_bytes ? json_integer((json_int_t)res->limits.unit_bytes) : json_null());
 	json_object_set_new(lim, "note", str_or_null(res->limits.note));
@@ -222,14 +222,16 @@ static json_t *cell_json(const struct report_cell *c)
 	else
 		json_object_set_new(lat, "hdr", json_null());
 	free(b64);
-	json_object_set_new(lat, "meaning", json_string(cfg->pattern == PATTERN_PINGPONG ? "round trip" :
-							cfg->pattern == PATTERN_RATE ? "one way, from the intended send time" :
-							"one way"));
+	json_object_set_new(lat, "meaning",
+			    json_string(cfg->pattern == PATTERN_PINGPONG ? "round trip"
+					: cfg->pattern == PATTERN_RATE	 ? "one way, from the intended send time"
+									 : "one way"));
 	json_object_set_new(o, "latency_ns", lat);
 	json_object_set_new(o, "floor_ns", c->floor_ns > 0 ? json_real(c->floor_ns) : json_null());
 	json_object_set_new(o, "floor", c->floor_ns > 0 ? str_or_null(c->floor_name) : json_null());
-	json_object_set_new(o, "vs_floor", c->floor_ns > 0 && ok && ls.count
-			    ? json_real((double)ls.pct[0] / c->floor_ns) : json_null());
+	json_object_set_new(o, "vs_floor",
+			    c->floor_ns > 0 && ok && ls.count ? json_real((double)ls.pct[0] / c->floor_ns)
+							      : json_null());
 	json_object_set_new(o, "cost", cost_json(res->cost, res->have_cost && ok, res->count));
 	reps = json_array();
 	for (size_t i = 0; i < c->nreps; i++)
@@ -306,7 +308,8 @@ static json_t *context_json(const struct run_report *rr)
 	json_object_set_new(ck, "read_ns", json_real(clock_info.read_cost_ns));
 	json_object_set_new(ck, "monotonic_read_ns", json_real(clock_info.mono_read_cost_ns));
 	json_object_set_new(ck, "tsc_hz", clock_info.tsc ? json_real(clock_info.tsc_hz) : json_null());
-	json_object_set_new(ck, "tsc_check_error_ppm", clock_info.tsc ? json_real(clock_info.check_error_ppm) : json_null());
+	json_object_set_new(ck, "tsc_check_error_ppm",
+			    clock_info.tsc ? json_real(clock_info.check_error_ppm) : json_null());
 	json_object_set_new(ck, "why_not_tsc", str_or_null(clock_info.why_not_tsc));
 	json_object_set_new(o, "clock", ck);
 	json_object_set_new(o, "calibration", calib_json(&rr->calib));
@@ -336,10 +339,12 @@ static json_t *config_json(const struct run_report *rr)
 	for (size_t i = 0; i < op->nplacements; i++) {
 		json_t *p = json_object();
 
-		json_object_set_new(p, "client_cpu", op->placements[i].client_cpu >= 0 ?
-				    json_integer(op->placements[i].client_cpu) : json_null());
-		json_object_set_new(p, "server_cpu", op->placements[i].server_cpu >= 0 ?
-				    json_integer(op->placements[i].server_cpu) : json_null());
+		json_object_set_new(p, "client_cpu",
+				    op->placements[i].client_cpu >= 0 ? json_integer(op->placements[i].client_cpu)
+								      : json_null());
+		json_object_set_new(p, "server_cpu",
+				    op->placements[i].server_cpu >= 0 ? json_integer(op->placements[i].server_cpu)
+								      : json_null());
 		json_object_set_new(p, "relation", json_string(op->placements[i].relation));
 		json_array_append_new(a, p);
 	}
@@ -357,9 +362,9 @@ static json_t *config_json(const struct run_report *rr)
 	json_object_set_new(o, "timeout_ms", json_integer(op->timeout_ms));
 	json_object_set_new(o, "clock", json_string(op->allow_tsc ? "auto" : "monotonic"));
 	json_object_set_new(o, "quick", json_boolean(op->quick));
-	json_object_set_new(o, "histogram", json_pack("{s:I,s:I,s:i}", "lowest_ns", (json_int_t)HIST_LOWEST,
-						      "highest_ns", (json_int_t)HIST_HIGHEST,
-						      "significant_digits", HIST_DIGITS));
+	json_object_set_new(o, "histogram",
+			    json_pack("{s:I,s:I,s:i}", "lowest_ns", (json_int_t)HIST_LOWEST, "highest_ns",
+				      (json_int_t)HIST_HIGHEST, "significant_digits", HIST_DIGITS));
 	return o;
 }
 
@@ -372,7 +377,8 @@ static json_t *report_json(const struct run_report *rr)
 	json_object_set_new(o, "tool", tool_json());
 	json_object_set_new(o, "started_at", json_string(rr->started_at));
 	json_object_set_new(o, "finished_at", str_or_null(rr->finished_at));
-	json_object_set_new(o, "interrupted_by_signal", rr->interrupted_by ? json_integer(rr->interrupted_by) : json_null());
+	json_object_set_new(o, "interrupted_by_signal",
+			    rr->interrupted_by ? json_integer(rr->interrupted_by) : json_null());
 	json_object_set_new(o, "context", context_json(rr));
 	json_object_set_new(o, "config", config_json(rr));
 	for (size_t i = 0; i < rr->ncells; i++)
@@ -433,7 +439,7 @@ static int dump_fd(json_t *doc, int fd)
 	if (!text)
 		return -ENOMEM;
 	len = strlen(text);
-	text[len++] = '\n';	/* json_dumps leaves room: replaces the NUL */
+	text[len++] = '\n'; /* json_dumps leaves room: replaces the NUL */
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 

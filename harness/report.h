@@ -14,15 +14,14 @@
 #include "harness/sysinfo.h"
 #include "common/schema.h"
 
-
 struct lat_summary {
 	int64_t count;
-	int64_t min;		/* HDR-equivalent (what HdrHistogram reports) */
+	int64_t min; /* HDR-equivalent (what HdrHistogram reports) */
 	int64_t max;
 	double mean;
 	double stddev;
 	int64_t pct[SCHEMA_NPCT];
-	int64_t raw_min;	/* exact extremes of the samples */
+	int64_t raw_min; /* exact extremes of the samples */
 	int64_t raw_max;
 	int64_t out_of_range;
 };
@@ -44,10 +43,10 @@ struct rep_summary {
 
 struct report_cell {
 	struct cell_config cfg;
-	struct cell_result res;		/* the merged result over repetitions */
+	struct cell_result res; /* the merged result over repetitions */
 	size_t nreps;
 	struct rep_summary *reps;
-	double floor_ns;		/* the machine's floor for this cell (0: none measured) */
+	double floor_ns; /* the machine's floor for this cell (0: none measured) */
 	const char *floor_name;
 };
 
@@ -59,20 +58,20 @@ struct placement {
 
 struct calib {
 	bool valid;
-	char cpus[32];			/* "0,1": the CPUs it was measured on */
+	char cpus[32]; /* "0,1": the CPUs it was measured on */
 	double clock_read_ns;
-	double cacheline_rtt_ns;	/* bare busy-spin ping-pong on one cache line */
-	double futex_rtt_ns;		/* bare futex wait/wake ping-pong */
+	double cacheline_rtt_ns; /* bare busy-spin ping-pong on one cache line */
+	double futex_rtt_ns;	 /* bare futex wait/wake ping-pong */
 	/* the same two with both processes on one CPU, where the cache-line loop
 	 * yields between polls (pure spinning there would time the scheduler tick) */
 	double cacheline_rtt_same_ns;
 	double futex_rtt_same_ns;
-	double memcpy_gbps[4];		/* at memcpy_sizes */
+	double memcpy_gbps[4]; /* at memcpy_sizes */
 	size_t memcpy_sizes[4];
-	double shm_copy_gbps;		/* bare copy through shared memory, process to process */
+	double shm_copy_gbps; /* bare copy through shared memory, process to process */
 	size_t shm_copy_bytes;
-	double shm_copy_same_gbps;	/* the same with both processes on one CPU (yielding) */
-	bool from_cache;		/* loaded from the calibration cache, not measured now */
+	double shm_copy_same_gbps; /* the same with both processes on one CPU (yielding) */
+	bool from_cache;	   /* loaded from the calibration cache, not measured now */
 	char measured_at[40];
 };
 
@@ -89,7 +88,7 @@ struct run_options {
 	enum chan_wait waits[2];
 	size_t nwaits;
 	uint64_t warmup;
-	uint64_t iterations;		/* 0: duration_ns */
+	uint64_t iterations; /* 0: duration_ns */
 	uint64_t duration_ns;
 	double rate_per_sec;
 	unsigned int repeat;
@@ -102,16 +101,16 @@ struct run_options {
 
 struct run_report {
 	const char *command_line;
-	char started_at[40];		/* ISO 8601 UTC */
+	char started_at[40]; /* ISO 8601 UTC */
 	char finished_at[40];
 	const struct run_options *opt;
 	struct host_info host;
-	struct calib calib;		/* the floors xFLOOR uses: at the start, or cached */
-	struct calib calib_end;		/* measured again after the cells (valid only then) */
+	struct calib calib;	/* the floors xFLOOR uses: at the start, or cached */
+	struct calib calib_end; /* measured again after the cells (valid only then) */
 	size_t ncells;
 	struct report_cell *cells;
-	int interrupted_by;		/* signal number, 0 when the run completed */
-	const char *errors[16];		/* run-level problems (not a cell's) */
+	int interrupted_by;	/* signal number, 0 when the run completed */
+	const char *errors[16]; /* run-level problems (not a cell's) */
 	size_t nerrors;
 };
 

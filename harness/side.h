@@ -17,14 +17,14 @@ struct ctl {
 	 * own: the server reads total, each side writes its progress; sharing
 	 * one line would bounce it between the CPUs on every message.
 	 */
-	_Alignas(64) _Atomic uint64_t total;	/* the server handles this many messages, then stops */
+	_Alignas(64) _Atomic uint64_t total; /* the server handles this many messages, then stops */
 	struct {
-		_Alignas(64) _Atomic uint64_t v;	/* messages done by each side (watchdog) */
+		_Alignas(64) _Atomic uint64_t v; /* messages done by each side (watchdog) */
 	} progress[2];
 	_Alignas(64) char after_hot[1];
-	_Atomic int measuring;		/* the client has started the measured phase */
+	_Atomic int measuring; /* the client has started the measured phase */
 	struct {
-		int err;		/* positive errno; 0 = fine */
+		int err; /* positive errno; 0 = fine */
 		char msg[400];
 		struct side_cost cost;
 		bool have_cost;
@@ -36,11 +36,11 @@ struct ctl {
 	int64_t raw_min_ns;
 	int64_t raw_max_ns;
 	double rate_achieved_per_sec;
-	struct hist hist;		/* header of the recording side's histogram */
+	struct hist hist; /* header of the recording side's histogram */
 	/* interval snapshots: cumulative counts copied at each boundary */
 	uint64_t start_realtime_ns;
 	uint32_t nsnaps;
-	uint64_t snap_end_ns[HARNESS_MAX_INTERVALS];	/* since the measured start */
+	uint64_t snap_end_ns[HARNESS_MAX_INTERVALS]; /* since the measured start */
 };
 
 struct side_ctx {
@@ -48,15 +48,15 @@ struct side_ctx {
 	struct chan *ch;
 	struct ctl *ctl;
 	enum chan_role role;
-	struct hist *hist;		/* counts live in the shared mapping */
+	struct hist *hist; /* counts live in the shared mapping */
 	uint8_t *sbuf;
 	uint8_t *rbuf;
 	size_t len;
 	struct rusage ru0;
-	uint8_t *snap_mem;		/* HARNESS_MAX_INTERVALS counts arrays, shared */
-	uint64_t snap_start;		/* ticks at the measured start */
-	uint64_t snap_next;		/* ticks of the next boundary; UINT64_MAX: off */
-	uint64_t snap_every;		/* ticks per interval */
+	uint8_t *snap_mem;   /* HARNESS_MAX_INTERVALS counts arrays, shared */
+	uint64_t snap_start; /* ticks at the measured start */
+	uint64_t snap_next;  /* ticks of the next boundary; UINT64_MAX: off */
+	uint64_t snap_every; /* ticks per interval */
 };
 
 /* driver.c */
@@ -79,7 +79,7 @@ void side_cost_end(struct side_ctx *s);
 struct pattern_loops {
 	int (*client)(struct side_ctx *s);
 	int (*server)(struct side_ctx *s);
-	bool server_records;		/* the histogram is the server's (one-way latency) */
+	bool server_records; /* the histogram is the server's (one-way latency) */
 };
 extern const struct pattern_loops pingpong_loops;
 extern const struct pattern_loops stream_loops;

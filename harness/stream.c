@@ -50,7 +50,7 @@ static void wait_until(uint64_t due_ticks)
 		uint64_t left_ns = clock_ticks_to_ns(due_ticks - now);
 
 		if (left_ns > 50000) {
-			struct timespec ts = { 0, (long)(left_ns - 40000) };
+			struct timespec ts = {0, (long)(left_ns - 40000)};
 
 			if (left_ns - 40000 >= 1000000000u) {
 				ts.tv_sec = (time_t)((left_ns - 40000) / 1000000000u);
@@ -137,8 +137,7 @@ static int recv_loop(struct side_ctx *s)
 			return side_transport_fail(s, r, "recv", seq);
 		t = clock_ticks();
 		if (!payload_seq_is(s->rbuf, s->len, seq))
-			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu",
-					 (unsigned long long)seq,
+			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu", (unsigned long long)seq,
 					 (unsigned long long)payload_seq(s->rbuf, s->len));
 		if (seq >= cfg->warmup && get_ts(s->rbuf, s->len, &sent)) {
 			/* a timestamp a little in the future (cross-CPU skew) counts as 0 */

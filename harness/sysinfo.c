@@ -74,31 +74,31 @@ static void detect_virt(char *out, size_t outlen)
 	else if (strstr(product, "Firecracker") || strstr(vendor, "Firecracker"))
 		snprintf(out, outlen, "firecracker");
 	else
-		snprintf(out, outlen, "hypervisor (%s%s%s)", vendor[0] ? vendor : "unknown",
-			 product[0] ? " " : "", product);
+		snprintf(out, outlen, "hypervisor (%s%s%s)", vendor[0] ? vendor : "unknown", product[0] ? " " : "",
+			 product);
 }
 
 static const char *const limit_paths[][2] = {
-	{ "kernel.msgmax", "/proc/sys/kernel/msgmax" },
-	{ "kernel.msgmnb", "/proc/sys/kernel/msgmnb" },
-	{ "kernel.msgmni", "/proc/sys/kernel/msgmni" },
-	{ "kernel.shmmax", "/proc/sys/kernel/shmmax" },
-	{ "kernel.shmall", "/proc/sys/kernel/shmall" },
-	{ "kernel.shmmni", "/proc/sys/kernel/shmmni" },
-	{ "kernel.sem", "/proc/sys/kernel/sem" },
-	{ "fs.mqueue.msg_max", "/proc/sys/fs/mqueue/msg_max" },
-	{ "fs.mqueue.msgsize_max", "/proc/sys/fs/mqueue/msgsize_max" },
-	{ "fs.mqueue.queues_max", "/proc/sys/fs/mqueue/queues_max" },
-	{ "fs.pipe-max-size", "/proc/sys/fs/pipe-max-size" },
-	{ "fs.file-max", "/proc/sys/fs/file-max" },
-	{ "net.core.wmem_max", "/proc/sys/net/core/wmem_max" },
-	{ "net.core.rmem_max", "/proc/sys/net/core/rmem_max" },
-	{ "net.core.wmem_default", "/proc/sys/net/core/wmem_default" },
-	{ "net.unix.max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen" },
-	{ "net.ipv4.tcp_wmem", "/proc/sys/net/ipv4/tcp_wmem" },
-	{ "net.ipv4.tcp_rmem", "/proc/sys/net/ipv4/tcp_rmem" },
-	{ "kernel.sched_rt_runtime_us", "/proc/sys/kernel/sched_rt_runtime_us" },
-	{ "kernel.perf_event_paranoid", "/proc/sys/kernel/perf_event_paranoid" },
+	{"kernel.msgmax", "/proc/sys/kernel/msgmax"},
+	{"kernel.msgmnb", "/proc/sys/kernel/msgmnb"},
+	{"kernel.msgmni", "/proc/sys/kernel/msgmni"},
+	{"kernel.shmmax", "/proc/sys/kernel/shmmax"},
+	{"kernel.shmall", "/proc/sys/kernel/shmall"},
+	{"kernel.shmmni", "/proc/sys/kernel/shmmni"},
+	{"kernel.sem", "/proc/sys/kernel/sem"},
+	{"fs.mqueue.msg_max", "/proc/sys/fs/mqueue/msg_max"},
+	{"fs.mqueue.msgsize_max", "/proc/sys/fs/mqueue/msgsize_max"},
+	{"fs.mqueue.queues_max", "/proc/sys/fs/mqueue/queues_max"},
+	{"fs.pipe-max-size", "/proc/sys/fs/pipe-max-size"},
+	{"fs.file-max", "/proc/sys/fs/file-max"},
+	{"net.core.wmem_max", "/proc/sys/net/core/wmem_max"},
+	{"net.core.rmem_max", "/proc/sys/net/core/rmem_max"},
+	{"net.core.wmem_default", "/proc/sys/net/core/wmem_default"},
+	{"net.unix.max_dgram_qlen", "/proc/sys/net/unix/max_dgram_qlen"},
+	{"net.ipv4.tcp_wmem", "/proc/sys/net/ipv4/tcp_wmem"},
+	{"net.ipv4.tcp_rmem", "/proc/sys/net/ipv4/tcp_rmem"},
+	{"kernel.sched_rt_runtime_us", "/proc/sys/kernel/sched_rt_runtime_us"},
+	{"kernel.perf_event_paranoid", "/proc/sys/kernel/perf_event_paranoid"},
 };
 
 void sysinfo_collect(struct host_info *hi)

@@ -10,23 +10,23 @@
 #include <stddef.h>
 
 struct sysinfo_limit {
-	const char *name;	/* "kernel.msgmax" */
-	const char *path;	/* "/proc/sys/kernel/msgmax" */
-	char value[64];		/* as the file says it, "" when unreadable */
+	const char *name; /* "kernel.msgmax" */
+	const char *path; /* "/proc/sys/kernel/msgmax" */
+	char value[64];	  /* as the file says it, "" when unreadable */
 };
 
 struct host_info {
 	char hostname[256];
-	char kernel[256];	/* release */
+	char kernel[256]; /* release */
 	char kernel_version[256];
 	char machine[64];
 	char cpu_model[256];
 	int cpus_online;
 	int cpus_configured;
 	int numa_nodes;
-	char virtualization[128];	/* "none", "kvm", "vmware", ... or "unknown" */
+	char virtualization[128]; /* "none", "kvm", "vmware", ... or "unknown" */
 	char clocksource[64];
-	char governor[64];		/* cpufreq governor of cpu0, "" when there is none */
+	char governor[64]; /* cpufreq governor of cpu0, "" when there is none */
 	bool mqueue_mounted;
 	size_t nlimits;
 	struct sysinfo_limit limits[24];

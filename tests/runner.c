@@ -87,7 +87,7 @@ char *test_read_file(size_t *len, const char *fmt, ...)
 /* Waits for pid for at most timeout_s; kills it after that. */
 static int wait_timeout(pid_t pid, int timeout_s, int *status)
 {
-	struct timespec nap = { 0, 2000000 };
+	struct timespec nap = {0, 2000000};
 	long waited_ms = 0;
 
 	for (;;) {

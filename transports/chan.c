@@ -60,7 +60,7 @@ int chan_ledger_add(struct chan *ch, const char *kind, const char *name)
 	int fd, n, r = 0;
 
 	if (chan_ledger_path(ch, path, sizeof(path)))
-		return 0;	/* no run directory (a probe): nothing to note */
+		return 0; /* no run directory (a probe): nothing to note */
 	n = snprintf(line, sizeof(line), "%s %s\n", kind, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)

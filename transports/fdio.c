@@ -42,7 +42,7 @@ static int wait_again(struct chan *ch, int fd, short events, unsigned int *spins
 
 int fdio_wait(struct chan *ch, int fd, short events)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int r;
 
 	do
@@ -94,8 +94,8 @@ int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
 			p += n;
 			len -= (size_t)n;
 		} else if (n == 0) {
-			return chan_fail(ch, EPIPE, "read fd=%d: end of file, peer gone with %zu bytes missing",
-					 fd, len);
+			return chan_fail(ch, EPIPE, "read fd=%d: end of file, peer gone with %zu bytes missing", fd,
+					 len);
 		} else if (errno == EINTR) {
 			continue;
 		} else if (errno == EAGAIN) {

@@ -33,7 +33,7 @@ static int fifo_probe(struct chan *ch)
 static int fifo_create(struct chan *ch)
 {
 	struct fd_chan *fc = ch->priv;
-	static const char *const what[] = { "c2s.fifo", "s2c.fifo" };
+	static const char *const what[] = {"c2s.fifo", "s2c.fifo"};
 	char path[108];
 
 	for (int i = 0; i < 2; i++) {

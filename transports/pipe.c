@@ -30,8 +30,8 @@ static int pipe_probe(struct chan *ch)
 	close(fds[1]);
 	chan_read_sysctl("/proc/sys/fs/pipe-max-size", &max);
 	ch->limits.max_msg_bytes = 0;
-	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "pipe buffer %d bytes (F_GETPIPE_SZ), fs.pipe-max-size %lld", sz, max);
+	snprintf(ch->limits.note, sizeof(ch->limits.note), "pipe buffer %d bytes (F_GETPIPE_SZ), fs.pipe-max-size %lld",
+		 sz, max);
 	return 0;
 }
 

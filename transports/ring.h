@@ -130,16 +130,16 @@
 #include "transports/transport.h"
 
 #define RING_LINE 64
-#define RING_CAP_MIN ((size_t)4 << 10)	   /* per direction: 4 x the message, 4 KiB.. */
-#define RING_CAP_MAX ((size_t)4 << 20)	   /* ..4 MiB (larger messages stream through) */
-#define RING_PIECE_MAX ((size_t)512 << 10) /* copy and publish in pieces of cap / 4, at most this */
-#define RING_SLOT_DATA (RING_LINE - 8)	   /* slot rings: payload bytes per slot line */
-#define RING_SPIN_SLOTS 8		   /* shm_spin: messages in flight per direction (a power of two) */
+#define RING_CAP_MIN ((size_t)4 << 10)		/* per direction: 4 x the message, 4 KiB.. */
+#define RING_CAP_MAX ((size_t)4 << 20)		/* ..4 MiB (larger messages stream through) */
+#define RING_PIECE_MAX ((size_t)512 << 10)	/* copy and publish in pieces of cap / 4, at most this */
+#define RING_SLOT_DATA (RING_LINE - 8)		/* slot rings: payload bytes per slot line */
+#define RING_SPIN_SLOTS 8			/* shm_spin: messages in flight per direction (a power of two) */
 #define RING_SPIN_SLOT_MSG (4 * RING_SLOT_DATA) /* shm_spin: messages up to this size go in slots */
-#define RING_SPIN_FAST 256		   /* shm_spin: polls of a slot before the timed spin */
-#define RING_SPIN_NS 50000		   /* shm_spin: busy-poll this long, then yield */
-#define RING_YIELD_NS 1000000		   /* then sched_yield() this long, then sleep */
-#define RING_SLICE_MS 100		   /* a sleeper checks its peer this often */
+#define RING_SPIN_FAST 256			/* shm_spin: polls of a slot before the timed spin */
+#define RING_SPIN_NS 50000			/* shm_spin: busy-poll this long, then yield */
+#define RING_YIELD_NS 1000000			/* then sched_yield() this long, then sleep */
+#define RING_SLICE_MS 100			/* a sleeper checks its peer this often */
 
 enum ring_dir { RING_C2S, RING_S2C };
 enum ring_sem { RING_SEM_DATA, RING_SEM_SPACE };

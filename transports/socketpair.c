@@ -40,8 +40,8 @@ int unixsock_max_record(struct chan *ch, int type)
 	close(sv[1]);
 	ch->limits.max_msg_bytes = snd > 32 ? (size_t)snd - 32 : 1;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "a record is at most sk_sndbuf-32 = %zu bytes (net.core.wmem_max %lld)",
-		 ch->limits.max_msg_bytes, wmem);
+		 "a record is at most sk_sndbuf-32 = %zu bytes (net.core.wmem_max %lld)", ch->limits.max_msg_bytes,
+		 wmem);
 	return 0;
 }
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 struct tcp_chan {
-	struct fd_chan fc;	/* first: the fdchan hooks use it */
+	struct fd_chan fc; /* first: the fdchan hooks use it */
 	struct sockaddr_in addr;
 };
 
@@ -36,8 +36,8 @@ static int tcp_probe(struct chan *ch)
 				*p = *p == '\n' ? 0 : ' ';
 	}
 	ch->limits.max_msg_bytes = 0;
-	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "a byte stream: no message limit; net.ipv4.tcp_wmem %s", wmem);
+	snprintf(ch->limits.note, sizeof(ch->limits.note), "a byte stream: no message limit; net.ipv4.tcp_wmem %s",
+		 wmem);
 	return 0;
 }
 

@@ -25,8 +25,8 @@
 #include <sys/types.h>
 
 enum chan_kind {
-	CHAN_STREAM,	/* a byte stream: message boundaries are the harness's */
-	CHAN_MESSAGE,	/* the mechanism keeps message boundaries */
+	CHAN_STREAM,  /* a byte stream: message boundaries are the harness's */
+	CHAN_MESSAGE, /* the mechanism keeps message boundaries */
 };
 
 enum chan_role {
@@ -35,26 +35,26 @@ enum chan_role {
 };
 
 enum chan_wait {
-	CHAN_WAIT_BLOCK,	/* sleep in the kernel until data arrives */
-	CHAN_WAIT_SPIN,		/* poll without sleeping (burns the CPU) */
+	CHAN_WAIT_BLOCK, /* sleep in the kernel until data arrives */
+	CHAN_WAIT_SPIN,	 /* poll without sleeping (burns the CPU) */
 };
 
 /* Capability flags, as data (fio's FIO_* engine flags). */
 enum transport_flag {
-	TRANSPORT_NAMED = 1u << 0,	/* creates names in the run directory or a kernel namespace */
-	TRANSPORT_SLOW = 1u << 1,	/* orders of magnitude slower: default iterations are cut */
-	TRANSPORT_SPIN = 1u << 2,	/* always busy-polls: burns a CPU on each side */
-	TRANSPORT_CAN_SPIN = 1u << 3,	/* honours CHAN_WAIT_SPIN (non-blocking polled I/O) */
-	TRANSPORT_SYSV = 1u << 4,	/* makes System V IPC objects (ipcs shows them) */
-	TRANSPORT_LOSSY = 1u << 5,	/* may drop messages under load (UDP): no stream/rate patterns */
+	TRANSPORT_NAMED = 1u << 0,    /* creates names in the run directory or a kernel namespace */
+	TRANSPORT_SLOW = 1u << 1,     /* orders of magnitude slower: default iterations are cut */
+	TRANSPORT_SPIN = 1u << 2,     /* always busy-polls: burns a CPU on each side */
+	TRANSPORT_CAN_SPIN = 1u << 3, /* honours CHAN_WAIT_SPIN (non-blocking polled I/O) */
+	TRANSPORT_SYSV = 1u << 4,     /* makes System V IPC objects (ipcs shows them) */
+	TRANSPORT_LOSSY = 1u << 5,    /* may drop messages under load (UDP): no stream/rate patterns */
 };
 
 /* What the live host lets this mechanism carry; filled by probe(). */
 struct chan_limits {
-	size_t max_msg_bytes;	/* largest message this transport carries here; 0 = no limit of its own */
-	size_t unit_bytes;	/* largest single kernel message; bigger messages are split
+	size_t max_msg_bytes; /* largest message this transport carries here; 0 = no limit of its own */
+	size_t unit_bytes;    /* largest single kernel message; bigger messages are split
 				 * into ceil(len / unit_bytes) fragments.  0 = not fragmented */
-	char note[160];		/* the limits that apply, with where they come from */
+	char note[160];	      /* the limits that apply, with where they come from */
 };
 
 struct transport_ops;
@@ -66,21 +66,21 @@ struct transport_ops;
  */
 struct chan {
 	const struct transport_ops *ops;
-	size_t msg_bytes;	/* the largest message this cell sends (buffers are this big) */
-	enum chan_wait wait;	/* the wait strategy asked for */
-	const char *run_dir;	/* private directory (0700) for named objects; exists until destroy */
-	const char *tag;	/* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
+	size_t msg_bytes;    /* the largest message this cell sends (buffers are this big) */
+	enum chan_wait wait; /* the wait strategy asked for */
+	const char *run_dir; /* private directory (0700) for named objects; exists until destroy */
+	const char *tag;     /* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
 				 * every name (POSIX names add a leading slash) */
-	int timeout_ms;		/* how long a blocked call may wait before it is a dead peer; <= 0 forever */
-	bool peer_same_cpu;	/* both sides are pinned to one CPU: a spinning wait must yield */
+	int timeout_ms;	     /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
+	bool peer_same_cpu;  /* both sides are pinned to one CPU: a spinning wait must yield */
 	/* ---- */
-	enum chan_role role;	/* set by the harness before attach() */
+	enum chan_role role; /* set by the harness before attach() */
 	struct chan_limits limits;
-	void *priv;		/* priv_size zeroed bytes allocated before fork: each child
+	void *priv;	  /* priv_size zeroed bytes allocated before fork: each child
 				 * inherits a copy of what create() wrote; later writes
 				 * stay in the writing process */
-	int err;		/* first error, as a positive errno */
-	char errmsg[256];	/* "msgsnd id=42: Invalid argument" */
+	int err;	  /* first error, as a positive errno */
+	char errmsg[256]; /* "msgsnd id=42: Invalid argument" */
 };
 
 /*
@@ -89,11 +89,11 @@ struct chan {
  * registry.c.  Hooks marked optional may be NULL.
  */
 struct transport_ops {
-	const char *name;	/* CLI name == file stem (or stem_variant) */
-	const char *summary;	/* one line for `ipcbench list` */
+	const char *name;    /* CLI name == file stem (or stem_variant) */
+	const char *summary; /* one line for `ipcbench list` */
 	enum chan_kind kind;
-	unsigned int flags;	/* enum transport_flag */
-	size_t priv_size;	/* bytes of per-channel state */
+	unsigned int flags; /* enum transport_flag */
+	size_t priv_size;   /* bytes of per-channel state */
 
 	/*
 	 * Optional, no side effects beyond reading the host: fill ch->limits.
@@ -156,8 +156,7 @@ const struct transport_ops *transport_find(const char *name);
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen);
 
 /* chan.c: record the first error with context; returns -err. */
-int chan_fail(struct chan *ch, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int chan_fail(struct chan *ch, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * The ledger: every kernel object that outlives its creator unless removed
  * (SysV ids, POSIX queue and shm names) is noted here right after it is
@@ -174,8 +173,8 @@ int chan_read_sysctl(const char *path, long long *val);
 
 /* fdio.c: shared send/recv for fd-based transports. */
 struct fd_pair {
-	int rfd;		/* this side reads from here */
-	int wfd;		/* this side writes here (may equal rfd) */
+	int rfd; /* this side reads from here */
+	int wfd; /* this side writes here (may equal rfd) */
 };
 int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len);
 int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len);

@@ -28,8 +28,8 @@ static int udp_probe(struct chan *ch)
 	chan_read_sysctl("/proc/sys/net/core/rmem_max", &rmem);
 	ch->limits.max_msg_bytes = UDP_MAX_PAYLOAD;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "one IPv4 datagram carries at most %d bytes; net.core.wmem_max %lld, rmem_max %lld",
-		 UDP_MAX_PAYLOAD, wmem, rmem);
+		 "one IPv4 datagram carries at most %d bytes; net.core.wmem_max %lld, rmem_max %lld", UDP_MAX_PAYLOAD,
+		 wmem, rmem);
 	return 0;
 }
 
@@ -47,8 +47,7 @@ static int udp_create(struct chan *ch)
 			return -ch->err;
 		setsockopt(fd[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 		setsockopt(fd[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-		sa[i] = (struct sockaddr_in){ .sin_family = AF_INET,
-					      .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		sa[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		if (bind(fd[i], (struct sockaddr *)&sa[i], sizeof(sa[i])) < 0)
 			return chan_fail(ch, errno, "bind 127.0.0.1:0");
 		if (getsockname(fd[i], (struct sockaddr *)&sa[i], &len) < 0)

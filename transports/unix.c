@@ -31,8 +31,8 @@ static int bind_path(struct chan *ch, int fd, const char *what, struct sockaddr_
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (chan_path(ch, what, sa->sun_path, sizeof(sa->sun_path)))
-		return chan_fail(ch, ENAMETOOLONG, "socket path in %s (at most %zu bytes)",
-				 ch->run_dir, sizeof(sa->sun_path) - 1);
+		return chan_fail(ch, ENAMETOOLONG, "socket path in %s (at most %zu bytes)", ch->run_dir,
+				 sizeof(sa->sun_path) - 1);
 	old = umask(0077);
 	r = bind(fd, (struct sockaddr *)sa, sizeof(*sa));
 	umask(old);
@@ -80,7 +80,7 @@ static int unix_create(struct chan *ch)
 static int unix_attach(struct chan *ch, enum chan_role role)
 {
 	struct fd_chan *fc = ch->priv;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int lfd = fc->fd[0], fd;
 
 	if (role == CHAN_SERVER) {
@@ -112,8 +112,7 @@ static int unix_dgram_probe(struct chan *ch)
 		return r;
 	if (!chan_read_sysctl("/proc/sys/net/unix/max_dgram_qlen", &qlen)) {
 		n = strlen(ch->limits.note);
-		snprintf(ch->limits.note + n, sizeof(ch->limits.note) - n,
-			 "; net.unix.max_dgram_qlen %lld", qlen);
+		snprintf(ch->limits.note + n, sizeof(ch->limits.note) - n, "; net.unix.max_dgram_qlen %lld", qlen);
 	}
 	return 0;
 }
@@ -121,7 +120,7 @@ static int unix_dgram_probe(struct chan *ch)
 static int unix_dgram_create(struct chan *ch)
 {
 	struct sockaddr_un sa[2];
-	static const char *const what[] = { "client.sock", "server.sock" };
+	static const char *const what[] = {"client.sock", "server.sock"};
 	int fd[2];
 
 	for (int i = 0; i < 2; i++) {

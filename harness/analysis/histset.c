@@ -18,9 +18,9 @@
 #include "harness/analysis/resultfile.h"
 
 #define SNIFF_BYTES 4096
-#define NAME_MAX_BYTES 200	/* group names become file names */
+#define NAME_MAX_BYTES 200 /* group names become file names */
 
-static const char *const cell_patterns[] = { "pingpong", "stream", "rate" };
+static const char *const cell_patterns[] = {"pingpong", "stream", "rate"};
 
 static int fail(char *why, size_t whylen, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -254,9 +254,8 @@ static bool filter_has_ident(const struct histset_filter *f)
 static bool ident_matches(const struct histset_filter *f, const struct histset_ident *id)
 {
 	return in_list(f->transports, f->ntransports, id->transport) &&
-	       in_list(f->patterns, f->npatterns, id->pattern) &&
-	       in_list(f->relations, f->nrelations, id->relation) && in_list(f->waits, f->nwaits, id->wait) &&
-	       size_in_list(f->sizes, f->nsizes, id->msg_bytes);
+	       in_list(f->patterns, f->npatterns, id->pattern) && in_list(f->relations, f->nrelations, id->relation) &&
+	       in_list(f->waits, f->nwaits, id->wait) && size_in_list(f->sizes, f->nsizes, id->msg_bytes);
 }
 
 /* ---- groups ---- */
@@ -366,8 +365,8 @@ static struct histset_group *cell_group(struct histset *s, const struct rf_cell 
 		free(key);
 		return g;
 	}
-	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s", c->transport, c->pattern, (long long)c->msg_bytes,
-		     c->relation, c->wait, rate) < 0) {
+	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s", c->transport, c->pattern, (long long)c->msg_bytes, c->relation,
+		     c->wait, rate) < 0) {
 		free(key);
 		return NULL;
 	}
@@ -380,15 +379,17 @@ static struct histset_group *cell_group(struct histset *s, const struct rf_cell 
 static bool cell_matches(const struct histset_filter *f, const struct rf_cell *c)
 {
 	struct histset_ident id = {
-		.transport = c->transport, .pattern = c->pattern, .relation = c->relation,
-		.wait = c->wait, .msg_bytes = c->msg_bytes,
+		.transport = c->transport,
+		.pattern = c->pattern,
+		.relation = c->relation,
+		.wait = c->wait,
+		.msg_bytes = c->msg_bytes,
 	};
 
 	return !f->tag && ident_matches(f, &id);
 }
 
-static int add_cell(struct histset *s, size_t file_idx, const struct rf_cell *c, size_t i, char *why,
-		    size_t whylen)
+static int add_cell(struct histset *s, size_t file_idx, const struct rf_cell *c, size_t i, char *why, size_t whylen)
 {
 	struct histset_group *g;
 	struct hist h;
@@ -410,8 +411,8 @@ static int add_cell(struct histset *s, size_t file_idx, const struct rf_cell *c,
 	if (err)
 		return fail(why, whylen, err, "results[%zu].latency_ns.hdr: %s", i, r);
 	if (h.total_count != c->lat.count) {
-		err = fail(why, whylen, -EINVAL, "results[%zu].latency_ns.hdr: holds %lld values, count says %lld",
-			   i, (long long)h.total_count, (long long)c->lat.count);
+		err = fail(why, whylen, -EINVAL, "results[%zu].latency_ns.hdr: holds %lld values, count says %lld", i,
+			   (long long)h.total_count, (long long)c->lat.count);
 		goto out;
 	}
 	err = group_merge(g, &h, r, sizeof(r));
@@ -490,8 +491,8 @@ static struct histset_group *interval_group(struct histset *s, const char *stem,
 	return g;
 }
 
-static int add_interval(struct histset *s, size_t file_idx, const char *stem, const struct hlog_interval *iv,
-			char *why, size_t whylen)
+static int add_interval(struct histset *s, size_t file_idx, const char *stem, const struct hlog_interval *iv, char *why,
+			size_t whylen)
 {
 	struct histset_group *g;
 	char r[256];
@@ -578,8 +579,7 @@ static int add_hlog(struct histset *s, size_t file_idx, const char *path, char *
 
 /* ---- inputs ---- */
 
-static int read_head(const char *path, char *buf, size_t cap, size_t *len, struct stat *st, char *why,
-		     size_t whylen)
+static int read_head(const char *path, char *buf, size_t cap, size_t *len, struct stat *st, char *why, size_t whylen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	ssize_t n = 0;
@@ -593,8 +593,7 @@ static int read_head(const char *path, char *buf, size_t cap, size_t *len, struc
 	}
 	if (!S_ISREG(st->st_mode)) {
 		close(fd);
-		return fail(why, whylen, -EINVAL, "%s",
-			    S_ISDIR(st->st_mode) ? "is a directory" : "not a regular file");
+		return fail(why, whylen, -EINVAL, "%s", S_ISDIR(st->st_mode) ? "is a directory" : "not a regular file");
 	}
 	*len = 0;
 	while (*len < cap && (n = read(fd, buf + *len, cap - *len)) > 0)
@@ -642,7 +641,8 @@ static int detect(const char *path, enum histset_source *src, struct stat *st, c
 		*src = HISTSET_HLOG;
 		return 0;
 	}
-	return fail(why, whylen, -EINVAL, "neither a result JSON (no '{') nor an .hlog (no '#[', legend or HISTF line)");
+	return fail(why, whylen, -EINVAL,
+		    "neither a result JSON (no '{') nor an .hlog (no '#[', legend or HISTF line)");
 }
 
 static int note_file(struct histset *s, const char *path, const struct stat *st, char *err, size_t errlen)

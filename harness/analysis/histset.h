@@ -28,15 +28,15 @@
 #include "harness/hdr/hist.h"
 
 enum histset_source {
-	HISTSET_JSON,			/* cells of result files */
-	HISTSET_HLOG,			/* intervals of .hlog files */
+	HISTSET_JSON, /* cells of result files */
+	HISTSET_HLOG, /* intervals of .hlog files */
 };
 
 /* A cell's identity; strings are owned by the group. */
 struct histset_ident {
 	char *transport, *pattern, *relation, *wait;
 	int64_t msg_bytes;
-	double rate_per_sec;		/* > 0 only for the rate pattern */
+	double rate_per_sec; /* > 0 only for the rate pattern */
 };
 
 /* What to merge; an empty list matches everything. */
@@ -45,27 +45,27 @@ struct histset_filter {
 	size_t ntransports, npatterns, nrelations, nwaits;
 	size_t *sizes;
 	size_t nsizes;
-	const char *tag;		/* only .hlog intervals with this tag (JSON cells have none) */
+	const char *tag; /* only .hlog intervals with this tag (JSON cells have none) */
 };
 
 #define HISTSET_MAX_CPU_PAIRS 8
 
 struct histset_group {
-	char *key;			/* identity, unique in the set */
-	char *name;			/* file-name safe: "pipe_pingpong_64B_same_block" */
+	char *key;  /* identity, unique in the set */
+	char *name; /* file-name safe: "pipe_pingpong_64B_same_block" */
 	enum histset_source source;
-	bool known;			/* ident is set: a JSON cell or an .hlog named like one */
+	bool known; /* ident is set: a JSON cell or an .hlog named like one */
 	struct histset_ident ident;
-	char *tag;			/* .hlog: the intervals' tag, NULL when untagged */
-	struct hist hist;		/* the merged histogram, when merged > 0 */
-	size_t merged;			/* histograms merged: cells or intervals */
-	size_t not_ok;			/* JSON cells matched but not ok (no histogram) */
-	size_t nfiles;			/* input files that contributed */
-	size_t last_file;		/* internal: index + 1 of the last one */
-	int cpus[HISTSET_MAX_CPU_PAIRS][2];	/* JSON: distinct client, server CPUs (-1: unpinned) */
+	char *tag;			    /* .hlog: the intervals' tag, NULL when untagged */
+	struct hist hist;		    /* the merged histogram, when merged > 0 */
+	size_t merged;			    /* histograms merged: cells or intervals */
+	size_t not_ok;			    /* JSON cells matched but not ok (no histogram) */
+	size_t nfiles;			    /* input files that contributed */
+	size_t last_file;		    /* internal: index + 1 of the last one */
+	int cpus[HISTSET_MAX_CPU_PAIRS][2]; /* JSON: distinct client, server CPUs (-1: unpinned) */
 	size_t ncpus;
-	bool more_cpus;			/* more pairs than fit in cpus[] */
-	double first_s, end_s;		/* .hlog: first start, last end (seconds since the epoch) */
+	bool more_cpus;	       /* more pairs than fit in cpus[] */
+	double first_s, end_s; /* .hlog: first start, last end (seconds since the epoch) */
 };
 
 struct histset_file {
@@ -78,7 +78,7 @@ struct histset {
 	struct histset_filter filter;
 	struct histset_group *groups;
 	size_t ngroups, cap;
-	struct histset_file *files;	/* inputs added so far */
+	struct histset_file *files; /* inputs added so far */
 	size_t nfiles;
 };
 

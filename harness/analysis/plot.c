@@ -30,9 +30,9 @@
 #define IPCB_DATADIR "/usr/local/share/ipcbench"
 #endif
 
-#define PLOT_NSTYLES 16		/* linetypes defined by scripts/style.gp */
+#define PLOT_NSTYLES 16 /* linetypes defined by scripts/style.gp */
 #define PLOT_MAX_VARS 24
-#define PLOT_HGRM_TICKS 5	/* ticks per half distance, as .hgrm files */
+#define PLOT_HGRM_TICKS 5 /* ticks per half distance, as .hgrm files */
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -52,11 +52,8 @@ const char *plot_relation_name(const char *rel)
 	static const struct {
 		const char *rel, *name;
 	} names[] = {
-		{ "same", "same CPU" },
-		{ "smt", "SMT siblings" },
-		{ "cross", "cross-CPU" },
-		{ "numa", "cross-NUMA" },
-		{ "unpinned", "unpinned" },
+		{"same", "same CPU"},	{"smt", "SMT siblings"},  {"cross", "cross-CPU"},
+		{"numa", "cross-NUMA"}, {"unpinned", "unpinned"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -85,8 +82,8 @@ static void safe_tag(const char *s, char *out, size_t outlen)
 
 	for (; *s && j + 1 < outlen; s++) {
 		unsigned char ch = (unsigned char)*s;
-		bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+		bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			    ch == '-' || ch == '_' || ch == '.';
 
 		out[j++] = keep ? (char)ch : '_';
 	}
@@ -442,7 +439,7 @@ static int exe_dir(char *out, size_t outlen)
 
 int plot_find_templates(char *dir, size_t len, char *err, size_t errlen)
 {
-	static const char *const rel[] = { "../share/ipcbench", "scripts", "../scripts" };
+	static const char *const rel[] = {"../share/ipcbench", "scripts", "../scripts"};
 	const char *env = getenv("IPCBENCH_DATADIR");
 	char exe[PATH_MAX];
 
@@ -472,7 +469,8 @@ int plot_find_templates(char *dir, size_t len, char *err, size_t errlen)
 	if (has_templates(dir))
 		return 0;
 #endif
-	set_err(err, errlen, "gnuplot templates (style.gp) not found in %s, next to the executable or in "
+	set_err(err, errlen,
+		"gnuplot templates (style.gp) not found in %s, next to the executable or in "
 		"./scripts: run 'make install' or set IPCBENCH_DATADIR to ipcbench's scripts/ directory",
 		IPCB_DATADIR);
 	return -ENOENT;
@@ -482,14 +480,14 @@ int plot_find_templates(char *dir, size_t len, char *err, size_t errlen)
 
 struct plot_var {
 	const char *key;
-	char *val;		/* malloc'd */
+	char *val; /* malloc'd */
 };
 
 struct writer {
 	struct plot_set *ps;
 	const struct plot_opts *o;
 	char tdir[PATH_MAX];
-	char *style;		/* scripts/style.gp */
+	char *style; /* scripts/style.gp */
 	char *err;
 	size_t errlen;
 	struct plot_var vars[PLOT_MAX_VARS];
@@ -672,8 +670,8 @@ static int add_chart(struct writer *w, enum plot_kind kind, const char *name, co
 }
 
 /* Sets the variables every template uses, writes the script and records the chart. */
-static int finish_chart(struct writer *w, enum plot_kind kind, const char *name, const char *title,
-			const char *tmpl, int width, int height)
+static int finish_chart(struct writer *w, enum plot_kind kind, const char *name, const char *title, const char *tmpl,
+			int width, int height)
 {
 	char *t = NULL;
 	size_t tl = 0;
@@ -698,13 +696,13 @@ static int finish_chart(struct writer *w, enum plot_kind kind, const char *name,
 /* ---- selecting cells ---- */
 
 struct pick {
-	const char *group;	/* NULL: any */
-	int64_t bytes;		/* 0: any */
-	const char *relation;	/* NULL: any */
-	size_t series;		/* SIZE_MAX: any */
-	bool hdr;		/* only cells with a histogram */
-	bool p50;		/* only cells with a p50 */
-	bool rates;		/* only cells with messages/s and bytes/s */
+	const char *group;    /* NULL: any */
+	int64_t bytes;	      /* 0: any */
+	const char *relation; /* NULL: any */
+	size_t series;	      /* SIZE_MAX: any */
+	bool hdr;	      /* only cells with a histogram */
+	bool p50;	      /* only cells with a p50 */
+	bool rates;	      /* only cells with messages/s and bytes/s */
 };
 
 static bool picked(const struct plot_cell *pc, const struct pick *p)
@@ -740,7 +738,7 @@ static size_t pick_series(const struct plot_set *ps, struct pick p, size_t *out)
 
 static int relation_rank(const char *rel)
 {
-	static const char *const order[] = { "same", "smt", "cross", "numa", "unpinned" };
+	static const char *const order[] = {"same", "smt", "cross", "numa", "unpinned"};
 
 	for (int i = 0; i < 5; i++)
 		if (!strcmp(rel, order[i]))
@@ -864,23 +862,23 @@ struct unit {
 static struct unit time_unit(double typical_ns)
 {
 	if (typical_ns < 1e3)
-		return (struct unit){ 1, "ns" };
+		return (struct unit){1, "ns"};
 	if (typical_ns < 1e6)
-		return (struct unit){ 1e3, "µs" };
+		return (struct unit){1e3, "µs"};
 	if (typical_ns < 1e9)
-		return (struct unit){ 1e6, "ms" };
-	return (struct unit){ 1e9, "s" };
+		return (struct unit){1e6, "ms"};
+	return (struct unit){1e9, "s"};
 }
 
 static struct unit rate_unit(double typical)
 {
 	if (typical >= 1e9)
-		return (struct unit){ 1e9, "G" };
+		return (struct unit){1e9, "G"};
 	if (typical >= 1e6)
-		return (struct unit){ 1e6, "M" };
+		return (struct unit){1e6, "M"};
 	if (typical >= 1e3)
-		return (struct unit){ 1e3, "k" };
-	return (struct unit){ 1, "" };
+		return (struct unit){1e3, "k"};
+	return (struct unit){1, ""};
 }
 
 /* "k" -> "thousand": message counts read better in words. */
@@ -1083,7 +1081,7 @@ static int percentile_block(struct writer *w, FILE *f, const struct plot_cell *p
 		long long cum;
 
 		if (*e != ',')
-			continue;	/* the header */
+			continue; /* the header */
 		p = strtod(e + 1, &e);
 		cum = strtoll(e + 1, NULL, 10);
 		x = p < 1.0 ? 1.0 / (1.0 - p) : (double)h.total_count;
@@ -1100,8 +1098,8 @@ static int percentile_block(struct writer *w, FILE *f, const struct plot_cell *p
 static char *nines_tics(int64_t nmax)
 {
 	/* tic labels are formats to gnuplot: %% prints one % */
-	static const char *const label[] = { "50%%", "90%%", "99%%", "99.9%%", "99.99%%", "99.999%%", "99.9999%%",
-					     "99.99999%%", "99.999999%%" };
+	static const char *const label[] = {"50%%",	"90%%",	     "99%%",	   "99.9%%",	 "99.99%%",
+					    "99.999%%", "99.9999%%", "99.99999%%", "99.999999%%"};
 	char *t = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&t, &len);
@@ -1172,8 +1170,8 @@ static int percentile_chart(struct writer *w, const struct pick *p)
 	safe_tag(p->relation, rel, sizeof(rel));
 	cpus_note(w->ps, p, cpus, sizeof(cpus));
 	snprintf(name, sizeof(name), "latency-by-percentile-%s-%s-%s", p->group, tag, rel);
-	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", gt, sz,
-		 plot_relation_name(p->relation), cpus);
+	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", gt, sz, plot_relation_name(p->relation),
+		 cpus);
 	r = percentile_data(w, name, p, ser, n, &nmax);
 	m = r ? NULL : open_memstream(&plot, &plen);
 	for (size_t i = 0; m && i < n; i++)
@@ -1202,7 +1200,7 @@ static int percentile_charts(struct writer *w)
 
 	ng = r ? 0 : list_groups(w->ps, groups);
 	for (size_t g = 0; g < ng && !r; g++) {
-		struct pick p = { .group = groups[g], .series = SIZE_MAX, .hdr = true };
+		struct pick p = {.group = groups[g], .series = SIZE_MAX, .hdr = true};
 
 		nsz = list_sizes(w->ps, &p, sizes);
 		for (size_t s = 0; s < nsz && !r; s++) {
@@ -1229,7 +1227,7 @@ static char *size_tics(const int64_t *sizes, size_t n)
 	char *t = NULL, s[32];
 	size_t len = 0;
 	FILE *m = open_memstream(&t, &len);
-	size_t every = (n + 7) / 8;	/* at most eight labels */
+	size_t every = (n + 7) / 8; /* at most eight labels */
 
 	if (!m)
 		return NULL;
@@ -1247,17 +1245,21 @@ static char *size_tics(const int64_t *sizes, size_t n)
 struct vs_size {
 	enum plot_kind kind;
 	const char *tmpl;
-	const char *what;	/* data file header */
+	const char *what; /* data file header */
 	const char *columns;
 };
 
 static const struct vs_size vs_latency = {
-	PLOT_VS_SIZE, "latency-vs-size.gp", "latency (p50 and p99) against message size",
+	PLOT_VS_SIZE,
+	"latency-vs-size.gp",
+	"latency (p50 and p99) against message size",
 	"msg_bytes (bytes), p50_ns (ns), p90_ns (ns), p99_ns (ns), p99.9_ns (ns), max_ns (ns), samples (count)",
 };
 
 static const struct vs_size vs_throughput = {
-	PLOT_BYTES_VS_SIZE, NULL, "stream throughput against message size",
+	PLOT_BYTES_VS_SIZE,
+	NULL,
+	"stream throughput against message size",
 	"msg_bytes (bytes), msgs_per_sec (messages/s), bytes_per_sec (bytes/s), p50_ns (ns, one way)",
 };
 
@@ -1320,8 +1322,8 @@ static void latency_vs_size_plot(FILE *m, const char *name, const struct plot_se
 
 static void throughput_plot(FILE *m, const char *name, const struct plot_series *s, size_t i, int col, double div)
 {
-	fprintf(m, "%s'%s.dat' index %zu using 1:($%d/%g) with linespoints lt %d title ", i ? ", \\\n     " : "",
-		name, i, col, div, s->style);
+	fprintf(m, "%s'%s.dat' index %zu using 1:($%d/%g) with linespoints lt %d title ", i ? ", \\\n     " : "", name,
+		i, col, div, s->style);
 	gp_quote(m, s->label);
 }
 
@@ -1346,8 +1348,9 @@ static void vs_size_names(struct writer *w, const struct pick *p, enum plot_kind
 {
 	const struct plot_cell *any = find_cell(w->ps, p);
 	char rel[32], gt[48], cpus[32];
-	const char *stem = kind == PLOT_VS_SIZE ? "latency-vs-size" :
-			   kind == PLOT_BYTES_VS_SIZE ? "throughput-bytes-vs-size" : "throughput-msgs-vs-size";
+	const char *stem = kind == PLOT_VS_SIZE		? "latency-vs-size"
+			   : kind == PLOT_BYTES_VS_SIZE ? "throughput-bytes-vs-size"
+							: "throughput-msgs-vs-size";
 
 	safe_tag(p->relation, rel, sizeof(rel));
 	group_title(any, gt, sizeof(gt));
@@ -1378,7 +1381,8 @@ static void vs_size_vars(struct writer *w, const struct pick *p, enum plot_kind 
 		extent(w->ps, p, bytes_rate, bytes_rate, &lo, &hi);
 	} else {
 		*u = rate_unit(typical_rate(w->ps, p, false));
-		var_set(w, "YLABEL", "throughput (%s%smessages/s, log scale)", count_word(u->name), *u->name ? " " : "");
+		var_set(w, "YLABEL", "throughput (%s%smessages/s, log scale)", count_word(u->name),
+			*u->name ? " " : "");
 		extent(w->ps, p, msgs_rate, msgs_rate, &lo, &hi);
 	}
 	var_take(w, "YEXTRA", log_tics_extra(lo, hi, u->div));
@@ -1436,7 +1440,7 @@ static int vs_size_charts(struct writer *w)
 	ng = r ? 0 : list_groups(w->ps, groups);
 	for (size_t g = 0; g < ng && !r; g++) {
 		bool stream = !strcmp(groups[g], "stream");
-		struct pick p = { .group = groups[g], .series = SIZE_MAX, .p50 = !stream, .rates = stream };
+		struct pick p = {.group = groups[g], .series = SIZE_MAX, .p50 = !stream, .rates = stream};
 
 		nr = list_relations(w->ps, &p, rels);
 		for (size_t k = 0; k < nr && !r; k++) {
@@ -1477,7 +1481,7 @@ static const char *bar_group(const struct plot_set *ps)
 static int bar_size(struct writer *w, const char *group, int64_t *bytes)
 {
 	int64_t *sizes = calloc(w->ps->ncells + 1, sizeof(*sizes));
-	struct pick p = { .group = group, .series = SIZE_MAX, .p50 = true };
+	struct pick p = {.group = group, .series = SIZE_MAX, .p50 = true};
 	size_t n;
 	int r = 0;
 
@@ -1488,7 +1492,7 @@ static int bar_size(struct writer *w, const char *group, int64_t *bytes)
 	if (find_cell(w->ps, &p)) {
 		*bytes = p.bytes;
 	} else if (!w->o->summary_bytes || !n) {
-		*bytes = sizes[0];	/* 0 when nothing has a p50: no bar charts */
+		*bytes = sizes[0]; /* 0 when nothing has a p50: no bar charts */
 	} else {
 		char s[32];
 
@@ -1509,7 +1513,7 @@ static int bar_size(struct writer *w, const char *group, int64_t *bytes)
 
 struct bar_row {
 	size_t series;
-	double key;		/* sort key: p50 of the first placement */
+	double key; /* sort key: p50 of the first placement */
 };
 
 static int cmp_bar_row(const void *a, const void *b)
@@ -1574,8 +1578,8 @@ static void bar_extremes(const struct rf_cell *c, double *lo, double *hi)
 		*hi = p50(c);
 }
 
-static int summary_data(struct writer *w, const char *name, const struct pick *p, const struct bar_row *rows,
-			size_t n, double *lo, double *hi)
+static int summary_data(struct writer *w, const char *name, const struct pick *p, const struct bar_row *rows, size_t n,
+			double *lo, double *hi)
 {
 	FILE *f = open_out(w, name, "dat");
 
@@ -1677,23 +1681,23 @@ static int placement_data(struct writer *w, const char *name, const struct pick 
 }
 
 struct bar_geom {
-	double off;		/* the bar's centre, from the row's centre */
-	double half;		/* half its height */
-	int col;		/* its p50 column; p99 and the label follow */
+	double off;  /* the bar's centre, from the row's centre */
+	double half; /* half its height */
+	int col;     /* its p50 column; p99 and the label follow */
 };
 
 static struct bar_geom bar_geom(size_t k, size_t nr)
 {
 	double h = 0.8 / (double)nr;
 
-	return (struct bar_geom){ -0.4 + h * ((double)k + 0.5), h * 0.45, 3 + 3 * (int)k };
+	return (struct bar_geom){-0.4 + h * ((double)k + 0.5), h * 0.45, 3 + 3 * (int)k};
 }
 
-static void placement_bar(FILE *m, const char *name, const struct plot_set *ps, const struct pick *p,
-			  const char *rel, size_t k, size_t nr, double div)
+static void placement_bar(FILE *m, const char *name, const struct plot_set *ps, const struct pick *p, const char *rel,
+			  size_t k, size_t nr, double div)
 {
-	static const char *const fills[] = { "fs solid 0.9 border lc 'black'", "fs solid 0.9 border lc 'black'",
-					     "fs pattern 5 border lc 'black'", "fs pattern 4 border lc 'black'" };
+	static const char *const fills[] = {"fs solid 0.9 border lc 'black'", "fs solid 0.9 border lc 'black'",
+					    "fs pattern 5 border lc 'black'", "fs pattern 4 border lc 'black'"};
 	struct bar_geom g = bar_geom(k, nr);
 	struct pick q = *p;
 	char cpus[32];
@@ -1771,7 +1775,7 @@ static int bar_charts(struct writer *w)
 {
 	const char *group = bar_group(w->ps);
 	const char **rels = calloc(w->ps->ncells + 1, sizeof(*rels));
-	struct pick p = { .group = group, .series = SIZE_MAX, .p50 = true };
+	struct pick p = {.group = group, .series = SIZE_MAX, .p50 = true};
 	size_t nr;
 	int r = rels ? 0 : -ENOMEM;
 
@@ -1816,7 +1820,7 @@ static int make_dir(const char *dir, char *err, size_t errlen)
 
 int plot_write(struct plot_set *ps, const struct plot_opts *o, char *err, size_t errlen)
 {
-	struct writer w = { .ps = ps, .o = o, .err = err, .errlen = errlen };
+	struct writer w = {.ps = ps, .o = o, .err = err, .errlen = errlen};
 	char path[PATH_MAX + 16];
 	int r;
 
@@ -1956,8 +1960,7 @@ static void remove_images(const struct plot_set *ps, const struct plot_opts *o, 
 }
 
 /* gnuplot can exit 0 without writing an image; every chart must have one. */
-static int check_images(const struct plot_set *ps, const struct plot_opts *o, const char *ext, char *err,
-			size_t errlen)
+static int check_images(const struct plot_set *ps, const struct plot_opts *o, const char *ext, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < ps->ncharts; i++) {
 		char path[PATH_MAX];
@@ -1977,7 +1980,7 @@ int plot_render(const struct plot_set *ps, const struct plot_opts *o, const char
 	static const struct {
 		unsigned int bit;
 		const char *fmt;
-	} fmts[] = { { PLOT_PNG, "png" }, { PLOT_SVG, "svg" } };
+	} fmts[] = {{PLOT_PNG, "png"}, {PLOT_SVG, "svg"}};
 	int r = 0;
 
 	if (!ps->ncharts)

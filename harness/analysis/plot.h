@@ -25,12 +25,12 @@ enum plot_format {
 };
 
 enum plot_kind {
-	PLOT_PERCENTILE,	/* latency by percentile, one line per series */
-	PLOT_VS_SIZE,		/* p50 and p99 against message size */
-	PLOT_BYTES_VS_SIZE,	/* stream throughput, bytes/s */
-	PLOT_MSGS_VS_SIZE,	/* stream throughput, messages/s */
-	PLOT_SUMMARY,		/* bars: every series at one size, sorted by p50 */
-	PLOT_PLACEMENT,		/* bars: each placement side by side per series */
+	PLOT_PERCENTILE,    /* latency by percentile, one line per series */
+	PLOT_VS_SIZE,	    /* p50 and p99 against message size */
+	PLOT_BYTES_VS_SIZE, /* stream throughput, bytes/s */
+	PLOT_MSGS_VS_SIZE,  /* stream throughput, messages/s */
+	PLOT_SUMMARY,	    /* bars: every series at one size, sorted by p50 */
+	PLOT_PLACEMENT,	    /* bars: each placement side by side per series */
 };
 
 /* One line in the charts: a transport (and wait strategy, and file). */
@@ -39,7 +39,7 @@ struct plot_series {
 	const char *transport;
 	const char *wait;
 	size_t file;
-	int style;		/* 1-based gnuplot linetype of the fixed palette */
+	int style; /* 1-based gnuplot linetype of the fixed palette */
 };
 
 /* Every cell of every file, in file order; series is set for ok cells. */
@@ -47,14 +47,14 @@ struct plot_cell {
 	const struct rf_cell *c;
 	size_t file;
 	size_t series;
-	bool ok;		/* status "ok" with a latency count */
-	char group[48];		/* pattern, with the rate target for open-loop cells */
+	bool ok;	/* status "ok" with a latency count */
+	char group[48]; /* pattern, with the rate target for open-loop cells */
 };
 
 struct plot_chart {
 	enum plot_kind kind;
-	char name[128];		/* NAME.gp, NAME.dat, NAME.png, NAME.svg */
-	char title[192];	/* the chart's first title line */
+	char name[128];	 /* NAME.gp, NAME.dat, NAME.png, NAME.svg */
+	char title[192]; /* the chart's first title line */
 };
 
 struct plot_set {
@@ -65,16 +65,16 @@ struct plot_set {
 	size_t nok;
 	struct plot_series *series;
 	size_t nseries;
-	char subtitle[256];	/* "host vm, 2026-11-21 06:45 UTC" */
-	struct plot_chart *charts;	/* filled by plot_write */
+	char subtitle[256];	   /* "host vm, 2026-11-21 06:45 UTC" */
+	struct plot_chart *charts; /* filled by plot_write */
 	size_t ncharts;
 };
 
 struct plot_opts {
-	const char *dir;		/* output directory (created if missing) */
-	unsigned int formats;		/* enum plot_format bits */
-	size_t summary_bytes;		/* 0: 64 B, else the smallest size measured */
-	const char *templates;		/* NULL: plot_find_templates() */
+	const char *dir;       /* output directory (created if missing) */
+	unsigned int formats;  /* enum plot_format bits */
+	size_t summary_bytes;  /* 0: 64 B, else the smallest size measured */
+	const char *templates; /* NULL: plot_find_templates() */
 };
 
 /* The install hint in every "gnuplot missing" message. */
@@ -106,8 +106,7 @@ int plot_write(struct plot_set *ps, const struct plot_opts *o, char *err, size_t
  * Runs gnuplot (in o->dir) on every script, once per format.  -EIO with
  * gnuplot's first error line when it fails; -errno when it cannot run.
  */
-int plot_render(const struct plot_set *ps, const struct plot_opts *o, const char *gnuplot, char *err,
-		size_t errlen);
+int plot_render(const struct plot_set *ps, const struct plot_opts *o, const char *gnuplot, char *err, size_t errlen);
 
 /* "12.3 µs", "64 B" / "4 KiB", "1.2 GB/s", "Placement: same CPU" names. */
 const char *plot_relation_name(const char *relation);

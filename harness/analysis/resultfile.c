@@ -132,7 +132,7 @@ static void read_lat(struct rd *rd, json_t *o, const char *where, struct rf_lat 
 
 static void read_cost(struct rd *rd, json_t *o, const char *where, struct rf_cost *c)
 {
-	static const char *const sides[2] = { "client", "server" };
+	static const char *const sides[2] = {"client", "server"};
 	json_t *cost = get_obj(rd, o, "cost", where, true);
 	char w[160];
 
@@ -284,7 +284,7 @@ static void read_context(struct rd *rd, json_t *root, struct result_file *rf)
 
 int resultfile_load(const char *path, struct result_file *rf, char *err, size_t errlen)
 {
-	struct rd rd = { .path = path, .err = err, .errlen = errlen };
+	struct rd rd = {.path = path, .err = err, .errlen = errlen};
 	json_error_t je;
 	json_t *root, *schema, *ver, *results;
 	struct stat st;
@@ -317,8 +317,7 @@ int resultfile_load(const char *path, struct result_file *rf, char *err, size_t 
 		bad(&rd, "", "not an ipcbench result (no \"schema\": \"%s\")", SCHEMA_NAME);
 		goto out;
 	}
-	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
-	    json_integer_value(ver) > SCHEMA_VERSION) {
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1 || json_integer_value(ver) > SCHEMA_VERSION) {
 		bad(&rd, "schema_version", "unsupported (this ipcbench reads versions 1 to %d)", SCHEMA_VERSION);
 		goto out;
 	}

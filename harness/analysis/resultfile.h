@@ -17,14 +17,14 @@
 
 struct rf_lat {
 	int64_t count;
-	double min, max, mean, stddev;		/* NAN when null */
-	double pct[SCHEMA_NPCT];		/* schema_pcts order; NAN when null */
-	char *hdr;				/* base64 V2 compressed histogram, NULL when null */
+	double min, max, mean, stddev; /* NAN when null */
+	double pct[SCHEMA_NPCT];       /* schema_pcts order; NAN when null */
+	char *hdr;		       /* base64 V2 compressed histogram, NULL when null */
 };
 
 struct rf_cost {
 	bool present;
-	double cpu_ns_per_msg[2];		/* [client], [server] */
+	double cpu_ns_per_msg[2]; /* [client], [server] */
 	double cs_per_msg[2];
 };
 
@@ -40,13 +40,13 @@ struct rf_rep {
 struct rf_cell {
 	char *key;
 	char *transport, *kind, *pattern, *status;
-	char *reason, *error;			/* NULL when null */
+	char *reason, *error; /* NULL when null */
 	char *wait, *relation, *clock;
 	int64_t msg_bytes;
-	int client_cpu, server_cpu;		/* -1 when unpinned */
+	int client_cpu, server_cpu; /* -1 when unpinned */
 	int64_t warmup, iterations, elapsed_ns;
-	int64_t iterations_requested;		/* -1 when null (measured for a duration) */
-	int64_t duration_ns_requested;		/* -1 when null (a fixed iteration count) */
+	int64_t iterations_requested;  /* -1 when null (measured for a duration) */
+	int64_t duration_ns_requested; /* -1 when null (a fixed iteration count) */
 	double round_trips_per_sec, msgs_per_sec, bytes_per_sec;
 	double rate_target_per_sec, rate_achieved_per_sec;
 	int64_t fragments_per_msg;
@@ -60,7 +60,7 @@ struct rf_cell {
 struct rf_context {
 	char *hostname, *kernel, *cpu_model, *virtualization, *clocksource, *governor;
 	int64_t cpu_count;
-	char *clock_source;			/* context.clock.source */
+	char *clock_source; /* context.clock.source */
 };
 
 struct result_file {
@@ -68,10 +68,10 @@ struct result_file {
 	int64_t schema_version;
 	char *tool_version, *git_revision, *build_flags, *compiler;
 	char *started_at;
-	char *finished_at;			/* NULL when null */
-	int64_t interrupted_by_signal;		/* 0 when the run completed */
+	char *finished_at;	       /* NULL when null */
+	int64_t interrupted_by_signal; /* 0 when the run completed */
 	char *command_line;
-	int64_t cfg_warmup, cfg_iterations;	/* config.*; -1 when null */
+	int64_t cfg_warmup, cfg_iterations; /* config.*; -1 when null */
 	int64_t cfg_duration_ns, cfg_repeat;
 	struct rf_context ctx;
 	size_t ncells;

@@ -18,15 +18,15 @@
 #include <string.h>
 #include <zlib.h>
 
-#define V2_COOKIE		0x1c849313u
-#define V2_COMPRESSED_COOKIE	0x1c849314u
-#define V2_HEADER_BYTES		40
-#define MAX_COUNTS_LEN		(1 << 26)
-#define VARINT_MAX_BYTES	9
+#define V2_COOKIE 0x1c849313u
+#define V2_COMPRESSED_COOKIE 0x1c849314u
+#define V2_HEADER_BYTES 40
+#define MAX_COUNTS_LEN (1 << 26)
+#define VARINT_MAX_BYTES 9
 #ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
-#define FMT_BYTES		400	/* DBL_MAX with 40 decimals fits */
+#define FMT_BYTES 400 /* DBL_MAX with 40 decimals fits */
 
 /* ---- layout (section 2) ---- */
 
@@ -152,8 +152,8 @@ void hist_reset(struct hist *h)
 
 static int bucket_index(const struct hist *h, int64_t v)
 {
-	return (64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask))) -
-	       h->unit_magnitude - (h->sub_bucket_half_count_magnitude + 1);
+	return (64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask))) - h->unit_magnitude -
+	       (h->sub_bucket_half_count_magnitude + 1);
 }
 
 int32_t hist_counts_index(const struct hist *h, int64_t v)
@@ -195,8 +195,7 @@ int64_t hist_lowest_equivalent(const struct hist *h, int64_t v)
 /* Wraps like Java for the very last slot (its next value would be 2^63). */
 static int64_t next_non_equivalent(const struct hist *h, int64_t v)
 {
-	return (int64_t)((uint64_t)hist_lowest_equivalent(h, v) +
-			 (uint64_t)hist_size_of_equivalent_range(h, v));
+	return (int64_t)((uint64_t)hist_lowest_equivalent(h, v) + (uint64_t)hist_size_of_equivalent_range(h, v));
 }
 
 int64_t hist_highest_equivalent(const struct hist *h, int64_t v)
@@ -234,8 +233,7 @@ bool hist_record_n(struct hist *h, int64_t v, int64_t n)
 
 static bool same_layout(const struct hist *a, const struct hist *b)
 {
-	return a->bucket_count == b->bucket_count &&
-	       a->sub_bucket_count == b->sub_bucket_count &&
+	return a->bucket_count == b->bucket_count && a->sub_bucket_count == b->sub_bucket_count &&
 	       a->unit_magnitude == b->unit_magnitude;
 }
 
@@ -293,8 +291,7 @@ double hist_mean(const struct hist *h)
 	for (int32_t i = 0; i < h->counts_len; i++) {
 		if (h->counts[i] == 0)
 			continue;
-		total += (double)hist_median_equivalent(h, hist_value_from_index(h, i)) *
-			 (double)h->counts[i];
+		total += (double)hist_median_equivalent(h, hist_value_from_index(h, i)) * (double)h->counts[i];
 	}
 	return total / (double)h->total_count;
 }
@@ -412,7 +409,7 @@ bool hist_iter_next(struct hist_iter *it)
  */
 static int integer_digits(double v, char *digits, int *exp10)
 {
-	static const int insignificant[] = { 0, 0, 0, 0, 1, 1, 1, 2, 2 };
+	static const int insignificant[] = {0, 0, 0, 0, 1, 1, 1, 2, 2};
 	uint64_t u = (uint64_t)v, pow10 = 1;
 	int p2 = floor_log2(u) - 54, drop = 0, n;
 
@@ -487,8 +484,7 @@ int hist_format_fixed(char *buf, size_t size, double v, int decimals)
 	if (decimals < 0 || decimals > 40)
 		return -EINVAL;
 	if (isnan(v) || isinf(v))
-		return snprintf(buf, size, "%s",
-				isnan(v) ? "NaN" : v < 0 ? "-Infinity" : "Infinity");
+		return snprintf(buf, size, "%s", isnan(v) ? "NaN" : v < 0 ? "-Infinity" : "Infinity");
 	if (signbit(v))
 		out[len++] = '-';
 	v = fabs(v);
@@ -552,8 +548,8 @@ static void hgrm_footer(const struct hgrm *g)
 	fprintf(g->out, "#[Mean    = %12s, StdDeviation   = %12s]\n", a, b);
 	hist_format_fixed(a, sizeof(a), (double)hist_max(h) / g->ratio, h->digits);
 	fprintf(g->out, "#[Max     = %12s, Total count    = %12" PRId64 "]\n", a, h->total_count);
-	fprintf(g->out, "#[Buckets = %12" PRId32 ", SubBuckets     = %12" PRId32 "]\n",
-		h->bucket_count, h->sub_bucket_count);
+	fprintf(g->out, "#[Buckets = %12" PRId32 ", SubBuckets     = %12" PRId32 "]\n", h->bucket_count,
+		h->sub_bucket_count);
 }
 
 /* Java's PercentileIterator: rows per tick level, then one final 100% row. */
@@ -580,18 +576,16 @@ static void hgrm_rows(const struct hgrm *g, int ticks)
 	hgrm_row(g, value, 100.0, cum);
 }
 
-int hist_write_hgrm(const struct hist *h, FILE *out, int ticks_per_half, double unit_ratio,
-		    bool csv)
+int hist_write_hgrm(const struct hist *h, FILE *out, int ticks_per_half, double unit_ratio, bool csv)
 {
-	struct hgrm g = { out, h, unit_ratio, csv };
+	struct hgrm g = {out, h, unit_ratio, csv};
 
 	if (ticks_per_half < 1 || !(unit_ratio > 0.0))
 		return -EINVAL;
 	if (csv)
 		fputs("\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"\n", out);
 	else
-		fprintf(out, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount",
-			"1/(1-Percentile)");
+		fprintf(out, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
 	hgrm_rows(&g, ticks_per_half);
 	if (!csv)
 		hgrm_footer(&g);
@@ -657,8 +651,7 @@ static size_t encode_payload(const struct hist *h, uint8_t *p)
 
 int hist_encode_raw(const struct hist *h, uint8_t **out, size_t *outlen)
 {
-	size_t cap = V2_HEADER_BYTES + (size_t)VARINT_MAX_BYTES *
-		     ((size_t)hist__index(h, h->max_tracked) + 1);
+	size_t cap = V2_HEADER_BYTES + (size_t)VARINT_MAX_BYTES * ((size_t)hist__index(h, h->max_tracked) + 1);
 	uint8_t *p = malloc(cap);
 	size_t payload;
 
@@ -671,7 +664,7 @@ int hist_encode_raw(const struct hist *h, uint8_t **out, size_t *outlen)
 	put_be32(p + 12, (uint32_t)h->digits);
 	put_be64(p + 16, (uint64_t)h->lowest);
 	put_be64(p + 24, (uint64_t)h->highest);
-	put_be64(p + 32, 0x3ff0000000000000ull);	/* 1.0 */
+	put_be64(p + 32, 0x3ff0000000000000ull); /* 1.0 */
 	*out = p;
 	*outlen = V2_HEADER_BYTES + payload;
 	return 0;
@@ -710,8 +703,7 @@ int hist_encode_compressed(const struct hist *h, int level, uint8_t **out, size_
 
 /* ---- base64 (section 7.4): standard alphabet, padded, no whitespace ---- */
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static char *base64_encode(const uint8_t *p, size_t n)
 {
@@ -742,8 +734,7 @@ static int b64_value(char c)
 	return p ? (int)(p - b64_alphabet) : -1;
 }
 
-static int why_fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int why_fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int why_fail(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -818,7 +809,7 @@ struct src {
 	const uint8_t *p;
 	size_t n;
 	z_stream z;
-	bool zlib;		/* reading through z */
+	bool zlib; /* reading through z */
 	bool zend;
 	char *why;
 	size_t whylen;
@@ -843,8 +834,7 @@ static int src_fill(struct src *s)
 		else if (rc == Z_MEM_ERROR)
 			return -ENOMEM;
 		else if (rc != Z_OK)
-			return why_fail(s->why, s->whylen, "corrupt zlib stream: %s",
-					s->z.msg ? s->z.msg : "error");
+			return why_fail(s->why, s->whylen, "corrupt zlib stream: %s", s->z.msg ? s->z.msg : "error");
 		s->p = s->win;
 		s->n = sizeof(s->win) - s->z.avail_out;
 	}
@@ -882,8 +872,7 @@ static int src_finish(struct src *s)
 		return why_fail(s->why, s->whylen, "%s after the payload",
 				s->zlib ? "extra data in the zlib stream" : "trailing bytes");
 	if (s->zlib && s->z.avail_in)
-		return why_fail(s->why, s->whylen, "%u bytes after the end of the zlib stream",
-				s->z.avail_in);
+		return why_fail(s->why, s->whylen, "%u bytes after the end of the zlib stream", s->z.avail_in);
 	return 0;
 }
 
@@ -925,8 +914,8 @@ static int decode_header(struct hist *h, struct src *s, uint32_t *payload_len)
 		return err;
 	cookie = get_be32(hd);
 	if (cookie != V2_COOKIE)
-		return why_fail(s->why, s->whylen, "inner cookie 0x%08" PRIx32 " is not V2 (0x%08x)",
-				cookie, V2_COOKIE);
+		return why_fail(s->why, s->whylen, "inner cookie 0x%08" PRIx32 " is not V2 (0x%08x)", cookie,
+				V2_COOKIE);
 	*payload_len = get_be32(hd + 4);
 	nio = get_be32(hd + 8);
 	digits = get_be32(hd + 12);
@@ -938,8 +927,8 @@ static int decode_header(struct hist *h, struct src *s, uint32_t *payload_len)
 		return why_fail(s->why, s->whylen, "normalizingIndexOffset %" PRIu32 " unsupported", nio);
 	if (digits > 5 || hist_layout(h, lowest, highest, (int)digits))
 		return why_fail(s->why, s->whylen,
-				"invalid layout: lowest %" PRId64 " highest %" PRId64 " digits %" PRIu32,
-				lowest, highest, digits);
+				"invalid layout: lowest %" PRId64 " highest %" PRId64 " digits %" PRIu32, lowest,
+				highest, digits);
 	if (h->counts_len > MAX_COUNTS_LEN)
 		return why_fail(s->why, s->whylen, "layout too large: %" PRId32 " slots", h->counts_len);
 	return 0;
@@ -958,8 +947,7 @@ static int decode_payload(struct hist *h, struct src *s, uint32_t left)
 		if (v < 0 && v < -(int64_t)INT32_MAX)
 			return why_fail(s->why, s->whylen, "zero run too long at slot %" PRId64, i);
 		if (i + (v < 0 ? -v : 1) > h->counts_len)
-			return why_fail(s->why, s->whylen,
-					"counts beyond the layout (slot %" PRId64 " of %" PRId32 ")",
+			return why_fail(s->why, s->whylen, "counts beyond the layout (slot %" PRId64 " of %" PRId32 ")",
 					i + (v < 0 ? -v : 1) - 1, h->counts_len);
 		if (v < 0) {
 			i += -v;
@@ -987,8 +975,7 @@ static int establish_tracking(struct hist *h, char *why, size_t whylen)
 	}
 	h->total_count = total;
 	if (max_i >= 0)
-		h->max_tracked = hist_highest_equivalent(h, hist_value_from_index(h, max_i)) |
-				 h->unit_magnitude_mask;
+		h->max_tracked = hist_highest_equivalent(h, hist_value_from_index(h, max_i)) | h->unit_magnitude_mask;
 	if (min_i >= 0)
 		h->min_nonzero_tracked = hist_value_from_index(h, min_i) & ~h->unit_magnitude_mask;
 	return 0;
@@ -1019,11 +1006,10 @@ static int decode_compressed(struct hist *h, struct src *s, const uint8_t *buf, 
 	int err;
 
 	if (zlen > len - 8)
-		return why_fail(s->why, s->whylen, "truncated: compressed length %" PRIu32
-				" but %zu bytes follow", zlen, len - 8);
+		return why_fail(s->why, s->whylen, "truncated: compressed length %" PRIu32 " but %zu bytes follow",
+				zlen, len - 8);
 	if (zlen < len - 8)
-		return why_fail(s->why, s->whylen, "%zu trailing bytes after the compressed data",
-				len - 8 - zlen);
+		return why_fail(s->why, s->whylen, "%zu trailing bytes after the compressed data", len - 8 - zlen);
 	s->z.next_in = (Bytef *)(buf + 8);
 	s->z.avail_in = zlen;
 	if (inflateInit(&s->z) != Z_OK)
@@ -1039,15 +1025,15 @@ static int cookie_reason(uint32_t cookie, char *why, size_t whylen)
 	uint32_t base = cookie & ~0xf0u;
 
 	if (base == 0x1c849303u || base == 0x1c849304u)
-		return why_fail(why, whylen, "V2 cookie 0x%08" PRIx32 " has word size field 0x%02" PRIx32
-				" (only 0x10 is valid)", cookie, cookie & 0xf0);
+		return why_fail(why, whylen,
+				"V2 cookie 0x%08" PRIx32 " has word size field 0x%02" PRIx32 " (only 0x10 is valid)",
+				cookie, cookie & 0xf0);
 	if (base == 0x1c849301u || base == 0x1c849302u)
 		return why_fail(why, whylen, "unsupported V1 encoding (cookie 0x%08" PRIx32 ")", cookie);
 	if (base == 0x1c849308u || base == 0x1c849309u)
 		return why_fail(why, whylen, "unsupported V0 encoding (cookie 0x%08" PRIx32 ")", cookie);
 	if (base == (0x0c72124eu & ~0xf0u) || base == (0x0c72124fu & ~0xf0u))
-		return why_fail(why, whylen, "a DoubleHistogram, not a Histogram (cookie 0x%08" PRIx32 ")",
-				cookie);
+		return why_fail(why, whylen, "a DoubleHistogram, not a Histogram (cookie 0x%08" PRIx32 ")", cookie);
 	return why_fail(why, whylen, "not an HdrHistogram: unknown cookie 0x%08" PRIx32, cookie);
 }
 

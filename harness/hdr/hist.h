@@ -37,9 +37,9 @@ struct hist {
 	int32_t counts_len;
 	/* state */
 	int64_t total_count;
-	int64_t max_tracked;		/* v | unit_magnitude_mask, 0 when empty */
-	int64_t min_nonzero_tracked;	/* v & ~unit_magnitude_mask, INT64_MAX when none */
-	int64_t out_of_range;		/* values refused by hist_record (counted, not clamped) */
+	int64_t max_tracked;	     /* v | unit_magnitude_mask, 0 when empty */
+	int64_t min_nonzero_tracked; /* v & ~unit_magnitude_mask, INT64_MAX when none */
+	int64_t out_of_range;	     /* values refused by hist_record (counted, not clamped) */
 	int64_t *counts;
 	bool owns_counts;
 };
@@ -80,11 +80,11 @@ int64_t hist_size_of_equivalent_range(const struct hist *h, int64_t v);
 /* Iteration over non-empty slots in value order: returns false at the end. */
 struct hist_iter {
 	const struct hist *h;
-	int32_t index;		/* current slot */
-	int64_t count;		/* its count */
-	int64_t cumulative;	/* counts up to and including it */
-	int64_t value;		/* highest equivalent value of the slot */
-	int64_t value_lowest;	/* lowest equivalent value of the slot */
+	int32_t index;	      /* current slot */
+	int64_t count;	      /* its count */
+	int64_t cumulative;   /* counts up to and including it */
+	int64_t value;	      /* highest equivalent value of the slot */
+	int64_t value_lowest; /* lowest equivalent value of the slot */
 };
 void hist_iter_init(struct hist_iter *it, const struct hist *h);
 bool hist_iter_next(struct hist_iter *it);
@@ -121,8 +121,8 @@ int hist_format_fixed(char *buf, size_t size, double v, int decimals);
 
 static inline int32_t hist__index(const struct hist *h, int64_t v)
 {
-	int bucket = (64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask))) -
-		     h->unit_magnitude - (h->sub_bucket_half_count_magnitude + 1);
+	int bucket = (64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask))) - h->unit_magnitude -
+		     (h->sub_bucket_half_count_magnitude + 1);
 	int64_t sub = v >> (bucket + h->unit_magnitude);
 	return ((int32_t)(bucket + 1) << h->sub_bucket_half_count_magnitude) +
 	       (int32_t)(sub - h->sub_bucket_half_count);

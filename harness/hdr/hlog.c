@@ -40,9 +40,9 @@ static int writer_status(struct hlog_writer *w)
 /* Java's Date.toString() in UTC: "Sat Nov 21 06:37:00 UTC 2026". */
 static void java_date(char *buf, size_t size, double epoch_s)
 {
-	static const char days[][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char days[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	time_t t = (time_t)floor(epoch_s);
 	struct tm tm;
 
@@ -50,13 +50,11 @@ static void java_date(char *buf, size_t size, double epoch_s)
 		snprintf(buf, size, "?");
 		return;
 	}
-	snprintf(buf, size, "%s %s %02d %02d:%02d:%02d UTC %d", days[tm.tm_wday],
-		 months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 tm.tm_year + 1900);
+	snprintf(buf, size, "%s %s %02d %02d:%02d:%02d UTC %d", days[tm.tm_wday], months[tm.tm_mon], tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 }
 
-int hlog_writer_open(struct hlog_writer *w, FILE *f, double start_time_epoch_s,
-		     const char *logged_with)
+int hlog_writer_open(struct hlog_writer *w, FILE *f, double start_time_epoch_s, const char *logged_with)
 {
 	char start[NUM_BYTES], date[64];
 
@@ -90,8 +88,7 @@ static bool tag_ok(const char *tag)
 	return tag[0] && !strpbrk(tag, ", \r\n");
 }
 
-int hlog_write_interval(struct hlog_writer *w, double start_s, double length_s,
-			const struct hist *h, const char *tag)
+int hlog_write_interval(struct hlog_writer *w, double start_s, double length_s, const struct hist *h, const char *tag)
 {
 	char start[NUM_BYTES], len[NUM_BYTES], max[NUM_BYTES], *b64;
 	int err;
@@ -187,8 +184,7 @@ static int read_line(struct hlog_reader *r, char *why, size_t whylen)
 			while ((c = getc(r->f)) != EOF && c != '\n')
 				;
 			r->line++;
-			return line_fail(r->line, -EINVAL, why, whylen,
-					 "longer than %u bytes", HLOG_MAX_LINE_BYTES);
+			return line_fail(r->line, -EINVAL, why, whylen, "longer than %u bytes", HLOG_MAX_LINE_BYTES);
 		}
 		if (n + 2 > r->cap && grow(r, n + 2))
 			return line_fail(r->line + 1, -ENOMEM, why, whylen, "out of memory");
@@ -271,10 +267,9 @@ static void comment_line(struct hlog_reader *r, char *cursor)
 	}
 }
 
-static const char *const field_names[] = { "StartTimestamp", "Interval_Length", "Interval_Max" };
+static const char *const field_names[] = {"StartTimestamp", "Interval_Length", "Interval_Max"};
 
-static int interval_line(struct hlog_reader *r, char *cursor, struct hlog_interval *iv,
-			 char *why, size_t whylen)
+static int interval_line(struct hlog_reader *r, char *cursor, struct hlog_interval *iv, char *why, size_t whylen)
 {
 	char *tok = next_token(&cursor), hwhy[160];
 	double f[3];
@@ -288,8 +283,8 @@ static int interval_line(struct hlog_reader *r, char *cursor, struct hlog_interv
 	}
 	for (int i = 0; i < 3; i++, tok = next_token(&cursor)) {
 		if (!parse_double(tok, &f[i]))
-			return line_fail(r->line, -EINVAL, why, whylen, "%s: not a number: \"%.40s\"",
-					 field_names[i], tok ? tok : "(missing)");
+			return line_fail(r->line, -EINVAL, why, whylen, "%s: not a number: \"%.40s\"", field_names[i],
+					 tok ? tok : "(missing)");
 	}
 	if (!tok || !*tok)
 		return line_fail(r->line, -EINVAL, why, whylen, "no histogram");
@@ -361,7 +356,7 @@ int hlog_read_next(struct hlog_reader *r, struct hlog_interval *iv, char *why, s
 			long blank = r->blank_line;
 
 			r->blank_line = 0;
-			r->pending = true;	/* this line is parsed by the next call */
+			r->pending = true; /* this line is parsed by the next call */
 			return line_fail(blank, -EINVAL, why, whylen,
 					 "blank line before more data (a Java reader stops here)");
 		}

@@ -36,11 +36,11 @@
 #include "harness/hdr/hist.h"
 
 #define HLOG_FORMAT_VERSION "1.3"
-#define HLOG_MAX_LINE_BYTES (64u << 20)	/* longer lines are refused, not read */
+#define HLOG_MAX_LINE_BYTES (64u << 20) /* longer lines are refused, not read */
 
 struct hlog_writer {
 	FILE *f;
-	int err;		/* first error, sticky: later calls return it */
+	int err; /* first error, sticky: later calls return it */
 };
 
 /*
@@ -50,8 +50,7 @@ struct hlog_writer {
  * way Java's Date.toString() does) and the legend.  -EINVAL when
  * logged_with holds a line break, -EIO on a write error.
  */
-int hlog_writer_open(struct hlog_writer *w, FILE *f, double start_time_epoch_s,
-		     const char *logged_with);
+int hlog_writer_open(struct hlog_writer *w, FILE *f, double start_time_epoch_s, const char *logged_with);
 /* "#<text>" as one line (Java's outputComment); -EINVAL on a line break. */
 int hlog_write_comment(struct hlog_writer *w, const char *text);
 /*
@@ -59,33 +58,32 @@ int hlog_write_comment(struct hlog_writer *w, const char *text);
  * seconds, the histogram and an optional tag (NULL: none; a tag may not be
  * empty or hold ',', ' ', '\r' or '\n': -EINVAL).  -ENOMEM, -EIO.
  */
-int hlog_write_interval(struct hlog_writer *w, double start_s, double length_s,
-			const struct hist *h, const char *tag);
+int hlog_write_interval(struct hlog_writer *w, double start_s, double length_s, const struct hist *h, const char *tag);
 /* Flushes; returns the first error of the writer's life, or 0. */
 int hlog_writer_finish(struct hlog_writer *w);
 
 struct hlog_reader {
 	FILE *f;
-	long line;		/* lines read so far */
-	long blank_line;	/* first blank line not yet known to be trailing, or 0 */
-	double start_time_s;	/* from "#[StartTime:", else the first timestamp */
-	double base_time_s;	/* from "#[BaseTime:", else inferred at the first interval */
+	long line;	     /* lines read so far */
+	long blank_line;     /* first blank line not yet known to be trailing, or 0 */
+	double start_time_s; /* from "#[StartTime:", else the first timestamp */
+	double base_time_s;  /* from "#[BaseTime:", else inferred at the first interval */
 	bool has_start_time;
 	bool has_base_time;
-	bool pending;		/* buf holds a line not parsed yet */
+	bool pending; /* buf holds a line not parsed yet */
 	char *buf;
 	size_t cap;
 };
 
 struct hlog_interval {
-	char *tag;		/* NULL when the line has no Tag= (malloc'd) */
-	long line;		/* its line number */
-	double timestamp_s;	/* column 1 as written */
-	double start_s;		/* timestamp_s + base time: seconds since the epoch */
-	double offset_s;	/* start_s - the log's start time */
-	double length_s;	/* column 2 */
-	double max_field;	/* column 3 (informational, like Java it is not checked) */
-	struct hist hist;	/* the decoded histogram, owned by the interval */
+	char *tag;	    /* NULL when the line has no Tag= (malloc'd) */
+	long line;	    /* its line number */
+	double timestamp_s; /* column 1 as written */
+	double start_s;	    /* timestamp_s + base time: seconds since the epoch */
+	double offset_s;    /* start_s - the log's start time */
+	double length_s;    /* column 2 */
+	double max_field;   /* column 3 (informational, like Java it is not checked) */
+	struct hist hist;   /* the decoded histogram, owned by the interval */
 };
 
 /* Reads from f, which the caller keeps owning. */

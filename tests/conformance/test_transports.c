@@ -52,10 +52,17 @@ static void teardown(void)
 static struct cell_config base_cfg(const struct transport_ops *ops, size_t size)
 {
 	struct cell_config c = {
-		.ops = ops, .pattern = PATTERN_PINGPONG, .msg_bytes = size,
-		.client_cpu = 0, .server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = "cross", .wait = CHAN_WAIT_BLOCK, .warmup = 5,
-		.iterations = size > 65536 ? 20 : 100, .timeout_ms = 5000, .run_dir = run_dir,
+		.ops = ops,
+		.pattern = PATTERN_PINGPONG,
+		.msg_bytes = size,
+		.client_cpu = 0,
+		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
+		.relation = "cross",
+		.wait = CHAN_WAIT_BLOCK,
+		.warmup = 5,
+		.iterations = size > 65536 ? 20 : 100,
+		.timeout_ms = 5000,
+		.run_dir = run_dir,
 	};
 	return c;
 }
@@ -84,7 +91,7 @@ static void case_roundtrip(void)
 {
 	const struct transport_ops *ops = test_arg;
 	/* 56 and 57: the largest message a ring slot line holds, and one more */
-	size_t sizes[] = { 1, 7, 56, 57, 64, 4096, 4097, 65536, 0 };
+	size_t sizes[] = {1, 7, 56, 57, 64, 4096, 4097, 65536, 0};
 	const size_t nsizes = sizeof(sizes) / sizeof(sizes[0]);
 	struct chan_limits lim;
 
@@ -111,7 +118,8 @@ static void case_roundtrip(void)
 		struct cell_result res;
 
 		CHECK_OK(cell_run(&cfg, &res));
-		CHECK_MSG(res.status == CELL_SKIPPED, "%zu bytes: status %s", cfg.msg_bytes, cell_status_name(res.status));
+		CHECK_MSG(res.status == CELL_SKIPPED, "%zu bytes: status %s", cfg.msg_bytes,
+			  cell_status_name(res.status));
 		cell_result_release(&res);
 	}
 	teardown();
@@ -121,7 +129,7 @@ static void case_stream(void)
 {
 	const struct transport_ops *ops = test_arg;
 	struct chan_limits lim;
-	size_t sizes[] = { 64, 65536 };
+	size_t sizes[] = {64, 65536};
 
 	probe(ops, &lim);
 	setup();
@@ -151,8 +159,11 @@ static void case_stream(void)
 static void direct_pair(const struct transport_ops *ops, size_t msg_bytes, int (*server)(struct chan *),
 			int (*client)(struct chan *))
 {
-	struct chan ch = { .ops = ops, .msg_bytes = msg_bytes, .run_dir = run_dir, .tag = "ipcbench-conf-test",
-			   .timeout_ms = 5000 };
+	struct chan ch = {.ops = ops,
+			  .msg_bytes = msg_bytes,
+			  .run_dir = run_dir,
+			  .tag = "ipcbench-conf-test",
+			  .timeout_ms = 5000};
 	pid_t pid;
 	int st, r;
 
@@ -203,7 +214,7 @@ static size_t stream_piece(size_t k, const size_t *cycle, size_t ncycle, size_t 
 
 static int bytestream_server(struct chan *ch)
 {
-	static const size_t cycle[] = { 5, 56, 1, 33, 200, 57, 8, 4096 };
+	static const size_t cycle[] = {5, 56, 1, 33, 200, 57, 8, 4096};
 	uint8_t buf[4096];
 	size_t off = 0;
 
@@ -222,7 +233,7 @@ static int bytestream_server(struct chan *ch)
 
 static int bytestream_client(struct chan *ch)
 {
-	static const size_t cycle[] = { 1, 3, 56, 57, 100, 7, 300, 64, 2000 };
+	static const size_t cycle[] = {1, 3, 56, 57, 100, 7, 300, 64, 2000};
 	uint8_t buf[4096];
 	size_t off = 0;
 	char k;
@@ -243,7 +254,7 @@ static void case_bytestream(void)
 {
 	const struct transport_ops *ops = test_arg;
 	struct chan_limits lim;
-	const size_t msg[] = { 40, 200, 4096 };
+	const size_t msg[] = {40, 200, 4096};
 
 	probe(ops, &lim);
 	if (ops->kind != CHAN_STREAM)
@@ -321,8 +332,8 @@ static void case_peer_dies(void)
 /* What exists now: SysV ids, ipcbench names in /dev/shm and /dev/mqueue, the run dir, our fds. */
 static void snapshot(char *out, size_t outlen)
 {
-	static const char *const dirs[] = { "/dev/shm", "/dev/mqueue", NULL, "/proc/self/fd" };
-	static const char *const sysv[] = { "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
+	static const char *const dirs[] = {"/dev/shm", "/dev/mqueue", NULL, "/proc/self/fd"};
+	static const char *const sysv[] = {"/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem"};
 	size_t n = 0;
 
 	out[0] = 0;
@@ -361,7 +372,7 @@ static void case_cleanup(void)
 	const struct transport_ops *ops = test_arg;
 	static char before[65536], after[65536];
 	struct chan_limits lim;
-	size_t sizes[] = { 64, 1u << 20 };
+	size_t sizes[] = {64, 1u << 20};
 
 	probe(ops, &lim);
 	setup();
@@ -391,7 +402,7 @@ static void case_cleanup(void)
 static void case_destroy_zeroed(void)
 {
 	const struct transport_ops *ops = test_arg;
-	struct chan ch = { .ops = ops, .run_dir = "/nonexistent", .tag = "ipcbench-zero" };
+	struct chan ch = {.ops = ops, .run_dir = "/nonexistent", .tag = "ipcbench-zero"};
 	struct stat st;
 
 	ch.priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
@@ -424,14 +435,10 @@ static const struct {
 	void (*fn)(void);
 	int timeout_s;
 } kinds[] = {
-	{ "roundtrip", case_roundtrip, 120 },
-	{ "stream", case_stream, 60 },
-	{ "bytestream", case_bytestream, 60 },
-	{ "boundaries", case_boundaries, 20 },
-	{ "peer_dies", case_peer_dies, 30 },
-	{ "cleanup", case_cleanup, 60 },
-	{ "destroy_zeroed", case_destroy_zeroed, 10 },
-	{ "spin", case_spin, 30 },
+	{"roundtrip", case_roundtrip, 120},	     {"stream", case_stream, 60},
+	{"bytestream", case_bytestream, 60},	     {"boundaries", case_boundaries, 20},
+	{"peer_dies", case_peer_dies, 30},	     {"cleanup", case_cleanup, 60},
+	{"destroy_zeroed", case_destroy_zeroed, 10}, {"spin", case_spin, 30},
 };
 
 int main(int argc, char **argv)
@@ -445,7 +452,7 @@ int main(int argc, char **argv)
 
 			if (asprintf(&name, "%s/%s", transport_table[t]->name, kinds[k].name) < 0)
 				return 2;
-			cases[n++] = (struct test_case){ name, kinds[k].fn, kinds[k].timeout_s, transport_table[t] };
+			cases[n++] = (struct test_case){name, kinds[k].fn, kinds[k].timeout_s, transport_table[t]};
 		}
 	}
 	int rc = test_main(argc, argv, cases, n);

@@ -43,8 +43,8 @@ static void check_same_counts(const struct hist *a, const struct hist *b)
 {
 	CHECK_EQ_I64(a->counts_len, b->counts_len);
 	for (int32_t i = 0; i < a->counts_len; i++)
-		CHECK_MSG(a->counts[i] == b->counts[i], "slot %d: %lld != %lld", (int)i,
-			  (long long)a->counts[i], (long long)b->counts[i]);
+		CHECK_MSG(a->counts[i] == b->counts[i], "slot %d: %lld != %lld", (int)i, (long long)a->counts[i],
+			  (long long)b->counts[i]);
 	CHECK_EQ_I64(a->total_count, b->total_count);
 	CHECK_EQ_I64(hist_min(a), hist_min(b));
 	CHECK_EQ_I64(hist_max(a), hist_max(b));
@@ -94,7 +94,7 @@ static void record_heavy(struct hist *h)
 
 static void make_set(const char *name, struct hist *h)
 {
-	static const int64_t zeros[] = { 0, 7, 511, 512, 1000, 1023, 1024, 5000000, H12 };
+	static const int64_t zeros[] = {0, 7, 511, 512, 1000, 1023, 1024, 5000000, H12};
 
 	if (!strcmp(name, "worked")) {
 		init_or_fail(h, 1, H9, 3);
@@ -141,8 +141,8 @@ static void make_set(const char *name, struct hist *h)
 }
 
 static const char *const sets[] = {
-	"worked", "one_to_six", "lcg", "wide", "empty", "d2", "l1000",
-	"l1000_zeros", "d0_wide", "d5_lcg", "heavy", "tiny",
+	"worked", "one_to_six",	 "lcg",	    "wide",   "empty", "d2",
+	"l1000",  "l1000_zeros", "d0_wide", "d5_lcg", "heavy", "tiny",
 };
 
 /* ---- section 2: layout ---- */
@@ -151,12 +151,12 @@ TEST(hist_layout_table)
 {
 	/* bucketCount / subBucketCount / countsLen, d = 0..5 (spec table) */
 	static const int32_t t9[6][3] = {
-		{ 32, 2, 33 }, { 28, 32, 464 }, { 25, 256, 3328 },
-		{ 22, 2048, 23552 }, { 18, 32768, 311296 }, { 15, 262144, 2097152 },
+		{32, 2, 33},	   {28, 32, 464},	{25, 256, 3328},
+		{22, 2048, 23552}, {18, 32768, 311296}, {15, 262144, 2097152},
 	};
 	static const int32_t t12[6][3] = {
-		{ 42, 2, 43 }, { 38, 32, 624 }, { 35, 256, 4608 },
-		{ 32, 2048, 33792 }, { 28, 32768, 475136 }, { 25, 262144, 3407872 },
+		{42, 2, 43},	   {38, 32, 624},	{35, 256, 4608},
+		{32, 2048, 33792}, {28, 32768, 475136}, {25, 262144, 3407872},
 	};
 	struct hist h;
 
@@ -177,7 +177,7 @@ TEST(hist_layout_table)
 	test_context("L=1000");
 	init_or_fail(&h, 1000, H12, 3);
 	CHECK_EQ_I64(h.unit_magnitude, 9);
-	CHECK_EQ_I64(h.lowest, 1000);	/* stored as given, acts as 512 */
+	CHECK_EQ_I64(h.lowest, 1000); /* stored as given, acts as 512 */
 	CHECK_EQ_I64(h.bucket_count, 23);
 	CHECK_EQ_I64(h.sub_bucket_count, 2048);
 	CHECK_EQ_I64(h.counts_len, 24576);
@@ -199,17 +199,16 @@ TEST(hist_layout_edges)
 			CHECK_EQ_I64(h.unit_magnitude, k - 1);
 		}
 		/* the last slot reaches INT64_MAX and nothing wraps */
-		CHECK_EQ_I64(hist_highest_equivalent(&h, hist_value_from_index(&h, h.counts_len - 1)),
-			     INT64_MAX);
+		CHECK_EQ_I64(hist_highest_equivalent(&h, hist_value_from_index(&h, h.counts_len - 1)), INT64_MAX);
 		CHECK(hist_record(&h, INT64_MAX));
 		CHECK_EQ_I64(hist_max(&h), INT64_MAX);
 		hist_release(&h);
 	}
 	test_context("%s", "");
-	CHECK_EQ_I64(hist_init(&h, (int64_t)1 << 52, INT64_MAX, 3), -EINVAL);	/* 52 + 11 > 62 */
+	CHECK_EQ_I64(hist_init(&h, (int64_t)1 << 52, INT64_MAX, 3), -EINVAL); /* 52 + 11 > 62 */
 	CHECK_EQ_I64(hist_init(&h, 0, 100, 3), -EINVAL);
 	CHECK_EQ_I64(hist_init(&h, -1, 100, 3), -EINVAL);
-	CHECK_EQ_I64(hist_init(&h, 10, 19, 3), -EINVAL);			/* H < 2L */
+	CHECK_EQ_I64(hist_init(&h, 10, 19, 3), -EINVAL); /* H < 2L */
 	CHECK_OK(hist_init(&h, 10, 20, 3));
 	hist_release(&h);
 	CHECK_EQ_I64(hist_init(&h, 1, H12, 6), -EINVAL);
@@ -256,7 +255,7 @@ TEST(hist_equivalence_worked)
 /* Every slot's range starts where the previous one ended, for every layout. */
 TEST(hist_slots_tile_the_range)
 {
-	static const int64_t lows[] = { 1, 1000, 1 << 20 };
+	static const int64_t lows[] = {1, 1000, 1 << 20};
 
 	for (int d = 0; d <= 5; d++) {
 		for (size_t l = 0; l < ARRAY_SIZE(lows); l++) {
@@ -332,7 +331,7 @@ TEST(hist_one_to_six_p90)
 	init_or_fail(&h, 1, H12, 3);
 	for (int64_t v = 1; v <= 6; v++)
 		CHECK(hist_record(&h, v));
-	CHECK_EQ_I64(hist_value_at_percentile(&h, 90), 6);	/* libhdr would say 5 */
+	CHECK_EQ_I64(hist_value_at_percentile(&h, 90), 6); /* libhdr would say 5 */
 	CHECK_EQ_I64(hist_value_at_percentile(&h, 50), 3);
 	CHECK_EQ_I64(hist_value_at_percentile(&h, 50.01), 4);
 	CHECK_EQ_I64(hist_value_at_percentile(&h, 0), 1);
@@ -391,9 +390,9 @@ static int64_t random_sample(void)
  */
 TEST(hist_percentiles_brute_force)
 {
-	static const int sizes[] = { 1, 2, 3, 7, 10, 100, 1000, 4099, 20000 };
-	static const int64_t milli_p[] = { 0, 1, 100, 1000, 10000, 25000, 33333, 50000, 66667,
-					   75000, 90000, 95000, 99000, 99900, 99990, 99999, 100000 };
+	static const int sizes[] = {1, 2, 3, 7, 10, 100, 1000, 4099, 20000};
+	static const int64_t milli_p[] = {0,	 1,	100,   1000,  10000, 25000, 33333, 50000, 66667,
+					  75000, 90000, 95000, 99000, 99900, 99990, 99999, 100000};
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		int n = sizes[s];
@@ -414,8 +413,8 @@ TEST(hist_percentiles_brute_force)
 
 			if (rank < 1)
 				rank = 1;
-			want = milli_p[k] == 0 ? hist_lowest_equivalent(&h, v[0]) :
-						 hist_highest_equivalent(&h, v[rank - 1]);
+			want = milli_p[k] == 0 ? hist_lowest_equivalent(&h, v[0])
+					       : hist_highest_equivalent(&h, v[rank - 1]);
 			test_context("n=%d p=%g rank=%lld", n, p, (long long)rank);
 			CHECK_EQ_I64(hist_value_at_percentile(&h, p), want);
 		}
@@ -473,7 +472,7 @@ TEST(hist_out_of_range_counted_not_clamped)
 	init_or_fail(&h, 1, H12, 3);
 	limit = hist_highest_equivalent(&h, hist_value_from_index(&h, h.counts_len - 1));
 	CHECK(limit > H12);
-	CHECK(hist_record(&h, H12 + 1));		/* above H, inside the last slot range */
+	CHECK(hist_record(&h, H12 + 1)); /* above H, inside the last slot range */
 	CHECK(hist_record(&h, limit));
 	CHECK(!hist_record(&h, limit + 1));
 	CHECK(!hist_record(&h, -1));
@@ -483,8 +482,8 @@ TEST(hist_out_of_range_counted_not_clamped)
 	CHECK_EQ_I64(h.total_count, 2);
 	CHECK_EQ_I64(h.counts[h.counts_len - 1], 1);
 	CHECK_EQ_I64(hist_max(&h), limit);
-	CHECK(!hist_record_n(&h, 5, -1));	/* a negative count is refused */
-	CHECK(hist_record_n(&h, 5, 0));	/* a zero count changes nothing */
+	CHECK(!hist_record_n(&h, 5, -1)); /* a negative count is refused */
+	CHECK(hist_record_n(&h, 5, 0));	  /* a zero count changes nothing */
 	CHECK_EQ_I64(h.total_count, 2);
 	CHECK_EQ_I64(hist_min(&h), hist_lowest_equivalent(&h, H12 + 1));
 	CHECK_EQ_I64(h.out_of_range, 9);
@@ -528,11 +527,11 @@ TEST(hist_memory_independent_of_count)
 	for (int i = 0; i < 3000000; i++)
 		hist_record(&h, random_sample());
 	CHECK(hist_record_n(&h, 12345, 1000000000000LL));
-	CHECK_EQ_U64(mallinfo2().uordblks, before);	/* recording never allocates */
+	CHECK_EQ_U64(mallinfo2().uordblks, before); /* recording never allocates */
 	CHECK_EQ_I64(h.total_count + h.out_of_range, 3000000 + 1000000000000LL);
 	for (int i = 0; i < 64; i++)
-		CHECK_EQ_I64(mem[bytes + i], 0xa5);	/* and stays inside its counts */
-	hist_release(&h);			/* does not free caller memory */
+		CHECK_EQ_I64(mem[bytes + i], 0xa5); /* and stays inside its counts */
+	hist_release(&h);			    /* does not free caller memory */
 	free(mem);
 }
 
@@ -585,7 +584,7 @@ TEST(hist_add_across_layouts)
 
 		CHECK(hist_record(&fine, v));
 		CHECK(hist_record(&direct, v));
-		if (i < 10) {	/* coarse already holds a few values */
+		if (i < 10) { /* coarse already holds a few values */
 			CHECK(hist_record(&coarse, v));
 			CHECK(hist_record(&direct, v));
 		}
@@ -632,29 +631,29 @@ TEST(hist_format_fixed_java)
 		int decimals;
 		const char *want;
 	} cases[] = {
-		{ 99.97802734375 / 100, 12, "0.999780273438" },	/* glibc: ...437 */
-		{ 0.125, 2, "0.13" },				/* glibc: 0.12 */
-		{ 0.5, 0, "1" },
-		{ 2.5, 0, "3" },
-		{ 1.2345, 3, "1.235" },		/* shortest digits end in 5 */
-		{ 1.0005, 3, "1.001" },
-		{ 999.9996, 3, "1000.000" },
-		{ 0.0, 3, "0.000" },
-		{ 0.0004, 3, "0.000" },
-		{ 0.0005, 3, "0.001" },
-		{ 2503.0, 3, "2503.000" },
-		{ 2503.0, 0, "2503" },
-		{ 1e20, 1, "100000000000000000000.0" },
-		{ 1.0 / 3, 12, "0.333333333333" },
-		{ 1.11111111111, 2, "1.11" },
-		{ -1.25, 1, "-1.3" },
-		{ 853.3333333333334, 2, "853.33" },
+		{99.97802734375 / 100, 12, "0.999780273438"}, /* glibc: ...437 */
+		{0.125, 2, "0.13"},			      /* glibc: 0.12 */
+		{0.5, 0, "1"},
+		{2.5, 0, "3"},
+		{1.2345, 3, "1.235"}, /* shortest digits end in 5 */
+		{1.0005, 3, "1.001"},
+		{999.9996, 3, "1000.000"},
+		{0.0, 3, "0.000"},
+		{0.0004, 3, "0.000"},
+		{0.0005, 3, "0.001"},
+		{2503.0, 3, "2503.000"},
+		{2503.0, 0, "2503"},
+		{1e20, 1, "100000000000000000000.0"},
+		{1.0 / 3, 12, "0.333333333333"},
+		{1.11111111111, 2, "1.11"},
+		{-1.25, 1, "-1.3"},
+		{853.3333333333334, 2, "853.33"},
 		/* integers above 2^54: Java prints exact digits, not the shortest */
-		{ 66332621121664288.0, 7, "66332621121664288.0000000" },
-		{ 1.1726054092968991e+18, 12, "1172605409296899070.000000000000" },
-		{ 2.260954510698425e+17, 0, "226095451069842496" },
-		{ INFINITY, 2, "Infinity" },
-		{ NAN, 2, "NaN" },
+		{66332621121664288.0, 7, "66332621121664288.0000000"},
+		{1.1726054092968991e+18, 12, "1172605409296899070.000000000000"},
+		{2.260954510698425e+17, 0, "226095451069842496"},
+		{INFINITY, 2, "Infinity"},
+		{NAN, 2, "NaN"},
 	};
 	char buf[400];
 
@@ -746,9 +745,8 @@ static void check_hgrm(const struct hist *h, const char *fixture, double ratio, 
 				start = i + 1;
 			}
 		}
-		test_fail(__FILE__, __LINE__, "%s differs at line %zu:\n C:    %.*s\n Java: %.*s",
-			  fixture, line, (int)strcspn(got + start, "\n"), got + start,
-			  (int)strcspn(want + start, "\n"), want + start);
+		test_fail(__FILE__, __LINE__, "%s differs at line %zu:\n C:    %.*s\n Java: %.*s", fixture, line,
+			  (int)strcspn(got + start, "\n"), got + start, (int)strcspn(want + start, "\n"), want + start);
 	}
 	free(got);
 	free(want);
@@ -829,9 +827,9 @@ TEST(hist_fixture_base64_decode_java)
 TEST(hist_base64_worked_example)
 {
 	static const uint8_t raw_want[] = {
-		0x1c, 0x84, 0x93, 0x13, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 3,
-		0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0xd6, 0x93, 0xa4, 0x00,
-		0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xc3, 0x23, 0x04, 0x04,
+		0x1c, 0x84, 0x93, 0x13, 0, 0, 0, 4, 0, 0, 0,	0,    0,    0,	  0,
+		3,    0,    0,	  0,	0, 0, 0, 0, 1, 0, 0,	0,    0,    0xd6, 0x93,
+		0xa4, 0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xc3, 0x23, 0x04, 0x04,
 	};
 	const char *want = "HISTFAAAACR4nJNpmSzMwMDAwgABzFCaEURcm7yEwf4DROCwMgsLAGcLBXk=";
 	struct hist h;
@@ -880,20 +878,20 @@ TEST(hist_payload_forms)
 	size_t n;
 
 	init_or_fail(&h, 1, H12, 3);
-	payload_of(&h, p, &n);			/* empty: one slot, literal 0 */
+	payload_of(&h, p, &n); /* empty: one slot, literal 0 */
 	CHECK_EQ_U64(n, 1);
 	CHECK_EQ_I64(p[0], 0x00);
 	CHECK(hist_record(&h, 0));
 	CHECK(hist_record(&h, 2));
-	payload_of(&h, p, &n);			/* 1, lone zero as 0x00, 1 */
+	payload_of(&h, p, &n); /* 1, lone zero as 0x00, 1 */
 	CHECK_EQ_U64(n, 3);
 	CHECK(!memcmp(p, "\x02\x00\x02", 3));
 	CHECK(hist_record(&h, 5));
-	payload_of(&h, p, &n);			/* then a run of two zeros: zigzag(-2) */
+	payload_of(&h, p, &n); /* then a run of two zeros: zigzag(-2) */
 	CHECK_EQ_U64(n, 5);
 	CHECK(!memcmp(p, "\x02\x00\x02\x03\x02", 5));
 	hist_reset(&h);
-	CHECK(hist_record_n(&h, 0, (int64_t)1 << 60));	/* zigzag 2^61: 9 bytes */
+	CHECK(hist_record_n(&h, 0, (int64_t)1 << 60)); /* zigzag 2^61: 9 bytes */
 	payload_of(&h, p, &n);
 	CHECK_EQ_U64(n, 9);
 	CHECK(!memcmp(p, "\x80\x80\x80\x80\x80\x80\x80\x80\x20", 9));
@@ -961,7 +959,7 @@ TEST(hist_decode_truncated)
 	for (int form = 0; form < 2; form++) {
 		CHECK_OK(form ? hist_encode_compressed(&h, 6, &buf, &len) : hist_encode_raw(&h, &buf, &len));
 		for (size_t n = 0; n < len; n++) {
-			copy = malloc(n ? n : 1);	/* exact size: ASan sees any overread */
+			copy = malloc(n ? n : 1); /* exact size: ASan sees any overread */
 			memcpy(copy, buf, n);
 			test_context("form %d, %zu of %zu bytes", form, n, len);
 			why[0] = '\0';
@@ -999,7 +997,7 @@ TEST(hist_decode_corrupt_bytes)
 			buf[i] ^= (uint8_t)(1 << bit);
 		}
 	}
-	CHECK(refused > (int)len * 8 * 9 / 10);	/* zlib's Adler-32 catches nearly all */
+	CHECK(refused > (int)len * 8 * 9 / 10); /* zlib's Adler-32 catches nearly all */
 	free(buf);
 	hist_release(&h);
 }
@@ -1029,8 +1027,7 @@ static void expect_refused(const uint8_t *buf, size_t len, const char *reason_pa
 }
 
 /* A raw header for (L, H, d) followed by `payload`. */
-static size_t hostile(uint8_t *b, int64_t lowest, int64_t highest, uint32_t digits,
-		      const void *payload, size_t n)
+static size_t hostile(uint8_t *b, int64_t lowest, int64_t highest, uint32_t digits, const void *payload, size_t n)
 {
 	put32(b, 0x1c849313);
 	put32(b + 4, (uint32_t)n);
@@ -1085,22 +1082,22 @@ TEST(hist_decode_hostile)
 	CHECK_OK(hist_decode(&d, b, n, why, sizeof(why)));
 	CHECK_EQ_I64(d.total_count, 1);
 	hist_release(&d);
-	put32(b + 4, 0x7fffffff);			/* payload length past the end */
+	put32(b + 4, 0x7fffffff); /* payload length past the end */
 	expect_refused(b, n, "truncated");
 	put32(b + 4, 0xffffffff);
 	expect_refused(b, n, "payload length");
 	n = hostile(b, 1, H12, 3, "\x02\x02", 2);
 	expect_refused(b, n - 1, "truncated");
-	n = hostile(b, 1, 2, 1, "\x80", 1);		/* value cut by the payload end */
+	n = hostile(b, 1, 2, 1, "\x80", 1); /* value cut by the payload end */
 	expect_refused(b, n, "inside a value");
-	n = hostile(b, 1, 2, 1, "\x3d\x02", 2);		/* 31 zeros then a count: slot 31, fits */
+	n = hostile(b, 1, 2, 1, "\x3d\x02", 2); /* 31 zeros then a count: slot 31, fits */
 	CHECK_OK(hist_decode(&d, b, n, why, sizeof(why)));
 	CHECK_EQ_I64(d.counts[31], 1);
 	CHECK_EQ_I64(hist_max(&d), 31);
 	hist_release(&d);
-	n = hostile(b, 1, 2, 1, "\x3f\x02", 2);		/* 32 zeros then a count: slot 32 */
+	n = hostile(b, 1, 2, 1, "\x3f\x02", 2); /* 32 zeros then a count: slot 32 */
 	expect_refused(b, n, "beyond the layout");
-	n = hostile(b, 1, 2, 1, "\x41", 1);		/* a run of 33 zeros */
+	n = hostile(b, 1, 2, 1, "\x41", 1); /* a run of 33 zeros */
 	expect_refused(b, n, "beyond the layout");
 	/* a run of 2^31 zeros: zigzag(-2^31) = 2^32 - 1 */
 	n = hostile(b, 1, 2, 1, "\xff\xff\xff\xff\x0f", 5);
@@ -1194,12 +1191,12 @@ TEST(hist_base64_strict)
 	snprintf(buf, sizeof(buf), "%s\n", ok);
 	CHECK_EQ_I64(hist_decode_base64(&d, buf, why, sizeof(why)), -EINVAL);
 	snprintf(buf, sizeof(buf), "%s", ok);
-	buf[10] = '-';					/* URL-safe alphabet */
+	buf[10] = '-'; /* URL-safe alphabet */
 	CHECK_EQ_I64(hist_decode_base64(&d, buf, why, sizeof(why)), -EINVAL);
-	snprintf(buf, sizeof(buf), "%s=", ok);		/* wrong padding */
+	snprintf(buf, sizeof(buf), "%s=", ok); /* wrong padding */
 	CHECK_EQ_I64(hist_decode_base64(&d, buf, why, sizeof(why)), -EINVAL);
 	CHECK(strstr(why, "padding"));
-	snprintf(buf, sizeof(buf), "%.*s", (int)strlen(ok) - 3, ok);	/* 1 char in last unit */
+	snprintf(buf, sizeof(buf), "%.*s", (int)strlen(ok) - 3, ok); /* 1 char in last unit */
 	CHECK_EQ_I64(hist_decode_base64(&d, buf, why, sizeof(why)), -EINVAL);
 	CHECK_EQ_I64(hist_decode_base64(&d, "", why, sizeof(why)), -EINVAL);
 	CHECK_EQ_I64(hist_decode_base64(&d, "====", why, sizeof(why)), -EINVAL);

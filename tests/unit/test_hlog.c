@@ -13,7 +13,7 @@
 #define IPCB_SRCDIR "."
 #endif
 
-#define START_S 1795243020.0	/* Sat Nov 21 06:37:00 UTC 2026, as in GenFixtures.java */
+#define START_S 1795243020.0 /* Sat Nov 21 06:37:00 UTC 2026, as in GenFixtures.java */
 
 /* The intervals GenFixtures.java writes into java.hlog. */
 static const struct {
@@ -21,12 +21,8 @@ static const struct {
 	const char *tag;
 	double start, length;
 } java_log[] = {
-	{ "worked", NULL, 0.0, 1.0 },
-	{ "one_to_six", "io", 1.0, 1.0 },
-	{ "lcg", NULL, 2.0, 1.5 },
-	{ "empty", "idle", 3.5, 1.0 },
-	{ "l1000_zeros", "io", 4.5, 1.0 },
-	{ "wide", NULL, 5.5, 1.25 },
+	{"worked", NULL, 0.0, 1.0},  {"one_to_six", "io", 1.0, 1.0},  {"lcg", NULL, 2.0, 1.5},
+	{"empty", "idle", 3.5, 1.0}, {"l1000_zeros", "io", 4.5, 1.0}, {"wide", NULL, 5.5, 1.25},
 };
 
 static char *read_fixture(const char *name, size_t *len)
@@ -94,8 +90,7 @@ TEST(hlog_writer_matches_java)
 		struct hist h;
 
 		fixture_hist(java_log[i].set, &h);
-		CHECK_OK(hlog_write_interval(&w, java_log[i].start, java_log[i].length, &h,
-					     java_log[i].tag));
+		CHECK_OK(hlog_write_interval(&w, java_log[i].start, java_log[i].length, &h, java_log[i].tag));
 		hist_release(&h);
 	}
 	CHECK_OK(hlog_writer_finish(&w));
@@ -116,7 +111,7 @@ TEST(hlog_writer_header)
 	CHECK_OK(hlog_writer_open(&w, f, 1441812279.474, NULL));
 	CHECK_OK(hlog_write_comment(&w, "[a comment]"));
 	CHECK_OK(hist_init(&h, 1, HIST_HIGHEST, 3));
-	CHECK(hist_record(&h, 1234500));		/* 1.2345 ms: Java rounds HALF_UP */
+	CHECK(hist_record(&h, 1234500)); /* 1.2345 ms: Java rounds HALF_UP */
 	CHECK_OK(hlog_write_interval(&w, 0.0005, 10, &h, "t"));
 	CHECK_EQ_I64(hlog_write_interval(&w, 0, 1, &h, "a,b"), -EINVAL);
 	CHECK_EQ_I64(hlog_write_interval(&w, 0, 1, &h, "a b"), -EINVAL);
@@ -136,7 +131,7 @@ TEST(hlog_writer_header)
 
 	f = open_memstream(&got, &len);
 	CHECK_EQ_I64(hlog_writer_open(&w, f, 0, "two\nlines"), -EINVAL);
-	CHECK_EQ_I64(hlog_write_interval(&w, 0, 1, &h, NULL), -EINVAL);	/* sticky */
+	CHECK_EQ_I64(hlog_write_interval(&w, 0, 1, &h, NULL), -EINVAL); /* sticky */
 	CHECK_EQ_I64(hlog_writer_finish(&w), -EINVAL);
 	fclose(f);
 	free(got);
@@ -171,7 +166,7 @@ TEST(hlog_reader_reads_java_log)
 			CHECK(iv.tag == NULL);
 		CHECK(iv.timestamp_s == java_log[i].start);
 		CHECK(iv.length_s == java_log[i].length);
-		CHECK(iv.start_s == START_S + java_log[i].start);	/* relative: base = StartTime */
+		CHECK(iv.start_s == START_S + java_log[i].start); /* relative: base = StartTime */
 		CHECK(iv.offset_s == java_log[i].start);
 		CHECK_EQ_I64(iv.line, 5 + (long)i);
 		fixture_hist(java_log[i].set, &want);
@@ -253,15 +248,19 @@ TEST(hlog_reader_time_rules)
 	struct hlog_reader r;
 
 	/* explicit BaseTime */
-	snprintf(s, sizeof(s), "#[StartTime: 1000.500 (seconds since epoch), x]\n"
-		 "#[BaseTime: 1000.000 (seconds since epoch)]\n5.000,1.000,123.457,%s\n", b);
+	snprintf(s, sizeof(s),
+		 "#[StartTime: 1000.500 (seconds since epoch), x]\n"
+		 "#[BaseTime: 1000.000 (seconds since epoch)]\n5.000,1.000,123.457,%s\n",
+		 b);
 	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
 	CHECK(st[0] == 1005.0);
 	CHECK(r.start_time_s == 1000.5 && r.base_time_s == 1000.0);
 
 	/* absolute timestamps, no BaseTime: within a year of StartTime */
-	snprintf(s, sizeof(s), "#[StartTime: 1795243020.000 (seconds since epoch), x]\n"
-		 "1795243021.500,1.000,0.0,%s\n", b);
+	snprintf(s, sizeof(s),
+		 "#[StartTime: 1795243020.000 (seconds since epoch), x]\n"
+		 "1795243021.500,1.000,0.0,%s\n",
+		 b);
 	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
 	CHECK(st[0] == 1795243021.5);
 	CHECK(r.base_time_s == 0.0);
@@ -283,16 +282,20 @@ TEST(hlog_reader_time_rules)
 	free(tags[0]);
 
 	/* two spaces after "#[StartTime:": Java ignores the start time */
-	snprintf(s, sizeof(s), "#[StartTime:  1795243020.000 (seconds since epoch), x]\n"
-		 "3.000,1.000,0.0,%s\n", b);
+	snprintf(s, sizeof(s),
+		 "#[StartTime:  1795243020.000 (seconds since epoch), x]\n"
+		 "3.000,1.000,0.0,%s\n",
+		 b);
 	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
 	CHECK(st[0] == 3.0);
 	CHECK(r.start_time_s == 3.0);
 
 	/* CRLF line ends, comments, legend, an empty tag, extra fields, trailing blanks */
-	snprintf(s, sizeof(s), "#[Logged with x]\r\n#[StartTime: 1795243020.000 (seconds since epoch), x]\r\n"
+	snprintf(s, sizeof(s),
+		 "#[Logged with x]\r\n#[StartTime: 1795243020.000 (seconds since epoch), x]\r\n"
 		 "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\r\n"
-		 "#\r\nTag=,0.000,1.000,0.0,%s\r\n1.5,1,0,%s,extra,fields\n\n\r\n \n", b, b);
+		 "#\r\nTag=,0.000,1.000,0.0,%s\r\n1.5,1,0,%s,extra,fields\n\n\r\n \n",
+		 b, b);
 	CHECK_EQ_I64(read_all(s, &r, st, tags), 2);
 	CHECK(st[0] == START_S && st[1] == START_S + 1.5);
 	CHECK_EQ_STR(tags[0], "");
@@ -331,7 +334,7 @@ static int first_error(const char *s, char *why, size_t whylen, int *good)
 		(*good)++;
 		hlog_interval_release(&iv);
 	}
-	CHECK(iv.tag == NULL && iv.hist.counts == NULL);	/* nothing leaks on error */
+	CHECK(iv.tag == NULL && iv.hist.counts == NULL); /* nothing leaks on error */
 	hlog_reader_release(&r);
 	fclose(f);
 	return rc;
@@ -340,23 +343,23 @@ static int first_error(const char *s, char *why, size_t whylen, int *good)
 TEST(hlog_reader_reports_bad_lines)
 {
 	static const struct {
-		const char *fmt;	/* %s: a good histogram */
-		int good;		/* intervals before the error */
+		const char *fmt; /* %s: a good histogram */
+		int good;	 /* intervals before the error */
 		const char *reason;
 	} cases[] = {
-		{ "0.1,1.0,2.0,%s\n0.1, 1.0,2.0,%s\n", 1, "line 2: Interval_Length: not a number" },
-		{ "#c\nhello\n", 0, "line 2: StartTimestamp: not a number: \"hello\"" },
-		{ "0.1,1.0\n", 0, "line 1: Interval_Max: not a number: \"(missing)\"" },
-		{ "0.1,1.0,x,%s\n", 0, "line 1: Interval_Max" },
-		{ "0.1,1.0,2.0\n", 0, "line 1: no histogram" },
-		{ "0.1,1.0,2.0,\n", 0, "line 1: no histogram" },
-		{ "0x1p3,1.0,2.0,%s\n", 0, "line 1: StartTimestamp" },
-		{ "nan,1.0,2.0,%s\n", 0, "line 1: StartTimestamp" },
-		{ "Tag=x,,0.1,1.0,2.0,%s\n", 0, "line 1: StartTimestamp: not a number: \"\"" },
-		{ "0.1,1.0,2.0,HISTFAAAACR4nJNp!\n", 0, "line 1: histogram: base64: invalid character" },
-		{ "0.1,1.0,2.0,HISTFAAAACR4nJNpmSzMwMDAwgABzFCa\n", 0, "line 1: histogram: truncated" },
-		{ "0.1,1.0,2.0,AAAAAAAAAAAA\n", 0, "line 1: histogram: not an HdrHistogram" },
-		{ "0.1,1.0,2.0,%s\n\n0.2,1.0,2.0,%s\n", 1, "line 2: blank line before more data" },
+		{"0.1,1.0,2.0,%s\n0.1, 1.0,2.0,%s\n", 1, "line 2: Interval_Length: not a number"},
+		{"#c\nhello\n", 0, "line 2: StartTimestamp: not a number: \"hello\""},
+		{"0.1,1.0\n", 0, "line 1: Interval_Max: not a number: \"(missing)\""},
+		{"0.1,1.0,x,%s\n", 0, "line 1: Interval_Max"},
+		{"0.1,1.0,2.0\n", 0, "line 1: no histogram"},
+		{"0.1,1.0,2.0,\n", 0, "line 1: no histogram"},
+		{"0x1p3,1.0,2.0,%s\n", 0, "line 1: StartTimestamp"},
+		{"nan,1.0,2.0,%s\n", 0, "line 1: StartTimestamp"},
+		{"Tag=x,,0.1,1.0,2.0,%s\n", 0, "line 1: StartTimestamp: not a number: \"\""},
+		{"0.1,1.0,2.0,HISTFAAAACR4nJNp!\n", 0, "line 1: histogram: base64: invalid character"},
+		{"0.1,1.0,2.0,HISTFAAAACR4nJNpmSzMwMDAwgABzFCa\n", 0, "line 1: histogram: truncated"},
+		{"0.1,1.0,2.0,AAAAAAAAAAAA\n", 0, "line 1: histogram: not an HdrHistogram"},
+		{"0.1,1.0,2.0,%s\n\n0.2,1.0,2.0,%s\n", 1, "line 2: blank line before more data"},
 	};
 	char *b = some_b64(), s[4096], why[200];
 
@@ -367,8 +370,8 @@ TEST(hlog_reader_reports_bad_lines)
 		test_context("case %zu", i);
 		CHECK_EQ_I64(first_error(s, why, sizeof(why), &good), -EINVAL);
 		CHECK_EQ_I64(good, cases[i].good);
-		CHECK_MSG(!strncmp(why, cases[i].reason, strlen(cases[i].reason)),
-			  "reason \"%s\", want \"%s...\"", why, cases[i].reason);
+		CHECK_MSG(!strncmp(why, cases[i].reason, strlen(cases[i].reason)), "reason \"%s\", want \"%s...\"", why,
+			  cases[i].reason);
 	}
 	free(b);
 }
@@ -421,14 +424,10 @@ TEST(hlog_reader_nul_byte)
 }
 
 static const struct test_case cases[] = {
-	T(hlog_writer_matches_java),
-	T(hlog_writer_header),
-	T(hlog_reader_reads_java_log),
-	T(hlog_round_trip),
-	T(hlog_reader_time_rules),
-	T(hlog_reader_reports_bad_lines),
-	T(hlog_reader_resumes_after_error),
-	T(hlog_reader_nul_byte),
+	T(hlog_writer_matches_java),	    T(hlog_writer_header),
+	T(hlog_reader_reads_java_log),	    T(hlog_round_trip),
+	T(hlog_reader_time_rules),	    T(hlog_reader_reports_bad_lines),
+	T(hlog_reader_resumes_after_error), T(hlog_reader_nul_byte),
 };
 
 int main(int argc, char **argv)

@@ -18,8 +18,9 @@ TEST(sizes_with_suffixes)
 		const char *s;
 		size_t v;
 	} ok[] = {
-		{ "1", 1 }, { "64", 64 }, { "4k", 4096 }, { "4K", 4096 }, { "4KiB", 4096 }, { "4kb", 4096 },
-		{ "64KiB", 65536 }, { "1M", 1 << 20 }, { "1MiB", 1 << 20 }, { "256M", 256u << 20 }, { "7b", 7 },
+		{"1", 1},	   {"64", 64},		 {"4k", 4096},	   {"4K", 4096},
+		{"4KiB", 4096},	   {"4kb", 4096},	 {"64KiB", 65536}, {"1M", 1 << 20},
+		{"1MiB", 1 << 20}, {"256M", 256u << 20}, {"7b", 7},
 	};
 	size_t v;
 
@@ -32,8 +33,9 @@ TEST(sizes_with_suffixes)
 
 TEST(bad_sizes_are_refused_naming_the_value)
 {
-	static const char *const bad[] = { "0", "", "-1", "4kk", "1e99", "k", "1.5k", "257M", "1G", "99999999999999999999",
-					   " 64", "64 ", "0x40", "0k" };
+	static const char *const bad[] = {"0",	 "",	 "-1",	 "4kk", "1e99",
+					  "k",	 "1.5k", "257M", "1G",	"99999999999999999999",
+					  " 64", "64 ",	 "0x40", "0k"};
 	size_t v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -138,7 +140,7 @@ TEST(lists_and_cpus)
 
 TEST(counts_that_may_be_zero)
 {
-	static const char *const bad[] = { "00", "0k", "-0", "", "1001", "x" };
+	static const char *const bad[] = {"00", "0k", "-0", "", "1001", "x"};
 	uint64_t v = 99;
 
 	CHECK_OK(opt_parse_count_or_zero("0", 1000, &v, err, sizeof(err)));
@@ -180,8 +182,8 @@ static void record(void *ctx, const char *item, size_t i, size_t n)
 
 TEST(each_item_of_a_list_in_order)
 {
-	static const char *const want[] = { "block", "spin", "x" };
-	struct seen s = { 0 };
+	static const char *const want[] = {"block", "spin", "x"};
+	struct seen s = {0};
 
 	CHECK_OK(opt_each_item("block,spin,x", "wait", record, &s, err, sizeof(err)));
 	CHECK_EQ_U64(s.n, 3);
@@ -200,7 +202,7 @@ TEST(each_item_of_a_list_in_order)
 
 TEST(a_malformed_list_reaches_no_item)
 {
-	static const char *const bad[] = { "a,,b", ",a", "a,", "", "," };
+	static const char *const bad[] = {"a,,b", ",a", "a,", "", ","};
 	char many[2 * (OPT_MAX_LIST + 1)];
 	struct seen s;
 
@@ -225,9 +227,15 @@ TEST(a_malformed_list_reaches_no_item)
 }
 
 static const struct test_case cases[] = {
-	T(sizes_with_suffixes), T(bad_sizes_are_refused_naming_the_value), T(size_lists_and_ranges),
-	T(durations), T(counts_and_rates), T(lists_and_cpus), T(counts_that_may_be_zero),
-	T(each_item_of_a_list_in_order), T(a_malformed_list_reaches_no_item),
+	T(sizes_with_suffixes),
+	T(bad_sizes_are_refused_naming_the_value),
+	T(size_lists_and_ranges),
+	T(durations),
+	T(counts_and_rates),
+	T(lists_and_cpus),
+	T(counts_that_may_be_zero),
+	T(each_item_of_a_list_in_order),
+	T(a_malformed_list_reaches_no_item),
 };
 
 int main(int argc, char **argv)

@@ -182,12 +182,9 @@ TEST(outfile_tmp_names_are_recognised)
 }
 
 static const struct test_case cases[] = {
-	T(outfile_creates_and_replaces_keeping_mode),
-	T(outfile_refuses_symlink_naming_target),
-	T(outfile_writes_through_fifo_and_devnull),
-	T(outfile_abort_leaves_target_and_no_temp),
-	T(outfile_refuses_directories_and_missing_parents),
-	T(outfile_tmp_names_are_recognised),
+	T(outfile_creates_and_replaces_keeping_mode),	    T(outfile_refuses_symlink_naming_target),
+	T(outfile_writes_through_fifo_and_devnull),	    T(outfile_abort_leaves_target_and_no_temp),
+	T(outfile_refuses_directories_and_missing_parents), T(outfile_tmp_names_are_recognised),
 };
 
 int main(int argc, char **argv)

@@ -25,9 +25,9 @@ static char dir[] = "/tmp/ipcb-report-test.XXXXXX";
 static struct run_report *make_report(struct run_options *opt, struct report_cell *cell)
 {
 	static struct run_report rr;
-	static struct placement pl = { 0, 1, "cross" };
-	static size_t sizes[] = { 64 };
-	static const struct transport_ops *tr[] = { &pipe_ops };
+	static struct placement pl = {0, 1, "cross"};
+	static size_t sizes[] = {64};
+	static const struct transport_ops *tr[] = {&pipe_ops};
 
 	memset(&rr, 0, sizeof(rr));
 	memset(opt, 0, sizeof(*opt));
@@ -51,12 +51,17 @@ static struct run_report *make_report(struct run_options *opt, struct report_cel
 	report_now_iso(rr.started_at, sizeof(rr.started_at));
 
 	memset(cell, 0, sizeof(*cell));
-	cell->cfg = (struct cell_config){ .ops = &pipe_ops, .pattern = PATTERN_PINGPONG, .msg_bytes = 64,
-					  .client_cpu = 0, .server_cpu = 1, .relation = "cross", .warmup = 10,
-					  .iterations = 1000 };
+	cell->cfg = (struct cell_config){.ops = &pipe_ops,
+					 .pattern = PATTERN_PINGPONG,
+					 .msg_bytes = 64,
+					 .client_cpu = 0,
+					 .server_cpu = 1,
+					 .relation = "cross",
+					 .warmup = 10,
+					 .iterations = 1000};
 	hist_init(&cell->res.latency, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
 	for (int i = 1; i <= 1000; i++)
-		hist_record(&cell->res.latency, 1000 * i);	/* 1 us .. 1 ms */
+		hist_record(&cell->res.latency, 1000 * i); /* 1 us .. 1 ms */
 	cell->res.status = CELL_OK;
 	cell->res.count = 1000;
 	cell->res.elapsed_ns = 500000000;
@@ -137,9 +142,11 @@ TEST(written_fields_follow_the_contract)
 	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "count")), 1000);
 	/* HDR semantics: 1000 us .. the highest value equivalent to 1 ms */
 	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "min")), 1000);
-	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "max")), hist_highest_equivalent(&cell.res.latency, 1000000));
+	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "max")),
+		     hist_highest_equivalent(&cell.res.latency, 1000000));
 	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "p50")), hist_value_at_percentile(&cell.res.latency, 50));
-	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "p99.9")), hist_value_at_percentile(&cell.res.latency, 99.9));
+	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "p99.9")),
+		     hist_value_at_percentile(&cell.res.latency, 99.9));
 	CHECK(json_is_integer(json_object_get(lat, "p99.99")));
 	CHECK_EQ_I64(json_integer_value(json_object_get(lat, "raw_max")), 1000000);
 	/* the encoded histogram decodes to the same counts */
@@ -221,7 +228,11 @@ static int load_text(const char *text, char *err, size_t errlen)
 TEST(reader_refuses_hostile_files_with_one_line)
 {
 	static const char *const bad[] = {
-		"", "{", "[]", "null", "{\"schema\":\"other\"}",
+		"",
+		"{",
+		"[]",
+		"null",
+		"{\"schema\":\"other\"}",
 		"{\"schema\":\"ipcbench-result\",\"schema_version\":99,\"results\":[]}",
 		"{\"schema\":\"ipcbench-result\",\"schema_version\":1,\"tool\":{},\"context\":{},\"results\":{}}",
 		"{\"schema\":\"ipcbench-result\",\"schema_version\":1,\"tool\":{},\"context\":{},\"results\":[1]}",
@@ -249,8 +260,10 @@ TEST(reader_refuses_hostile_files_with_one_line)
 }
 
 static const struct test_case cases[] = {
-	T(written_fields_follow_the_contract), T(reader_reads_back_what_writer_wrote),
-	T(write_is_atomic_and_leaves_no_temp_files), T(reader_refuses_hostile_files_with_one_line),
+	T(written_fields_follow_the_contract),
+	T(reader_reads_back_what_writer_wrote),
+	T(write_is_atomic_and_leaves_no_temp_files),
+	T(reader_refuses_hostile_files_with_one_line),
 };
 
 int main(int argc, char **argv)

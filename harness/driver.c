@@ -211,8 +211,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		hist_init_mem(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS, counts);
 		s->hist = &h;
 	}
-	s->ch->role = s->role;
-	r = s->ch->ops->attach(s->ch, s->role);
+	r = chan_attach(s->ch, s->role);
 	if (r) {
 		side_fail(s, -r, "attach (%s): %s", s->role == CHAN_CLIENT ? "client" : "server",
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
@@ -223,8 +222,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		s->ctl->hist = h;
 		s->ctl->hist.counts = NULL;
 	}
-	if (s->ch->ops->detach)
-		s->ch->ops->detach(s->ch);
+	chan_detach(s->ch);
 	_exit(r ? 1 : 0);
 }
 
@@ -366,11 +364,9 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 
 int cell_probe(const struct transport_ops *ops, struct chan_limits *lim, char *why, size_t whylen)
 {
-	struct chan ch = {.ops = ops};
-	int r = 0;
+	struct chan ch = {0};
+	int r = chan_probe(&ch, ops);
 
-	if (ops->probe)
-		r = ops->probe(&ch);
 	*lim = ch.limits;
 	if (r && why)
 		snprintf(why, whylen, "%s", ch.errmsg[0] ? ch.errmsg : strerror(-r));
@@ -389,11 +385,16 @@ void rundir_new_tag(char *out, size_t outlen)
 static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *res)
 {
 	const struct transport_ops *ops = cfg->ops;
-	char why[300];
+	struct chan ch = {0};
+	int r = chan_probe(&ch, ops);
 
-	if (cell_probe(ops, &res->limits, why, sizeof(why))) {
-		res->status = CELL_SKIPPED;
-		snprintf(res->reason, sizeof(res->reason), "%s not available here: %s", ops->name, why);
+	res->limits = ch.limits;
+	if (r) {
+		/* a host without the mechanism is a skip; anything else (out of fds) an error */
+		res->status = ch.unavailable ? CELL_SKIPPED : CELL_ERROR;
+		snprintf(res->reason, sizeof(res->reason), "%s %s: %s", ops->name,
+			 ch.unavailable ? "not available here" : "probe failed",
+			 ch.errmsg[0] ? ch.errmsg : strerror(-r));
 		return true;
 	}
 	if (res->limits.max_msg_bytes && cfg->msg_bytes > res->limits.max_msg_bytes) {
@@ -560,12 +561,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	ch.timeout_ms = cfg->timeout_ms;
 	ch.peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch.limits = res->limits;
-	ch.priv = calloc(1, cfg->ops->priv_size ? cfg->ops->priv_size : 1);
-	if (!ch.priv) {
-		r = -ENOMEM;
-		goto out_unmap;
-	}
-	r = cfg->ops->create(&ch);
+	r = chan_open(&ch, cfg->ops);
 	if (r) {
 		res->status = CELL_ERROR;
 		snprintf(res->reason, sizeof(res->reason), "create: %s", ch.errmsg[0] ? ch.errmsg : strerror(-r));
@@ -611,10 +607,9 @@ out_kill:
 	kill_and_reap(&c[0]);
 	kill_and_reap(&c[1]);
 out_destroy:
-	cfg->ops->destroy(&ch);
+	chan_close(&ch);
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
 		unlink(ledger);
-	free(ch.priv);
 out_unmap:
 	if (snaps)
 		munmap(snaps, snap_bytes);

@@ -167,31 +167,25 @@ static void direct_pair(const struct transport_ops *ops, size_t msg_bytes, int (
 	pid_t pid;
 	int st, r;
 
-	ch.priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
-	if (ops->probe)
-		ops->probe(&ch);
-	CHECK_MSG(ops->create(&ch) == 0, "create: %s", ch.errmsg);
+	chan_probe(&ch, ops);
+	CHECK_MSG(chan_open(&ch, ops) == 0, "create: %s", ch.errmsg);
 	pid = fork();
 	if (pid == 0) {
-		ch.role = CHAN_SERVER;
-		if (ops->attach(&ch, CHAN_SERVER))
+		if (chan_attach(&ch, CHAN_SERVER))
 			_exit(10);
 		r = server(&ch);
-		if (ops->detach)
-			ops->detach(&ch);
+		chan_detach(&ch);
 		_exit(r ? 11 : 0);
 	}
-	ch.role = CHAN_CLIENT;
-	r = ops->attach(&ch, CHAN_CLIENT);
+	r = chan_attach(&ch, CHAN_CLIENT);
 	if (!r)
 		r = client(&ch);
 	if (r)
 		kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	ops->destroy(&ch);
+	chan_close(&ch);
 	CHECK_MSG(r == 0, "client side: %s", ch.errmsg);
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server side failed (status %d)", st);
-	free(ch.priv);
 }
 
 #define STREAM_TOTAL (256u << 10)
@@ -221,14 +215,14 @@ static int bytestream_server(struct chan *ch)
 	for (size_t k = 0; off < STREAM_TOTAL; k++) {
 		size_t n = stream_piece(k, cycle, 8, ch->msg_bytes, STREAM_TOTAL - off);
 
-		if (ch->ops->recv(ch, buf, n))
+		if (chan_recv(ch, buf, n))
 			return -1;
 		for (size_t i = 0; i < n; i++)
 			if (buf[i] != stream_byte(off + i))
 				return -2;
 		off += n;
 	}
-	return ch->ops->send(ch, "k", 1);
+	return chan_send(ch, "k", 1);
 }
 
 static int bytestream_client(struct chan *ch)
@@ -243,11 +237,11 @@ static int bytestream_client(struct chan *ch)
 
 		for (size_t i = 0; i < n; i++)
 			buf[i] = stream_byte(off + i);
-		if (ch->ops->send(ch, buf, n))
+		if (chan_send(ch, buf, n))
 			return -1;
 		off += n;
 	}
-	return ch->ops->recv(ch, &k, 1) || k != 'k' ? -1 : 0;
+	return chan_recv(ch, &k, 1) || k != 'k' ? -1 : 0;
 }
 
 static void case_bytestream(void)
@@ -272,24 +266,23 @@ static int boundary_server(struct chan *ch)
 	char buf[64];
 
 	/* 10 then 20 bytes arrive as two records of exactly those sizes */
-	if (ch->ops->recv(ch, buf, 10) || memcmp(buf, "0123456789", 10))
+	if (chan_recv(ch, buf, 10) || memcmp(buf, "0123456789", 10))
 		return -1;
-	if (ch->ops->recv(ch, buf, 20) || memcmp(buf, "abcdefghijklmnopqrst", 20))
+	if (chan_recv(ch, buf, 20) || memcmp(buf, "abcdefghijklmnopqrst", 20))
 		return -1;
 	/* a 5-byte record read as 30 bytes is a protocol error, not a short read */
-	if (ch->ops->recv(ch, buf, 30) != -EPROTO)
+	if (chan_recv(ch, buf, 30) != -EPROTO)
 		return -1;
-	return ch->ops->send(ch, "k", 1);
+	return chan_send(ch, "k", 1);
 }
 
 static int boundary_client(struct chan *ch)
 {
 	char k;
 
-	if (ch->ops->send(ch, "0123456789", 10) || ch->ops->send(ch, "abcdefghijklmnopqrst", 20) ||
-	    ch->ops->send(ch, "short", 5))
+	if (chan_send(ch, "0123456789", 10) || chan_send(ch, "abcdefghijklmnopqrst", 20) || chan_send(ch, "short", 5))
 		return -1;
-	return ch->ops->recv(ch, &k, 1) || k != 'k' ? -1 : 0;
+	return chan_recv(ch, &k, 1) || k != 'k' ? -1 : 0;
 }
 
 static void case_boundaries(void)
@@ -406,10 +399,11 @@ static void case_destroy_zeroed(void)
 	struct stat st;
 
 	ch.priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
-	ops->destroy(&ch);
-	ops->destroy(&ch);
+	chan_destroy(&ch);
+	chan_destroy(&ch);
 	CHECK_MSG(fstat(0, &st) == 0, "destroy of a zeroed channel closed fd 0");
-	free(ch.priv);
+	chan_close(&ch);
+	chan_close(&ch);
 }
 
 static void case_spin(void)

@@ -417,6 +417,9 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 			 ops->name);
 		return true;
 	}
+	if (res->limits.unit_bytes)
+		res->fragments_per_msg =
+			(unsigned)((cfg->msg_bytes + res->limits.unit_bytes - 1) / res->limits.unit_bytes);
 	return false;
 }
 
@@ -504,6 +507,50 @@ void cell_result_release_intervals(struct cell_result *res)
 	res->nintervals = 0;
 }
 
+/* The channel's fields the transport reads, from the cell (transport.h: above the line). */
+static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct cell_result *res,
+			  const char *tag)
+{
+	ch->msg_bytes = cfg->msg_bytes;
+	ch->wait = cfg->wait;
+	ch->run_dir = cfg->run_dir;
+	ch->tag = tag;
+	ch->timeout_ms = cfg->timeout_ms;
+	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
+	ch->limits = res->limits;
+}
+
+/* Forks the server, then the client; -1 (res says why) when a fork failed. */
+static int fork_children(const struct cell_config *cfg, struct cell_result *res, struct chan *ch, struct ctl *ctl,
+			 void *counts, uint8_t *snaps, struct child c[2])
+{
+	struct side_ctx side[2]; /* child_main never returns: this frame outlives it */
+	pid_t self = getpid();
+
+	for (int i = 0; i < 2; i++) {
+		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
+
+		side[role] = (struct side_ctx){.cfg = cfg,
+					       .ch = ch,
+					       .ctl = ctl,
+					       .role = role,
+					       .len = cfg->msg_bytes,
+					       .snap_mem = snaps,
+					       .snap_next = UINT64_MAX};
+		fflush(NULL);
+		c[role].pid = fork();
+		if (c[role].pid < 0) {
+			res->status = CELL_ERROR;
+			snprintf(res->reason, sizeof(res->reason), "fork: %s", strerror(errno));
+			return -1;
+		}
+		if (c[role].pid == 0)
+			child_main(&side[role], counts, self);
+		c[role].pidfd = open_pidfd(c[role].pid);
+	}
+	return 0;
+}
+
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -511,13 +558,11 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	size_t map_bytes = ctl_bytes + counts_bytes;
 	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
 	struct chan ch = {0};
-	struct side_ctx side[2];
 	enum watch_outcome w;
 	size_t snap_bytes = (size_t)HARNESS_MAX_INTERVALS * counts_bytes;
 	uint8_t *snaps = NULL;
 	char tag[64], ledger[4200];
 	struct ctl *ctl;
-	pid_t self = getpid();
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -533,9 +578,6 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 	if (skip_before_fork(cfg, res))
 		return 0;
-	if (res->limits.unit_bytes)
-		res->fragments_per_msg =
-			(unsigned)((cfg->msg_bytes + res->limits.unit_bytes - 1) / res->limits.unit_bytes);
 
 	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
@@ -553,14 +595,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 
 	rundir_new_tag(tag, sizeof(tag));
-	ch.ops = cfg->ops;
-	ch.msg_bytes = cfg->msg_bytes;
-	ch.wait = cfg->wait;
-	ch.run_dir = cfg->run_dir;
-	ch.tag = tag;
-	ch.timeout_ms = cfg->timeout_ms;
-	ch.peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
-	ch.limits = res->limits;
+	chan_from_cfg(&ch, cfg, res, tag);
 	r = chan_open(&ch, cfg->ops);
 	if (r) {
 		res->status = CELL_ERROR;
@@ -569,28 +604,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		goto out_destroy;
 	}
 
-	for (int i = 0; i < 2; i++) {
-		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
-
-		side[role] = (struct side_ctx){.cfg = cfg,
-					       .ch = &ch,
-					       .ctl = ctl,
-					       .role = role,
-					       .len = cfg->msg_bytes,
-					       .snap_mem = snaps,
-					       .snap_next = UINT64_MAX};
-		fflush(NULL);
-		c[role].pid = fork();
-		if (c[role].pid < 0) {
-			res->status = CELL_ERROR;
-			snprintf(res->reason, sizeof(res->reason), "fork: %s", strerror(errno));
-			goto out_kill;
-		}
-		if (c[role].pid == 0)
-			child_main(&side[role], (char *)ctl + ctl_bytes, self);
-		c[role].pidfd = open_pidfd(c[role].pid);
-	}
-
+	if (fork_children(cfg, res, &ch, ctl, (char *)ctl + ctl_bytes, snaps, c))
+		goto out_kill;
 	w = watch(c, ctl, cfg->timeout_ms);
 	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
 		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define UNIXSOCK_STEP 4096 /* the bisection stops at this resolution */
+#define UNIXSOCK_STEP 1 /* the bisection stops at this resolution: exact */
 
 /* A socketpair of type whose sending buffer is as large as the host allows; returns SO_SNDBUF. */
 static int big_pair(struct chan *ch, int type, long long wmem, int sv[2])

@@ -188,7 +188,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 {
 	const struct cell_config *cfg = s->cfg;
 	const struct pattern_loops *loops = loops_for(cfg->pattern);
-	struct hist h;
+	static struct hist h; /* the child never returns: static only to say it outlives this frame */
 	bool records = (s->role == CHAN_SERVER) == loops->server_records;
 	int r;
 
@@ -211,8 +211,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		hist_init_mem(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS, counts);
 		s->hist = &h;
 	}
-	s->ch->role = s->role;
-	r = s->ch->ops->attach(s->ch, s->role);
+	r = chan_attach(s->ch, s->role);
 	if (r) {
 		side_fail(s, -r, "attach (%s): %s", s->role == CHAN_CLIENT ? "client" : "server",
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
@@ -223,8 +222,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		s->ctl->hist = h;
 		s->ctl->hist.counts = NULL;
 	}
-	if (s->ch->ops->detach)
-		s->ch->ops->detach(s->ch);
+	chan_detach(s->ch);
 	_exit(r ? 1 : 0);
 }
 
@@ -366,11 +364,9 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 
 int cell_probe(const struct transport_ops *ops, struct chan_limits *lim, char *why, size_t whylen)
 {
-	struct chan ch = {.ops = ops};
-	int r = 0;
+	struct chan ch = {0};
+	int r = chan_probe(&ch, ops);
 
-	if (ops->probe)
-		r = ops->probe(&ch);
 	*lim = ch.limits;
 	if (r && why)
 		snprintf(why, whylen, "%s", ch.errmsg[0] ? ch.errmsg : strerror(-r));
@@ -389,11 +385,16 @@ void rundir_new_tag(char *out, size_t outlen)
 static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *res)
 {
 	const struct transport_ops *ops = cfg->ops;
-	char why[300];
+	struct chan ch = {0};
+	int r = chan_probe(&ch, ops);
 
-	if (cell_probe(ops, &res->limits, why, sizeof(why))) {
-		res->status = CELL_SKIPPED;
-		snprintf(res->reason, sizeof(res->reason), "%s not available here: %s", ops->name, why);
+	res->limits = ch.limits;
+	if (r) {
+		/* a host without the mechanism is a skip; anything else (out of fds) an error */
+		res->status = ch.unavailable ? CELL_SKIPPED : CELL_ERROR;
+		snprintf(res->reason, sizeof(res->reason), "%s %s: %s", ops->name,
+			 ch.unavailable ? "not available here" : "probe failed",
+			 ch.errmsg[0] ? ch.errmsg : strerror(-r));
 		return true;
 	}
 	if (res->limits.max_msg_bytes && cfg->msg_bytes > res->limits.max_msg_bytes) {
@@ -416,6 +417,9 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 			 ops->name);
 		return true;
 	}
+	if (res->limits.unit_bytes)
+		res->fragments_per_msg =
+			(unsigned)((cfg->msg_bytes + res->limits.unit_bytes - 1) / res->limits.unit_bytes);
 	return false;
 }
 
@@ -503,6 +507,50 @@ void cell_result_release_intervals(struct cell_result *res)
 	res->nintervals = 0;
 }
 
+/* The channel's fields the transport reads, from the cell (transport.h: above the line). */
+static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct cell_result *res,
+			  const char *tag)
+{
+	ch->msg_bytes = cfg->msg_bytes;
+	ch->wait = cfg->wait;
+	ch->run_dir = cfg->run_dir;
+	ch->tag = tag;
+	ch->timeout_ms = cfg->timeout_ms;
+	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
+	ch->limits = res->limits;
+}
+
+/* Forks the server, then the client; -1 (res says why) when a fork failed. */
+static int fork_children(const struct cell_config *cfg, struct cell_result *res, struct chan *ch, struct ctl *ctl,
+			 void *counts, uint8_t *snaps, struct child c[2])
+{
+	struct side_ctx side[2]; /* child_main never returns: this frame outlives it */
+	pid_t self = getpid();
+
+	for (int i = 0; i < 2; i++) {
+		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
+
+		side[role] = (struct side_ctx){.cfg = cfg,
+					       .ch = ch,
+					       .ctl = ctl,
+					       .role = role,
+					       .len = cfg->msg_bytes,
+					       .snap_mem = snaps,
+					       .snap_next = UINT64_MAX};
+		fflush(NULL);
+		c[role].pid = fork();
+		if (c[role].pid < 0) {
+			res->status = CELL_ERROR;
+			snprintf(res->reason, sizeof(res->reason), "fork: %s", strerror(errno));
+			return -1;
+		}
+		if (c[role].pid == 0)
+			child_main(&side[role], counts, self);
+		c[role].pidfd = open_pidfd(c[role].pid);
+	}
+	return 0;
+}
+
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -510,13 +558,11 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	size_t map_bytes = ctl_bytes + counts_bytes;
 	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
 	struct chan ch = {0};
-	struct side_ctx side[2];
 	enum watch_outcome w;
 	size_t snap_bytes = (size_t)HARNESS_MAX_INTERVALS * counts_bytes;
 	uint8_t *snaps = NULL;
 	char tag[64], ledger[4200];
 	struct ctl *ctl;
-	pid_t self = getpid();
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -532,9 +578,6 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 	if (skip_before_fork(cfg, res))
 		return 0;
-	if (res->limits.unit_bytes)
-		res->fragments_per_msg =
-			(unsigned)((cfg->msg_bytes + res->limits.unit_bytes - 1) / res->limits.unit_bytes);
 
 	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
@@ -552,20 +595,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 
 	rundir_new_tag(tag, sizeof(tag));
-	ch.ops = cfg->ops;
-	ch.msg_bytes = cfg->msg_bytes;
-	ch.wait = cfg->wait;
-	ch.run_dir = cfg->run_dir;
-	ch.tag = tag;
-	ch.timeout_ms = cfg->timeout_ms;
-	ch.peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
-	ch.limits = res->limits;
-	ch.priv = calloc(1, cfg->ops->priv_size ? cfg->ops->priv_size : 1);
-	if (!ch.priv) {
-		r = -ENOMEM;
-		goto out_unmap;
-	}
-	r = cfg->ops->create(&ch);
+	chan_from_cfg(&ch, cfg, res, tag);
+	r = chan_open(&ch, cfg->ops);
 	if (r) {
 		res->status = CELL_ERROR;
 		snprintf(res->reason, sizeof(res->reason), "create: %s", ch.errmsg[0] ? ch.errmsg : strerror(-r));
@@ -573,28 +604,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		goto out_destroy;
 	}
 
-	for (int i = 0; i < 2; i++) {
-		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
-
-		side[role] = (struct side_ctx){.cfg = cfg,
-					       .ch = &ch,
-					       .ctl = ctl,
-					       .role = role,
-					       .len = cfg->msg_bytes,
-					       .snap_mem = snaps,
-					       .snap_next = UINT64_MAX};
-		fflush(NULL);
-		c[role].pid = fork();
-		if (c[role].pid < 0) {
-			res->status = CELL_ERROR;
-			snprintf(res->reason, sizeof(res->reason), "fork: %s", strerror(errno));
-			goto out_kill;
-		}
-		if (c[role].pid == 0)
-			child_main(&side[role], (char *)ctl + ctl_bytes, self);
-		c[role].pidfd = open_pidfd(c[role].pid);
-	}
-
+	if (fork_children(cfg, res, &ch, ctl, (char *)ctl + ctl_bytes, snaps, c))
+		goto out_kill;
 	w = watch(c, ctl, cfg->timeout_ms);
 	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
 		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);
@@ -611,10 +622,9 @@ out_kill:
 	kill_and_reap(&c[0]);
 	kill_and_reap(&c[1]);
 out_destroy:
-	cfg->ops->destroy(&ch);
+	chan_close(&ch);
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
 		unlink(ledger);
-	free(ch.priv);
 out_unmap:
 	if (snaps)
 		munmap(snaps, snap_bytes);

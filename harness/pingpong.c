@@ -16,16 +16,15 @@
 
 static int round_trip(struct side_ctx *s, uint64_t seq, uint64_t *ticks, uint64_t *end)
 {
-	const struct transport_ops *ops = s->ch->ops;
 	uint64_t t0, t1;
 	int r;
 
 	payload_stamp(s->sbuf, s->len, seq);
 	t0 = clock_ticks();
-	r = ops->send(s->ch, s->sbuf, s->len);
+	r = chan_send(s->ch, s->sbuf, s->len);
 	if (r)
 		return side_transport_fail(s, r, "send", seq);
-	r = ops->recv(s->ch, s->rbuf, s->len);
+	r = chan_recv(s->ch, s->rbuf, s->len);
 	if (r)
 		return side_transport_fail(s, r, "recv", seq);
 	t1 = clock_ticks();
@@ -89,7 +88,6 @@ static int pingpong_client(struct side_ctx *s)
 
 static int pingpong_server(struct side_ctx *s)
 {
-	const struct transport_ops *ops = s->ch->ops;
 	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
 	uint64_t seq;
@@ -103,14 +101,14 @@ static int pingpong_server(struct side_ctx *s)
 		if (cfg->fault_server_hang_after && seq == cfg->fault_server_hang_after)
 			for (;;)
 				pause(); /* fault injection: hang until the watchdog kills us */
-		r = ops->recv(s->ch, s->rbuf, s->len);
+		r = chan_recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);
 		if (!payload_seq_is(s->rbuf, s->len, seq))
 			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu", (unsigned long long)seq,
 					 (unsigned long long)payload_seq(s->rbuf, s->len));
 		payload_mark_reply(s->rbuf, s->len);
-		r = ops->send(s->ch, s->rbuf, s->len);
+		r = chan_send(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "send", seq);
 		atomic_store_explicit(&ctl->progress[CHAN_SERVER].v, seq + 1, memory_order_relaxed);

@@ -66,7 +66,6 @@ static int send_loop(struct side_ctx *s, bool paced)
 {
 	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
-	const struct transport_ops *ops = s->ch->ops;
 	uint64_t seq, start = 0, now = 0, deadline = 0, interval = 0, due = 0;
 	bool last = false;
 
@@ -97,7 +96,7 @@ static int send_loop(struct side_ctx *s, bool paced)
 		} else {
 			put_ts(s->sbuf, s->len, clock_ticks());
 		}
-		r = ops->send(s->ch, s->sbuf, s->len);
+		r = chan_send(s->ch, s->sbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "send", seq);
 		if (seq >= cfg->warmup)
@@ -114,7 +113,6 @@ static int recv_loop(struct side_ctx *s)
 {
 	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
-	const struct transport_ops *ops = s->ch->ops;
 	int64_t mn = INT64_MAX, mx = 0;
 	uint64_t seq, start = 0, end = 0;
 
@@ -132,7 +130,7 @@ static int recv_loop(struct side_ctx *s)
 		if (cfg->fault_server_hang_after && seq == cfg->fault_server_hang_after)
 			for (;;)
 				pause();
-		r = ops->recv(s->ch, s->rbuf, s->len);
+		r = chan_recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);
 		t = clock_ticks();

@@ -1,8 +1,10 @@
 /*
- * chan.c - small helpers every transport uses: first-error recording with
- * context, and reading an integer limit from /proc.
+ * chan.c - the channel's life as the engine sees it (chan_open/chan_close
+ * around the hooks), and the small helpers every transport uses:
+ * first-error recording with context, names in the run directory, and
+ * reading an integer limit from /proc.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,9 +14,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-int chan_fail(struct chan *ch, int err, const char *fmt, ...)
+static int chan_vfail(struct chan *ch, int err, const char *fmt, va_list ap)
 {
-	va_list ap;
 	size_t n;
 
 	if (err < 0)
@@ -24,12 +25,76 @@ int chan_fail(struct chan *ch, int err, const char *fmt, ...)
 	if (ch->err)
 		return -err;
 	ch->err = err;
-	va_start(ap, fmt);
 	vsnprintf(ch->errmsg, sizeof(ch->errmsg), fmt, ap);
-	va_end(ap);
 	n = strlen(ch->errmsg);
 	snprintf(ch->errmsg + n, sizeof(ch->errmsg) - n, ": %s", strerror(err));
 	return -err;
+}
+
+int chan_fail(struct chan *ch, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = chan_vfail(ch, err, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int chan_unavailable(struct chan *ch, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (!ch->err)
+		ch->unavailable = true;
+	va_start(ap, fmt);
+	r = chan_vfail(ch, err, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* ---- the engine's side (transport.h) ---- */
+
+int chan_probe(struct chan *ch, const struct transport_ops *ops)
+{
+	ch->ops = ops;
+	memset(&ch->limits, 0, sizeof(ch->limits));
+	ch->err = 0;
+	ch->errmsg[0] = 0;
+	ch->unavailable = false;
+	return ops->probe ? ops->probe(ch) : 0;
+}
+
+int chan_open(struct chan *ch, const struct transport_ops *ops)
+{
+	int r;
+
+	ch->ops = ops;
+	ch->priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
+	if (!ch->priv)
+		return chan_fail(ch, ENOMEM, "%zu bytes of channel state", ops->priv_size);
+	r = ops->create(ch);
+	if (r)
+		chan_close(ch); /* destroy() undoes a partial create() */
+	return r;
+}
+
+void chan_close(struct chan *ch)
+{
+	if (!ch->priv)
+		return;
+	ch->ops->destroy(ch);
+	free(ch->priv);
+	ch->priv = NULL;
+}
+
+int chan_path(const struct chan *ch, const char *what, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s-%s", ch->run_dir, ch->tag, what);
+
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }
 
 int chan_read_sysctl(const char *path, long long *val)

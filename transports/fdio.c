@@ -9,7 +9,8 @@
  * A blocking wait never outlives ch->timeout_ms when the fd was made
  * non-blocking by the transport; otherwise the harness's watchdog bounds it.
  */
-#include "transports/transport.h"
+#include "transports/fdio.h"
+#include "transports/chan_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,9 +111,18 @@ int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * ENOBUFS: the kernel could not allocate the record.  Memory pressure
+ * passes; a record larger than the kernel ever allocates (an AF_UNIX
+ * datagram past about 4 MiB) never does, and poll() reports the socket
+ * writable all along, so retrying would spin until the watchdog.  Retry
+ * FDIO_ENOBUFS_TRIES times 1 ms apart, then fail.
+ */
+#define FDIO_ENOBUFS_TRIES 10
+
 int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
 {
-	unsigned int spins = 0;
+	unsigned int spins = 0, nobufs = 0;
 
 	for (;;) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
@@ -123,7 +133,14 @@ int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
 			return chan_fail(ch, EPROTO, "send fd=%d: %zd of %zu bytes sent", fd, n, len);
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN || errno == ENOBUFS) {
+		if (errno == ENOBUFS) {
+			if (++nobufs >= FDIO_ENOBUFS_TRIES)
+				return chan_fail(ch, ENOBUFS, "send fd=%d len=%zu: refused %u times in a row", fd, len,
+						 nobufs);
+			poll(NULL, 0, 1);
+			continue;
+		}
+		if (errno == EAGAIN) {
 			int r = wait_again(ch, fd, POLLOUT, &spins);
 
 			if (r)
@@ -197,9 +214,11 @@ int fdchan_add_path(struct chan *ch, const char *path)
 {
 	struct fd_chan *fc = ch->priv;
 
-	if (fc->npath >= FDCHAN_MAX_PATHS || strlen(path) >= sizeof(fc->path[0]))
+	size_t n = strlen(path);
+
+	if (fc->npath >= FDCHAN_MAX_PATHS || n >= sizeof(fc->path[0]))
 		return chan_fail(ch, ENAMETOOLONG, "fdchan: path %s", path);
-	strcpy(fc->path[fc->npath++], path);
+	memcpy(fc->path[fc->npath++], path, n + 1);
 	return 0;
 }
 
@@ -260,11 +279,4 @@ void fdchan_destroy(struct chan *ch)
 	for (int i = 0; i < fc->npath; i++)
 		unlink(fc->path[i]);
 	fc->npath = 0;
-}
-
-int chan_path(const struct chan *ch, const char *what, char *out, size_t outlen)
-{
-	int n = snprintf(out, outlen, "%s/%s-%s", ch->run_dir, ch->tag, what);
-
-	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }

@@ -8,7 +8,8 @@
  * s2c W); neither can wait on an open the other has not reached.
  * The FIFOs are mode 0600 in a 0700 directory, and removed by destroy.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "transports/fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +81,7 @@ const struct transport_ops fifo_ops = {
 	.name = "fifo",
 	.summary = "two named pipes (mkfifo) in a private run directory",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
 	.probe = fifo_probe,
 	.create = fifo_create,

@@ -35,7 +35,8 @@
  * a second one.  A peer stopped while holding the lock blocks F_SETLKW
  * past the timeout; the harness's watchdog bounds that.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "common/mono.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,14 +71,6 @@ struct backoff {
 	long sleep_ns;
 	uint64_t start_ns;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void backoff_reset(struct backoff *b)
 {
@@ -287,7 +280,7 @@ const struct transport_ops lockfile_ops = {
 	.name = "lockfile",
 	.summary = "a regular file guarded by fcntl record locks, polled with back-off",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_SLOW | TRANSPORT_NAMED,
+	.flags = TRANSPORT_SLOW,
 	.priv_size = sizeof(struct lockfile),
 	.probe = lockfile_probe,
 	.create = lockfile_create,

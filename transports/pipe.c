@@ -8,7 +8,8 @@
  * while the writer fills it.  Writes of at most PIPE_BUF (4096) bytes are
  * atomic; larger ones may be split, which fdio's loops absorb.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "transports/fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -40,7 +40,8 @@
  * CHAN_WAIT_SPIN the queues are opened O_NONBLOCK (the open description is
  * shared by parent and children) and EAGAIN is polled.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "common/mono.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,14 +66,6 @@ struct posix_mq {
 	int txi, rxi;
 	char *stage; /* this process's buffer for a short last fragment */
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 struct mq_wait {
 	bool timed;		  /* block with a deadline */
@@ -117,7 +110,7 @@ static int read_limits(struct chan *ch, long long *msg_max, long long *msgsize_m
 	if (chan_read_sysctl("/proc/sys/fs/mqueue/msg_max", msg_max) ||
 	    chan_read_sysctl("/proc/sys/fs/mqueue/msgsize_max", msgsize_max) ||
 	    chan_read_sysctl("/proc/sys/fs/mqueue/queues_max", queues_max))
-		return chan_fail(
+		return chan_unavailable(
 			ch, ENOSYS,
 			"no /proc/sys/fs/mqueue: kernel built without POSIX message queues (CONFIG_POSIX_MQUEUE)");
 	return 0;
@@ -132,15 +125,16 @@ static int posix_mq_probe(struct chan *ch)
 	if (r)
 		return r;
 	if (msg_max <= 0 || msgsize_max <= 0 || queues_max <= 0)
-		return chan_fail(ch, EINVAL,
-				 "fs.mqueue.msg_max %lld, msgsize_max %lld, queues_max %lld: raise them (sysctl -w)",
-				 msg_max, msgsize_max, queues_max);
+		return chan_unavailable(
+			ch, EINVAL, "fs.mqueue.msg_max %lld, msgsize_max %lld, queues_max %lld: raise them (sysctl -w)",
+			msg_max, msgsize_max, queues_max);
 	getrlimit(RLIMIT_MSGQUEUE, &rl);
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * (rlim_t)(msgsize_max + 96))
-		return chan_fail(ch, EMFILE,
-				 "RLIMIT_MSGQUEUE is %llu bytes, below two queues of one %lld-byte message: raise it "
-				 "(ulimit -q)",
-				 (unsigned long long)rl.rlim_cur, msgsize_max);
+		return chan_unavailable(
+			ch, EMFILE,
+			"RLIMIT_MSGQUEUE is %llu bytes, below two queues of one %lld-byte message: raise it "
+			"(ulimit -q)",
+			(unsigned long long)rl.rlim_cur, msgsize_max);
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = (size_t)msgsize_max;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
@@ -344,7 +338,7 @@ const struct transport_ops posix_mq_ops = {
 	.name = "posix_mq",
 	.summary = "POSIX message queues (mq_open/mq_timedsend/mq_timedreceive), one per direction",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct posix_mq),
 	.probe = posix_mq_probe,
 	.create = posix_mq_create,

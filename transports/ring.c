@@ -1,23 +1,16 @@
 /*
- * ring.c - the shared-memory byte ring of shm_ring, shm_spin and sysv_shm:
- * layout, send/recv, the wake protocol and the spin-then-block policy
- * (ring.h explains all three).
+ * ring.c - the shared-memory byte ring of eventfd, signal, shm_ring,
+ * shm_spin and sysv_shm: layout, send/recv, the wake protocol and the
+ * spin-then-block policy (ring.h explains all three).
  */
 #include "transports/ring.h"
+#include "common/mono.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
-#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static size_t page_round(size_t n)
 {
@@ -82,6 +75,34 @@ int ring_region_init(struct chan *ch, void *mem, size_t map_bytes, size_t cap, b
 	return 0;
 }
 
+int ring_map_anon(struct chan *ch, const struct ring_wake_ops *wake)
+{
+	struct ring_chan *rc = ch->priv;
+	size_t cap = ring_capacity(ch->msg_bytes, 0), bytes = ring_region_bytes(cap);
+	void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int r;
+
+	if (mem == MAP_FAILED)
+		return chan_fail(ch, errno, "mmap MAP_SHARED|MAP_ANONYMOUS len=%zu", bytes);
+	rc->wake = wake;
+	rc->spin_ns = 0;
+	r = ring_region_init(ch, mem, bytes, cap, false);
+	if (r)
+		munmap(mem, bytes);
+	return r;
+}
+
+void ring_unmap_anon(struct chan *ch)
+{
+	struct ring_chan *rc = ch->priv;
+
+	if (!rc->rg)
+		return;
+	ring_detach(ch);
+	munmap(rc->rg, rc->map_bytes);
+	rc->rg = NULL;
+}
+
 /* ---- attach, detach, liveness ---- */
 
 static void end_init(struct ring_end *e, struct ring_region *rg, enum ring_dir dir, bool sending)
@@ -118,8 +139,20 @@ int ring_attach(struct chan *ch, enum chan_role role)
 	if (r)
 		return chan_fail(ch, r, "pthread_mutex_lock (robust, process-shared)");
 	rc->attached = true;
+	atomic_store_explicit(&me->pid, getpid(), memory_order_relaxed);
 	atomic_store_explicit(&me->state, RING_PEER_ATTACHED, memory_order_release);
 	return 0;
+}
+
+static struct ring_peer *peer_of(struct ring_chan *rc)
+{
+	return &rc->rg->peer[rc->role == CHAN_CLIENT ? CHAN_SERVER : CHAN_CLIENT];
+}
+
+pid_t ring_peer_pid(const struct ring_chan *rc)
+{
+	return atomic_load_explicit(&rc->rg->peer[rc->role == CHAN_CLIENT ? CHAN_SERVER : CHAN_CLIENT].pid,
+				    memory_order_acquire);
 }
 
 void ring_detach(struct chan *ch)
@@ -131,16 +164,13 @@ void ring_detach(struct chan *ch)
 		return;
 	me = &rc->rg->peer[rc->role];
 	atomic_store_explicit(&me->state, RING_PEER_GONE, memory_order_seq_cst);
-	/* a peer asleep on either direction wakes and finds us gone */
-	rc->wake->post(ch, rc->tx.dir, RING_SEM_DATA);
-	rc->wake->post(ch, rc->rx.dir, RING_SEM_SPACE);
+	/* a peer asleep on either direction wakes and finds us gone; one that left already does not care */
+	if (atomic_load_explicit(&peer_of(rc)->state, memory_order_acquire) != RING_PEER_GONE) {
+		rc->wake->post(ch, rc->tx.dir, RING_SEM_DATA);
+		rc->wake->post(ch, rc->rx.dir, RING_SEM_SPACE);
+	}
 	pthread_mutex_unlock(&me->alive);
 	rc->attached = false;
-}
-
-static struct ring_peer *peer_of(struct ring_chan *rc)
-{
-	return &rc->rg->peer[rc->role == CHAN_CLIENT ? CHAN_SERVER : CHAN_CLIENT];
 }
 
 /* True when the peer detached or died; a peer not attached yet is alive. */
@@ -249,17 +279,17 @@ static bool spin_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t 
 			if (i % 64)
 				continue;
 			if (!start)
-				start = now_ns();
-			else if (now_ns() - start > rc->spin_ns)
+				start = mono_ns();
+			else if (mono_ns() - start > rc->spin_ns)
 				break;
 		}
 	}
-	start = now_ns();
+	start = mono_ns();
 	do {
 		sched_yield();
 		if (arrived(e, data, any, memory_order_acquire))
 			return true;
-	} while (now_ns() - start < RING_YIELD_NS);
+	} while (mono_ns() - start < RING_YIELD_NS);
 	return false;
 }
 
@@ -269,7 +299,7 @@ static int slice_ms(uint64_t deadline)
 
 	if (!deadline)
 		return RING_SLICE_MS;
-	now = now_ns();
+	now = mono_ns();
 	if (now >= deadline)
 		return 0;
 	if (deadline - now >= (uint64_t)RING_SLICE_MS * 1000000u)
@@ -299,7 +329,7 @@ static int sleep_phase(struct chan *ch, struct ring_end *e, bool data, uint64_t 
 	struct ring_chan *rc = ch->priv;
 	_Atomic uint64_t *wanted = wanted_word(e, data);
 	enum ring_sem sem = data ? RING_SEM_DATA : RING_SEM_SPACE;
-	uint64_t deadline = ch->timeout_ms > 0 ? now_ns() + (uint64_t)ch->timeout_ms * 1000000u : 0;
+	uint64_t deadline = ch->timeout_ms > 0 ? mono_ns() + (uint64_t)ch->timeout_ms * 1000000u : 0;
 	bool woken = false;
 	int r = 0, ms;
 

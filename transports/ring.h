@@ -1,12 +1,14 @@
 /*
- * ring.h - the single-producer single-consumer byte rings behind shm_ring,
- * shm_spin and sysv_shm (internal to transports/; not a transport itself).
+ * ring.h - the single-producer single-consumer byte rings behind every
+ * shared-memory transport: eventfd, signal, shm_ring, shm_spin and
+ * sysv_shm (internal to transports/; not a transport itself).
  *
  * A region of shared memory holds two rings, one per direction, and a
  * little bookkeeping.  The transports only differ in where the region
- * comes from (POSIX shm or a System V segment) and in how a sleeping side
- * is woken (POSIX semaphores in the region or a System V semaphore set),
- * which they pass in as struct ring_wake_ops.
+ * comes from (anonymous shared memory inherited through fork, POSIX shm
+ * or a System V segment) and in their doorbell, how a sleeping side is
+ * woken (an eventfd, a real-time signal, POSIX semaphores in the region,
+ * a System V semaphore set), which they pass in as struct ring_wake_ops.
  *
  * Layout of one direction (struct ring_ctl), each index on its own 64-byte
  * line so the producer and the consumer never write the same line:
@@ -126,8 +128,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "transports/transport.h"
+#include "transports/chan_util.h"
 
 #define RING_LINE 64
 #define RING_CAP_MIN ((size_t)4 << 10)		/* per direction: 4 x the message, 4 KiB.. */
@@ -167,6 +170,7 @@ enum ring_peer_state { RING_PEER_NONE, RING_PEER_ATTACHED, RING_PEER_GONE };
 struct ring_peer {
 	_Alignas(RING_LINE) pthread_mutex_t alive; /* robust: held while attached */
 	_Atomic int state;			   /* enum ring_peer_state */
+	_Atomic pid_t pid;			   /* stored by attach, before state (a doorbell may need it) */
 };
 
 /* The start of the shared region; the two data areas follow at data_off. */
@@ -197,10 +201,13 @@ struct ring_end {
 };
 
 /*
- * How a sleeping side is woken.  post() wakes whoever sleeps on
- * (dir, sem); wait() sleeps on it for at most ms milliseconds and returns
- * 0 when posted, -ETIMEDOUT when the time ran out, or -errno (recorded
- * with chan_fail).  Both are only called on the slow path.
+ * The doorbell: how a sleeping side is woken.  post() wakes whoever sleeps
+ * on (dir, sem), which is always the caller's peer; wait() sleeps on it for
+ * at most ms milliseconds (ms > 0) and returns 0 when posted (or woken
+ * for any reason: the caller re-checks the ring), -ETIMEDOUT when the time
+ * ran out (not recorded), or -errno (recorded with chan_fail).  A post
+ * may outlive its wait (after a timeout) and wake the next one early.
+ * Both are only called on the slow path.
  */
 struct ring_wake_ops {
 	int (*post)(struct chan *ch, enum ring_dir dir, enum ring_sem sem);
@@ -233,6 +240,16 @@ size_t ring_region_bytes(size_t cap);
  * bytes: indices, robust mutexes and, when posix_sems, the semaphores.
  */
 int ring_region_init(struct chan *ch, void *mem, size_t map_bytes, size_t cap, bool posix_sems);
+/*
+ * For doorbells outside the region (eventfd, signal): maps anonymous
+ * shared memory for msg_bytes, which the children inherit through fork
+ * (nothing has a name, nothing outlives the processes), and lays it out.
+ * ring_unmap_anon() is ring_detach() and munmap: idempotent.
+ */
+int ring_map_anon(struct chan *ch, const struct ring_wake_ops *wake);
+void ring_unmap_anon(struct chan *ch);
+/* The pid the peer stored at attach, 0 before. */
+pid_t ring_peer_pid(const struct ring_chan *rc);
 
 /*
  * The shared hooks.  ring_detach() marks this side gone, wakes the peer

@@ -32,6 +32,7 @@
  * the tmpfs on /dev/shm.
  */
 #include "transports/ring.h"
+#include "common/mono.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +64,8 @@ static int shm_ring_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
 static int shm_ring_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
 {
 	struct ring_chan *rc = ch->priv;
-	struct timespec ts;
+	struct timespec ts = mono_deadline((uint64_t)ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	if (sem_clockwait(&rc->rg->sem[dir][sem], CLOCK_MONOTONIC, &ts) == 0)
 		return 0;
 	if (errno == ETIMEDOUT)
@@ -93,15 +87,15 @@ static int probe_dev_shm(struct chan *ch, const char *policy)
 	struct statfs sf;
 
 	if (statfs("/dev/shm", &sf) < 0)
-		return chan_fail(ch, errno,
-				 "statfs /dev/shm: POSIX shared memory needs a tmpfs there "
-				 "(mount -t tmpfs tmpfs /dev/shm)");
+		return chan_unavailable(ch, errno,
+					"statfs /dev/shm: POSIX shared memory needs a tmpfs there "
+					"(mount -t tmpfs tmpfs /dev/shm)");
 	if (access("/dev/shm", W_OK | X_OK) < 0)
-		return chan_fail(ch, errno, "access /dev/shm: not writable");
+		return chan_unavailable(ch, errno, "access /dev/shm: not writable");
 	free_bytes = (unsigned long long)sf.f_bavail * (unsigned long long)sf.f_bsize;
 	if (free_bytes < need)
-		return chan_fail(ch, ENOSPC, "/dev/shm has %llu bytes free, a channel needs up to %zu", free_bytes,
-				 need);
+		return chan_unavailable(ch, ENOSPC, "/dev/shm has %llu bytes free, a channel needs up to %zu",
+					free_bytes, need);
 	snprintf(ch->limits.note, sizeof(ch->limits.note), "/dev/shm %s, %llu MiB free; ring 4x msg, 4K-4M/dir; %s",
 		 sf.f_type == TMPFS_MAGIC ? "tmpfs" : "(not tmpfs)", free_bytes >> 20, policy);
 	ch->limits.max_msg_bytes = 0;

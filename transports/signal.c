@@ -1,63 +1,50 @@
 /*
- * signal.c - payload in shared memory, notification by a real-time signal.
+ * signal.c - the shared-memory byte ring (ring.h) with a real-time signal
+ * as its doorbell.
  *
- * The payload moves through the shared byte ring of eventfd.c ("shmpipe":
- * MAP_SHARED | MAP_ANONYMOUS memory mapped by create() and inherited by both
- * children; a ring of 4x the message, 4 KiB to 256 KiB, per direction;
- * larger messages stream through it in chunks of a quarter ring; the
- * sleeping-flag handshake described there).  Only the doorbell differs:
- * ringing a side is sigqueue(its pid, SIGRTMIN) and waiting is
- * sigtimedwait() on that signal, which stays blocked for the child's whole
- * life, so it is never delivered to a handler, only dequeued.  Real-time
- * signals queue (one entry per sigqueue) instead of merging, and each
- * entry is dequeued by one wait; a ring that lands after the waiter found
- * data anyway is consumed by its next wait as a spurious wake-up.
+ * The ring is eventfd's: anonymous shared memory mapped by create() and
+ * inherited by both children, the layout, sizes, wake protocol and dead
+ * peer detection of shm_ring.  Only the doorbell differs: ringing a side
+ * is sigqueue(its pid, SIGRTMIN) and waiting is sigtimedwait() on that
+ * signal, which stays blocked for the child's whole life, so it is never
+ * delivered to a handler, only dequeued.  Real-time signals queue (one
+ * entry per sigqueue) instead of merging, and each entry is dequeued by
+ * one wait; a ring that lands after the waiter found data anyway is taken
+ * by its next wait as a spurious wake-up (the ring re-checks, ring.h).
  *
  * The pid handshake: the harness forks the server, then the client, so
  * neither knows the other's pid.  attach() first blocks the signal, then
- * publishes getpid() in the shared header.  The order matters: the default
- * action of a real-time signal is to terminate, and the peer may ring as
- * soon as it can read our pid.  attach() does not wait for the peer: a
- * side rings only when the peer's sleeping flag is set, and a peer sets
- * that flag only after its attach() published its pid (release/acquire),
- * so a ring always finds the pid.  Bytes sent before the peer attached
- * simply wait in the ring.  Ordering trap left: if the peer dies and the
- * parent reaps it before killing us, the pid could in principle be reused
- * before our next ring; pid_max makes that window negligible.
+ * ring_attach() publishes getpid() in the region.  The order matters: the
+ * default action of a real-time signal is to terminate, and the peer may
+ * ring as soon as it can read our pid.  attach() does not wait for the
+ * peer: a side rings only a peer that announced a sleep, which it does
+ * only after its attach published its pid, so a ring always finds the
+ * pid.  Ordering trap left: if the peer dies and the parent reaps it
+ * before killing us, the pid could in principle be reused before our next
+ * ring; pid_max makes that window negligible (and a dead peer's ESRCH is
+ * -EPIPE at once).
  *
- * Waiting: sigtimedwait with ch->timeout_ms (sigwaitinfo when no
- * timeout); EINTR is retried.  Busy-polling is not offered: polling
- * sigtimedwait with a zero timeout would measure little of interest.
+ * Waiting: sigtimedwait for at most the ring's slice; EINTR is retried.
+ * Busy-polling is not offered: polling sigtimedwait with a zero timeout
+ * would measure little of interest.
  *
  * Limits: RLIMIT_SIGPENDING (ulimit -i) bounds queued signals per user;
  * each side queues at most a few.  Messages of any size stream through
  * the ring.
  */
-#include "transports/transport.h"
+#include "transports/ring.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
-/* From eventfd.c: the shared-memory byte ring. */
-int shmpipe_map(struct chan *ch, void **map, size_t *map_bytes);
-void shmpipe_unmap(void **map, size_t map_bytes);
-void shmpipe_publish_pid(void *map, enum chan_role role);
-pid_t shmpipe_peer_pid(const void *map, enum chan_role role);
-int shmpipe_send(struct chan *ch, void *map, const void *buf, size_t len, int (*ring)(struct chan *ch),
-		 int (*wait)(struct chan *ch));
-int shmpipe_recv(struct chan *ch, void *map, void *buf, size_t len, int (*ring)(struct chan *ch),
-		 int (*wait)(struct chan *ch));
-
-struct signal_chan {
-	void *map;
-	size_t map_bytes;
-	int signo;    /* SIGRTMIN, fixed by create() */
-	sigset_t set; /* {signo}, blocked in this process after attach */
-	pid_t peer;   /* the peer's pid, once read from the shared header */
+struct signal_priv {
+	struct ring_chan rc; /* first: ring.c casts priv to it */
+	int signo;	     /* SIGRTMIN, fixed by create() */
+	sigset_t set;	     /* {signo}, blocked in this process after attach */
+	pid_t peer;	     /* the peer's pid, once read from the region */
 };
 
 static int signal_probe(struct chan *ch)
@@ -65,12 +52,12 @@ static int signal_probe(struct chan *ch)
 	struct rlimit rl = {0, 0};
 
 	if (SIGRTMIN > SIGRTMAX)
-		return chan_fail(ch, ENOSYS, "no real-time signals free (SIGRTMIN %d > SIGRTMAX %d)", SIGRTMIN,
-				 SIGRTMAX);
+		return chan_unavailable(ch, ENOSYS, "no real-time signals free (SIGRTMIN %d > SIGRTMAX %d)", SIGRTMIN,
+					SIGRTMAX);
 	getrlimit(RLIMIT_SIGPENDING, &rl);
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 4)
-		return chan_fail(ch, EAGAIN, "RLIMIT_SIGPENDING is %llu: raise it (ulimit -i)",
-				 (unsigned long long)rl.rlim_cur);
+		return chan_unavailable(ch, EAGAIN, "RLIMIT_SIGPENDING is %llu: raise it (ulimit -i)",
+					(unsigned long long)rl.rlim_cur);
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
@@ -79,34 +66,15 @@ static int signal_probe(struct chan *ch)
 	return 0;
 }
 
-static int signal_create(struct chan *ch)
+static int signal_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
 {
-	struct signal_chan *s = ch->priv;
+	struct signal_priv *s = ch->priv;
 
-	s->signo = SIGRTMIN;
-	return shmpipe_map(ch, &s->map, &s->map_bytes);
-}
-
-static int signal_attach(struct chan *ch, enum chan_role role)
-{
-	struct signal_chan *s = ch->priv;
-
-	sigemptyset(&s->set);
-	sigaddset(&s->set, s->signo);
-	/* blocked before the pid is visible: nothing can be sent to us earlier */
-	if (sigprocmask(SIG_BLOCK, &s->set, NULL) < 0)
-		return chan_fail(ch, errno, "sigprocmask SIG_BLOCK sig=%d", s->signo);
-	shmpipe_publish_pid(s->map, role);
-	return 0;
-}
-
-static int signal_ring(struct chan *ch)
-{
-	struct signal_chan *s = ch->priv;
-
+	(void)dir;
+	(void)sem;
 	if (!s->peer)
-		s->peer = shmpipe_peer_pid(s->map, ch->role);
-	if (!s->peer)
+		s->peer = ring_peer_pid(&s->rc);
+	if (!s->peer) /* never sigqueue(0): that is our process group */
 		return chan_fail(ch, ESRCH, "sigqueue sig=%d: the peer has published no pid", s->signo);
 	if (sigqueue(s->peer, s->signo, (union sigval){.sival_int = 0}) == 0)
 		return 0;
@@ -118,40 +86,45 @@ static int signal_ring(struct chan *ch)
 	return chan_fail(ch, errno, "sigqueue pid=%d sig=%d", (int)s->peer, s->signo);
 }
 
-static int signal_wait(struct chan *ch)
+static int signal_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
 {
-	struct signal_chan *s = ch->priv;
-	struct timespec ts = {ch->timeout_ms / 1000, (long)(ch->timeout_ms % 1000) * 1000000};
+	struct signal_priv *s = ch->priv;
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	int r;
 
-	for (;;) {
-		int r = ch->timeout_ms > 0 ? sigtimedwait(&s->set, NULL, &ts) : sigwaitinfo(&s->set, NULL);
-
-		if (r == s->signo)
-			return 0;
-		if (r >= 0 || errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return chan_fail(ch, ETIMEDOUT, "sigtimedwait sig=%d: peer silent for %d ms", s->signo,
-					 ch->timeout_ms);
-		return chan_fail(ch, errno, "sigtimedwait sig=%d", s->signo);
-	}
+	(void)dir;
+	(void)sem;
+	r = sigtimedwait(&s->set, NULL, &ts);
+	if (r >= 0 || errno == EINTR)
+		return 0; /* the caller re-checks everything */
+	if (errno == EAGAIN)
+		return -ETIMEDOUT;
+	return chan_fail(ch, errno, "sigtimedwait sig=%d", s->signo);
 }
 
-static int signal_send(struct chan *ch, const void *buf, size_t len)
+static const struct ring_wake_ops signal_wake = {
+	.post = signal_post,
+	.wait = signal_wait,
+};
+
+static int signal_create(struct chan *ch)
 {
-	return shmpipe_send(ch, ((struct signal_chan *)ch->priv)->map, buf, len, signal_ring, signal_wait);
+	struct signal_priv *s = ch->priv;
+
+	s->signo = SIGRTMIN;
+	return ring_map_anon(ch, &signal_wake);
 }
 
-static int signal_recv(struct chan *ch, void *buf, size_t len)
+static int signal_attach(struct chan *ch, enum chan_role role)
 {
-	return shmpipe_recv(ch, ((struct signal_chan *)ch->priv)->map, buf, len, signal_ring, signal_wait);
-}
+	struct signal_priv *s = ch->priv;
 
-static void signal_destroy(struct chan *ch)
-{
-	struct signal_chan *s = ch->priv;
-
-	shmpipe_unmap(&s->map, s->map_bytes);
+	sigemptyset(&s->set);
+	sigaddset(&s->set, s->signo);
+	/* blocked before the pid is visible: nothing can be sent to us earlier */
+	if (sigprocmask(SIG_BLOCK, &s->set, NULL) < 0)
+		return chan_fail(ch, errno, "sigprocmask SIG_BLOCK sig=%d", s->signo);
+	return ring_attach(ch, role);
 }
 
 const struct transport_ops signal_ops = {
@@ -159,11 +132,12 @@ const struct transport_ops signal_ops = {
 	.summary = "shared-memory ring per direction, woken by a real-time signal (sigqueue/sigtimedwait)",
 	.kind = CHAN_STREAM,
 	.flags = 0,
-	.priv_size = sizeof(struct signal_chan),
+	.priv_size = sizeof(struct signal_priv),
 	.probe = signal_probe,
 	.create = signal_create,
 	.attach = signal_attach,
-	.send = signal_send,
-	.recv = signal_recv,
-	.destroy = signal_destroy,
+	.send = ring_send,
+	.recv = ring_recv,
+	.detach = ring_detach,
+	.destroy = ring_unmap_anon,
 };

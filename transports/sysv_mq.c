@@ -37,7 +37,8 @@
  * IPC_RMID, so only a SIGKILLed ipcbench can leave a queue, which the
  * ledger then lists for `ipcbench clean`.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "common/mono.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,14 +65,6 @@ struct sysv_mq {
 	struct sysv_mq_buf *stage; /* this process's staging buffer */
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* One spin of a polled wait: 0 to poll again, -ETIMEDOUT past ch->timeout_ms. */
 static int spin_once(struct chan *ch, unsigned int *spins, uint64_t *start_ms, const char *what, int id)
 {
@@ -94,12 +87,14 @@ static int sysv_mq_probe(struct chan *ch)
 	if (chan_read_sysctl("/proc/sys/kernel/msgmax", &msgmax) ||
 	    chan_read_sysctl("/proc/sys/kernel/msgmnb", &msgmnb) ||
 	    chan_read_sysctl("/proc/sys/kernel/msgmni", &msgmni))
-		return chan_fail(ch, ENOSYS,
-				 "no /proc/sys/kernel/msgmax: kernel built without System V IPC (CONFIG_SYSVIPC)");
+		return chan_unavailable(
+			ch, ENOSYS, "no /proc/sys/kernel/msgmax: kernel built without System V IPC (CONFIG_SYSVIPC)");
 	if (msgmni <= 0)
-		return chan_fail(ch, ENOSPC, "kernel.msgmni is %lld: raise it (sysctl -w kernel.msgmni=32000)", msgmni);
+		return chan_unavailable(ch, ENOSPC, "kernel.msgmni is %lld: raise it (sysctl -w kernel.msgmni=32000)",
+					msgmni);
 	if (msgmax <= 0 || msgmnb <= 0)
-		return chan_fail(ch, EINVAL, "kernel.msgmax %lld, kernel.msgmnb %lld: raise both", msgmax, msgmnb);
+		return chan_unavailable(ch, EINVAL, "kernel.msgmax %lld, kernel.msgmnb %lld: raise both", msgmax,
+					msgmnb);
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = (size_t)(msgmax < msgmnb ? msgmax : msgmnb);
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
@@ -269,7 +264,7 @@ const struct transport_ops sysv_mq_ops = {
 	.name = "sysv_mq",
 	.summary = "System V message queues (msgget/msgsnd/msgrcv), one per direction, fragments of msgmax",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_SYSV | TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct sysv_mq),
 	.probe = sysv_mq_probe,
 	.create = sysv_mq_create,

@@ -101,23 +101,23 @@ static int sysv_shm_probe(struct chan *ch)
 	size_t small = ring_region_bytes(RING_CAP_MIN);
 
 	if (chan_read_sysctl("/proc/sys/kernel/shmmax", &shmmax) < 0)
-		return chan_fail(ch, ENOSYS,
-				 "/proc/sys/kernel/shmmax: no System V IPC in this kernel "
-				 "(CONFIG_SYSVIPC) or /proc not mounted");
+		return chan_unavailable(ch, ENOSYS,
+					"/proc/sys/kernel/shmmax: no System V IPC in this kernel "
+					"(CONFIG_SYSVIPC) or /proc not mounted");
 	chan_read_sysctl("/proc/sys/kernel/shmmni", &shmmni);
 	if (shmmni < 1)
-		return chan_fail(ch, ENOSPC, "kernel.shmmni is %lld (sysctl -w kernel.shmmni=4096)", shmmni);
+		return chan_unavailable(ch, ENOSPC, "kernel.shmmni is %lld (sysctl -w kernel.shmmni=4096)", shmmni);
 	if (shmmax < (long long)small)
-		return chan_fail(ch, EINVAL,
-				 "kernel.shmmax is %lld bytes, a ring needs %zu (sysctl -w kernel.shmmax=%zu)", shmmax,
-				 small, ring_region_bytes(RING_CAP_MAX));
+		return chan_unavailable(ch, EINVAL,
+					"kernel.shmmax is %lld bytes, a ring needs %zu (sysctl -w kernel.shmmax=%zu)",
+					shmmax, small, ring_region_bytes(RING_CAP_MAX));
 	if (read_sem_limits(sem) < 0)
-		return chan_fail(ch, ENOSYS, "/proc/sys/kernel/sem unreadable");
+		return chan_unavailable(ch, ENOSYS, "/proc/sys/kernel/sem unreadable");
 	if (sem[0] < 4 || sem[3] < 1)
-		return chan_fail(ch, ENOSPC,
-				 "kernel.sem SEMMSL %lld / SEMMNI %lld cannot hold a set of 4 "
-				 "(sysctl -w kernel.sem=\"32000 1024000000 500 32000\")",
-				 sem[0], sem[3]);
+		return chan_unavailable(ch, ENOSPC,
+					"kernel.sem SEMMSL %lld / SEMMNI %lld cannot hold a set of 4 "
+					"(sysctl -w kernel.sem=\"32000 1024000000 500 32000\")",
+					sem[0], sem[3]);
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "kernel.shmmax %lld, shmmni %lld, sem \"%lld %lld %lld %lld\"; ring 4x msg, 4K-4M/dir", shmmax, shmmni,
 		 sem[0], sem[1], sem[2], sem[3]);
@@ -221,7 +221,7 @@ const struct transport_ops sysv_shm_ops = {
 	.name = "sysv_shm",
 	.summary = "the shm_ring ring in a System V segment, woken by System V semaphores",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_SYSV,
+	.flags = 0,
 	.priv_size = sizeof(struct sysv_shm_priv),
 	.probe = sysv_shm_probe,
 	.create = sysv_shm_create,

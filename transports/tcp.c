@@ -7,7 +7,7 @@
  * stream: no size limit of its own; socket buffers autotune within
  * net.ipv4.tcp_wmem / tcp_rmem.  Only loopback is ever bound.
  */
-#include "transports/transport.h"
+#include "transports/fdio.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -13,7 +13,13 @@
  * Hooks return 0 or -errno, never a byte count, and record the first error
  * with context through chan_fail().  They never print and never exit.
  *
- * transports/README.md has the contract in prose and a skeleton.
+ * transports/skeleton.c is a working transport that documents every hook
+ * (required or optional, who calls it, when, in which process, what it may
+ * and may not do); start a new mechanism from a copy of it.
+ *
+ * The engine never calls a hook itself: it goes through chan_open(),
+ * chan_attach(), chan_send()/chan_recv(), chan_detach() and chan_close()
+ * below (fio's td_io_*), so a hook's calling rules live in one place.
  */
 #ifndef IPCBENCH_TRANSPORT_H
 #define IPCBENCH_TRANSPORT_H
@@ -21,7 +27,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sched.h>
 #include <sys/types.h>
 
 enum chan_kind {
@@ -39,13 +44,14 @@ enum chan_wait {
 	CHAN_WAIT_SPIN,	 /* poll without sleeping (burns the CPU) */
 };
 
-/* Capability flags, as data (fio's FIO_* engine flags). */
+/*
+ * Capability flags, as data (fio's FIO_* engine flags).  Each one is read
+ * by the engine or the CLI; a flag nobody reads does not belong here.
+ */
 enum transport_flag {
-	TRANSPORT_NAMED = 1u << 0,    /* creates names in the run directory or a kernel namespace */
-	TRANSPORT_SLOW = 1u << 1,     /* orders of magnitude slower: default iterations are cut */
-	TRANSPORT_SPIN = 1u << 2,     /* always busy-polls: burns a CPU on each side */
-	TRANSPORT_CAN_SPIN = 1u << 3, /* honours CHAN_WAIT_SPIN (non-blocking polled I/O) */
-	TRANSPORT_SYSV = 1u << 4,     /* makes System V IPC objects (ipcs shows them) */
+	TRANSPORT_SLOW = 1u << 1,     /* orders of magnitude slower: the run cuts the default warm-up */
+	TRANSPORT_SPIN = 1u << 2,     /* always busy-polls: burns a CPU on each side (list, run's CPU check) */
+	TRANSPORT_CAN_SPIN = 1u << 3, /* honours CHAN_WAIT_SPIN; without it (or SPIN) --wait spin is skipped */
 	TRANSPORT_LOSSY = 1u << 5,    /* may drop messages under load (UDP): no stream/rate patterns */
 };
 
@@ -81,12 +87,15 @@ struct chan {
 				 * stay in the writing process */
 	int err;	  /* first error, as a positive errno */
 	char errmsg[256]; /* "msgsnd id=42: Invalid argument" */
+	bool unavailable; /* probe: the error means "this host lacks the mechanism" */
 };
 
 /*
  * The operations table.  Every transport file ends with one (or more, where
  * semantics differ) const table with designated initializers, registered in
- * registry.c.  Hooks marked optional may be NULL.
+ * registry.c.  Hooks marked optional may be NULL.  A table may wrap another
+ * (a test's corrupting transport): its hooks call the inner table's with
+ * the same struct chan, whose priv is the inner table's priv_size.
  */
 struct transport_ops {
 	const char *name;    /* CLI name == file stem (or stem_variant) */
@@ -97,8 +106,10 @@ struct transport_ops {
 
 	/*
 	 * Optional, no side effects beyond reading the host: fill ch->limits.
-	 * Returns 0 when the mechanism is usable here, otherwise -errno with
-	 * ch->errmsg saying why and what would enable it (a sysctl, a mount).
+	 * Returns 0 when the mechanism is usable here.  A host that lacks the
+	 * mechanism (or a limit that rules it out) is chan_unavailable(): the
+	 * cell is skipped with ch->errmsg, which says what would enable it.
+	 * Any other failure (chan_fail: out of fds, of memory) is an error.
 	 */
 	int (*probe)(struct chan *ch);
 
@@ -132,22 +143,6 @@ struct transport_ops {
 	void (*destroy)(struct chan *ch);
 };
 
-/*
- * One turn of a busy-polling wait.  Across CPUs: a pause instruction.  When
- * the peer is pinned to this same CPU it cannot progress while we spin
- * (pure spinning would cost a scheduler tick per message), so yield.
- */
-static inline void chan_relax(const struct chan *ch)
-{
-	if (ch->peer_same_cpu) {
-		sched_yield();
-		return;
-	}
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* registry.c */
 extern const struct transport_ops *const transport_table[];
 extern const size_t transport_count;
@@ -157,6 +152,8 @@ int transport_check_ops(const struct transport_ops *ops, char *why, size_t whyle
 
 /* chan.c: record the first error with context; returns -err. */
 int chan_fail(struct chan *ch, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same, from probe(): this host lacks the mechanism (the cell is skipped). */
+int chan_unavailable(struct chan *ch, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * The ledger: every kernel object that outlives its creator unless removed
  * (SysV ids, POSIX queue and shm names) is noted here right after it is
@@ -168,50 +165,51 @@ int chan_fail(struct chan *ch, int err, const char *fmt, ...) __attribute__((for
 int chan_ledger_add(struct chan *ch, const char *kind, const char *name);
 int chan_ledger_path(const struct chan *ch, char *out, size_t outlen);
 
-/* Probe helpers shared by transports: read one integer from a /proc file. */
-int chan_read_sysctl(const char *path, long long *val);
-
-/* fdio.c: shared send/recv for fd-based transports. */
-struct fd_pair {
-	int rfd; /* this side reads from here */
-	int wfd; /* this side writes here (may equal rfd) */
-};
-int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len);
-int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len);
-/* One datagram/record: a short or long delivery is -EPROTO. */
-int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len);
-int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len);
-int fdio_set_nonblock(int fd, bool on);
-
 /*
- * struct fd_chan: the shared state of fd-based transports (put it at the
- * start of priv).  create() adds every fd it makes with fdchan_add_fd() and
- * every name with fdchan_add_path(); attach() picks this side's fds with
- * fdchan_use(), which closes the rest and applies the wait strategy.  The
- * send/recv/destroy hooks below then serve every fd transport.
+ * The engine's side of a channel (fio's td_io_*).  The caller fills the
+ * fields above the line in struct chan, then:
+ *
+ *	chan_probe(ch, ops)          optional, any time: ch->limits, or why not
+ *	chan_open(ch, ops)           parent: priv and create(); undone on failure
+ *	fork
+ *	chan_attach(ch, role)        each child, once: the role is fixed here
+ *	chan_send()/chan_recv()      the pattern loop
+ *	chan_detach(ch)              each child, before it exits
+ *	chan_close(ch)               parent, after both children are reaped
+ *
+ * chan_close() is safe after a failed or no chan_open() on a zeroed chan,
+ * and twice.
  */
-#define FDCHAN_MAX_FDS 4
-#define FDCHAN_MAX_PATHS 2
-struct fd_chan {
-	struct fd_pair io;
-	int nfd;
-	int fd[FDCHAN_MAX_FDS];
-	int npath;
-	char path[FDCHAN_MAX_PATHS][108];
-};
-int fdchan_add_fd(struct chan *ch, int fd);
-int fdchan_add_path(struct chan *ch, const char *path);
-int fdchan_use(struct chan *ch, int rfd, int wfd);
-int fdchan_stream_send(struct chan *ch, const void *buf, size_t len);
-int fdchan_stream_recv(struct chan *ch, void *buf, size_t len);
-int fdchan_record_send(struct chan *ch, const void *buf, size_t len);
-int fdchan_record_recv(struct chan *ch, void *buf, size_t len);
-void fdchan_detach(struct chan *ch);
-void fdchan_destroy(struct chan *ch);
-/* Builds "<run_dir>/<tag>-<what>" into out; -ENAMETOOLONG if it does not fit. */
-int chan_path(const struct chan *ch, const char *what, char *out, size_t outlen);
-/* Waits until fd is ready (POLLIN/POLLOUT) for at most ch->timeout_ms. */
-int fdio_wait(struct chan *ch, int fd, short events);
-void fdio_close(int *fd);
+int chan_probe(struct chan *ch, const struct transport_ops *ops);
+int chan_open(struct chan *ch, const struct transport_ops *ops);
+void chan_close(struct chan *ch);
+
+static inline int chan_attach(struct chan *ch, enum chan_role role)
+{
+	ch->role = role;
+	return ch->ops->attach(ch, role);
+}
+
+static inline int chan_send(struct chan *ch, const void *buf, size_t len)
+{
+	return ch->ops->send(ch, buf, len);
+}
+
+static inline int chan_recv(struct chan *ch, void *buf, size_t len)
+{
+	return ch->ops->recv(ch, buf, len);
+}
+
+static inline void chan_detach(struct chan *ch)
+{
+	if (ch->ops->detach)
+		ch->ops->detach(ch);
+}
+
+/* destroy() alone, keeping priv: what chan_close() does before freeing it. */
+static inline void chan_destroy(struct chan *ch)
+{
+	ch->ops->destroy(ch);
+}
 
 #endif

@@ -9,7 +9,8 @@
  * size within net.core.wmem_max / rmem_max.  Loopback does not drop a
  * lone datagram in flight, which is all a ping-pong has.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "transports/fdio.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -6,11 +6,14 @@
  * connects.  A byte stream with no size limit of its own.
  * unix_dgram: SOCK_DGRAM, two sockets bound to two paths and connected to
  * each other.  Records are limited like socketpair_seqpacket (sk_sndbuf -
- * 32 bytes); the receiver's queue holds net.unix.max_dgram_qlen records.
+ * 32 bytes and what the kernel allocates, unixsock.h); the receiver's
+ * queue holds net.unix.max_dgram_qlen records.
  * Socket files are mode 0600 (umask while binding) in the 0700 run
  * directory and unlinked by destroy.
  */
-#include "transports/transport.h"
+#include "transports/chan_util.h"
+#include "transports/fdio.h"
+#include "transports/unixsock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int unixsock_max_record(struct chan *ch, int type);
-int unixsock_size_buffers(struct chan *ch, int fd);
+_Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) == FDCHAN_PATH_MAX, "fd_chan paths hold a sun_path");
 
 static int bind_path(struct chan *ch, int fd, const char *what, struct sockaddr_un *sa)
 {
@@ -96,7 +98,7 @@ static int unix_attach(struct chan *ch, enum chan_role role)
 	fd = new_socket(ch, SOCK_STREAM);
 	if (fd < 0)
 		return fd;
-	strcpy(sa.sun_path, fc->path[0]);
+	memcpy(sa.sun_path, fc->path[0], sizeof(sa.sun_path)); /* both 108 bytes, NUL-terminated */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return chan_fail(ch, errno, "connect %s", sa.sun_path);
 	return fdchan_use(ch, fd, fd);
@@ -149,7 +151,7 @@ const struct transport_ops unix_ops = {
 	.name = "unix",
 	.summary = "AF_UNIX SOCK_STREAM over a path (listen/accept/connect)",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
 	.probe = unix_probe,
 	.create = unix_create,
@@ -164,7 +166,7 @@ const struct transport_ops unix_dgram_ops = {
 	.name = "unix_dgram",
 	.summary = "AF_UNIX SOCK_DGRAM between two bound paths",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NAMED | TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
 	.probe = unix_dgram_probe,
 	.create = unix_dgram_create,

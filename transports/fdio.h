@@ -1,0 +1,68 @@
+/*
+ * fdio.h - the helper kit of the fd-based transports (internal to
+ * transports/, like ring.h; the engine never includes it).
+ *
+ * fdio_*: whole-message I/O on one fd.  Stream fds loop over short reads
+ * and writes and EINTR; record fds (datagram, seqpacket) move one record
+ * per call and treat any other size as -EPROTO.  With CHAN_WAIT_SPIN the
+ * fd is non-blocking and EAGAIN is polled without sleeping; with
+ * CHAN_WAIT_BLOCK the calls block, or wait in poll() for at most
+ * ch->timeout_ms where the transport made the fd non-blocking.
+ *
+ * struct fd_chan: the shared state of fd-based transports (put it at the
+ * start of priv).  create() adds every fd it makes with fdchan_add_fd()
+ * and every name with fdchan_add_path(); attach() picks this side's fds
+ * with fdchan_use(), which closes the rest and applies the wait strategy.
+ * The fdchan_* send/recv/detach/destroy hooks then serve every fd
+ * transport (the kernel's shared pipefifo_fops).
+ */
+#ifndef IPCBENCH_FDIO_H
+#define IPCBENCH_FDIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "transports/transport.h"
+
+int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len);
+int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len);
+/*
+ * One datagram/record: a short or long delivery is -EPROTO.  A send the
+ * kernel keeps refusing with ENOBUFS (about 10 ms of retries) fails with
+ * -ENOBUFS: a record the kernel cannot allocate never fits, however long
+ * one waits, and poll() reports the fd writable all along.
+ */
+int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len);
+int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len);
+int fdio_set_nonblock(int fd, bool on);
+/* Waits until fd is ready (POLLIN/POLLOUT) for at most ch->timeout_ms. */
+int fdio_wait(struct chan *ch, int fd, short events);
+void fdio_close(int *fd);
+
+struct fd_pair {
+	int rfd; /* this side reads from here */
+	int wfd; /* this side writes here (may equal rfd) */
+};
+
+#define FDCHAN_MAX_FDS 4
+#define FDCHAN_MAX_PATHS 2
+#define FDCHAN_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+struct fd_chan {
+	struct fd_pair io;
+	int nfd;
+	int fd[FDCHAN_MAX_FDS];
+	int npath;
+	char path[FDCHAN_MAX_PATHS][FDCHAN_PATH_MAX];
+};
+
+int fdchan_add_fd(struct chan *ch, int fd);
+int fdchan_add_path(struct chan *ch, const char *path);
+int fdchan_use(struct chan *ch, int rfd, int wfd);
+int fdchan_stream_send(struct chan *ch, const void *buf, size_t len);
+int fdchan_stream_recv(struct chan *ch, void *buf, size_t len);
+int fdchan_record_send(struct chan *ch, const void *buf, size_t len);
+int fdchan_record_recv(struct chan *ch, void *buf, size_t len);
+void fdchan_detach(struct chan *ch);
+void fdchan_destroy(struct chan *ch);
+
+#endif

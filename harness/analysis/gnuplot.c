@@ -7,9 +7,12 @@
  * reads only NAME.dat, so the pair can be copied anywhere and re-run.
  */
 #include "harness/analysis/plot_impl.h"
+#include "common/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -218,32 +221,29 @@ static int fill(struct plot_writer *w, FILE *out, const char *tmpl, const char *
 	return 0;
 }
 
-FILE *plot_open_out(struct plot_writer *w, const char *name, const char *ext)
+FILE *plot_open_out(struct plot_writer *w, struct outfile *of, const char *name, const char *ext)
 {
 	char path[PATH_MAX];
-	FILE *f;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%s.%s", w->o->dir, name, ext);
-	f = fopen(path, "w");
-	if (!f)
-		plot_err(w->err, w->errlen, "%s: %s", path, strerror(errno));
-	return f;
+	r = outfile_open(of, path, w->err, w->errlen);
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	return of->f;
 }
 
-int plot_close_out(struct plot_writer *w, FILE *f, const char *name, const char *ext)
+int plot_close_out(struct plot_writer *w, struct outfile *of)
 {
-	bool bad = ferror(f);
-
-	if (fclose(f) || bad) {
-		plot_err(w->err, w->errlen, "%s/%s.%s: %s", w->o->dir, name, ext, strerror(errno ? errno : EIO));
-		return -EIO;
-	}
-	return 0;
+	return outfile_commit(of, w->err, w->errlen) ? -EIO : 0;
 }
 
 static int write_script(struct plot_writer *w, const char *name, const char *tmpl_name)
 {
 	char path[PATH_MAX];
+	struct outfile of;
 	char *tmpl;
 	FILE *f;
 	int r;
@@ -252,7 +252,7 @@ static int write_script(struct plot_writer *w, const char *name, const char *tmp
 	tmpl = read_text(path, w->err, w->errlen);
 	if (!tmpl)
 		return -ENOENT;
-	f = plot_open_out(w, name, "gp");
+	f = plot_open_out(w, &of, name, "gp");
 	if (!f) {
 		free(tmpl);
 		return -errno;
@@ -260,10 +260,10 @@ static int write_script(struct plot_writer *w, const char *name, const char *tmp
 	r = fill(w, f, tmpl, tmpl_name);
 	free(tmpl);
 	if (r) {
-		fclose(f);
+		outfile_abort(&of);
 		return r;
 	}
-	return plot_close_out(w, f, name, "gp");
+	return plot_close_out(w, &of);
 }
 
 static int add_chart(struct plot_writer *w, enum plot_kind kind, const char *name, const char *title)
@@ -382,19 +382,59 @@ static void gnuplot_reason(const char *out, char *err, size_t errlen)
 		plot_err(err, errlen, "gnuplot failed and said nothing");
 }
 
-static char *read_fd_all(int fd)
+static bool stopped(const struct plot_opts *o)
 {
-	char *buf = NULL, chunk[4096];
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	ssize_t n;
+	return o->stop && *o->stop;
+}
 
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && m)
+/*
+ * gnuplot's stderr until it closes it, into *out.  Polls, so that a stop
+ * (a signal caught by the command) is seen within a tenth of a second even
+ * while gnuplot is silent: -EINTR then.
+ */
+static int read_output(int fd, const struct plot_opts *o, char **out)
+{
+	char chunk[4096];
+	size_t len = 0;
+	FILE *m = open_memstream(out, &len);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (stopped(o)) {
+			r = -EINTR;
+			break;
+		}
+		n = poll(&p, 1, 100);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+		if (m)
 			fwrite(chunk, 1, (size_t)n, m);
+	}
 	if (m)
 		fclose(m);
-	return buf;
+	return r;
+}
+
+/* Waits for gnuplot; when stopped, kills it first, so nothing draws on after ipcbench. */
+static int reap(pid_t pid, bool kill_it, int *status)
+{
+	if (kill_it)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
 }
 
 static void exec_gnuplot(const char *dir, const char *gnuplot, char **argv, int errfd)
@@ -412,38 +452,62 @@ static void exec_gnuplot(const char *dir, const char *gnuplot, char **argv, int 
 	_exit(127);
 }
 
+/* gnuplot -e "fmt='FMT'" and every script, in argv (names holds the script names). */
+static char **gnuplot_argv(const struct plot_set *ps, const char *fmtarg, char (**names)[136])
+{
+	char **argv = calloc(ps->ncharts + 5, sizeof(*argv));
+
+	*names = calloc(ps->ncharts + 1, sizeof(**names));
+	if (!argv || !*names) {
+		free(argv);
+		free(*names);
+		return NULL;
+	}
+	argv[0] = "gnuplot";
+	argv[1] = "-e";
+	argv[2] = (char *)fmtarg;
+	for (size_t i = 0; i < ps->ncharts; i++) {
+		snprintf((*names)[i], sizeof((*names)[i]), "%s.gp", ps->charts[i].name);
+		argv[3 + i] = (*names)[i];
+	}
+	return argv;
+}
+
 /* Runs gnuplot -e "fmt='FMT'" on every script in dir. */
 static int run_gnuplot(const struct plot_set *ps, const struct plot_opts *o, const char *gnuplot, const char *fmt,
 		       char *err, size_t errlen)
 {
-	char **argv = calloc(ps->ncharts + 5, sizeof(*argv)), fmtarg[32], *out, (*names)[136];
-	int pfd[2], status;
+	char fmtarg[32], *out = NULL, (*names)[136], **argv;
+	int pfd[2], status, r = 0;
 	pid_t pid;
 
-	names = calloc(ps->ncharts + 1, sizeof(*names));
-	if (!argv || !names || pipe2(pfd, O_CLOEXEC)) {
-		free(argv);
-		free(names);
+	snprintf(fmtarg, sizeof(fmtarg), "fmt='%s'", fmt);
+	argv = gnuplot_argv(ps, fmtarg, &names);
+	if (!argv || pipe2(pfd, O_CLOEXEC)) {
+		if (argv) {
+			free(argv);
+			free(names);
+		}
 		plot_err(err, errlen, "cannot start gnuplot: %s", strerror(errno ? errno : ENOMEM));
 		return -EIO;
 	}
-	snprintf(fmtarg, sizeof(fmtarg), "fmt='%s'", fmt);
-	argv[0] = "gnuplot";
-	argv[1] = "-e";
-	argv[2] = fmtarg;
-	for (size_t i = 0; i < ps->ncharts; i++) {
-		snprintf(names[i], sizeof(names[i]), "%s.gp", ps->charts[i].name);
-		argv[3 + i] = names[i];
-	}
-	pid = fork();
+	pid = stopped(o) ? -1 : fork();
 	if (pid == 0)
 		exec_gnuplot(o->dir, gnuplot, argv, pfd[1]);
 	close(pfd[1]);
-	out = pid > 0 ? read_fd_all(pfd[0]) : NULL;
+	if (pid > 0)
+		r = read_output(pfd[0], o, &out);
 	close(pfd[0]);
 	free(argv);
 	free(names);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+	if (r == -EINTR || stopped(o)) {
+		if (pid > 0)
+			reap(pid, true, &status);
+		free(out);
+		plot_err(err, errlen, "interrupted");
+		return -EINTR;
+	}
+	if (pid < 0 || reap(pid, false, &status) < 0) {
 		plot_err(err, errlen, "cannot run gnuplot: %s", strerror(errno));
 		free(out);
 		return -EIO;

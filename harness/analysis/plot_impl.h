@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/outfile.h"
 #include "harness/analysis/plot.h"
 
 #define PLOT_NSTYLES 16 /* linetypes defined by scripts/style.gp */
@@ -44,9 +45,13 @@ struct plot_writer {
 void plot_var_set(struct plot_writer *w, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void plot_var_take(struct plot_writer *w, const char *key, char *v);
 void plot_vars_clear(struct plot_writer *w);
-/* DIR/NAME.EXT for writing; NULL with w->err set. */
-FILE *plot_open_out(struct plot_writer *w, const char *name, const char *ext);
-int plot_close_out(struct plot_writer *w, FILE *f, const char *name, const char *ext);
+/*
+ * DIR/NAME.EXT for writing through the one output writer (common/outfile.h):
+ * of->f, or NULL with errno and w->err set.  Finish with plot_close_out or
+ * outfile_abort.
+ */
+FILE *plot_open_out(struct plot_writer *w, struct outfile *of, const char *name, const char *ext);
+int plot_close_out(struct plot_writer *w, struct outfile *of);
 /* Sets the variables every template uses, writes NAME.gp from tmpl and records the chart. */
 int plot_finish_chart(struct plot_writer *w, enum plot_kind kind, const char *name, const char *title, const char *tmpl,
 		      int width, int height);

@@ -94,7 +94,8 @@ static void percentile_plot_line(FILE *m, const char *name, size_t idx, const st
 static int percentile_data(struct plot_writer *w, const char *name, const struct plot_pick *p, const size_t *ser,
 			   size_t n, int64_t *nmax)
 {
-	FILE *f = plot_open_out(w, name, "dat");
+	struct outfile of;
+	FILE *f = plot_open_out(w, &of, name, "dat");
 	int r = 0;
 
 	if (!f)
@@ -112,10 +113,10 @@ static int percentile_data(struct plot_writer *w, const char *name, const struct
 		r = percentile_block(w, f, pc, nmax);
 	}
 	if (r) {
-		fclose(f);
+		outfile_abort(&of);
 		return r;
 	}
-	return plot_close_out(w, f, name, "dat");
+	return plot_close_out(w, &of);
 }
 
 static int percentile_chart(struct plot_writer *w, const struct plot_pick *p)
@@ -140,7 +141,7 @@ static int percentile_chart(struct plot_writer *w, const struct plot_pick *p)
 	plot_safe_tag(p->relation, rel, sizeof(rel));
 	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
 	snprintf(name, sizeof(name), "latency-by-percentile-%s-%s-%s", p->group, tag, rel);
-	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", gt, sz, plot_relation_name(p->relation),
+	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", gt, sz, plot_relation_title(p->relation),
 		 cpus);
 	r = percentile_data(w, name, p, ser, n, &nmax);
 	m = r ? NULL : open_memstream(&plot, &plen);

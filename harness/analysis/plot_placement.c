@@ -15,7 +15,8 @@
 static int placement_data(struct plot_writer *w, const char *name, const struct plot_pick *p, const char **rels,
 			  size_t nr, const struct plot_bar_row *rows, size_t n, double *lo, double *hi)
 {
-	FILE *f = plot_open_out(w, name, "dat");
+	struct outfile of;
+	FILE *f = plot_open_out(w, &of, name, "dat");
 
 	if (!f)
 		return -errno;
@@ -48,7 +49,7 @@ static int placement_data(struct plot_writer *w, const char *name, const struct 
 		}
 		fputc('\n', f);
 	}
-	return plot_close_out(w, f, name, "dat");
+	return plot_close_out(w, &of);
 }
 
 struct bar_geom {
@@ -78,7 +79,7 @@ static void placement_bar(FILE *m, const char *name, const struct plot_set *ps, 
 	fprintf(m, "%s'%s.dat' using (xmin):($1%+g):(xmin):($%d/%g):($1%+g):($1%+g)%s with boxxyerror ls %zu %s title ",
 		k ? ", \\\n     " : "", name, g.off, g.col, div, g.off - g.half, g.off + g.half, k ? "" : ":ytic(2)",
 		101 + k % 4, fills[k % 4]);
-	plot_gp_quote(m, plot_relation_name(rel));
+	plot_gp_quote(m, plot_relation_title(rel));
 	fprintf(m, " . ");
 	plot_gp_quote(m, cpus);
 }

@@ -17,19 +17,11 @@
 
 /* ---- formatting ---- */
 
-const char *plot_relation_name(const char *rel)
+const char *plot_relation_title(const char *rel)
 {
-	static const struct {
-		const char *rel, *name;
-	} names[] = {
-		{"same", "same CPU"},	{"smt", "SMT siblings"},  {"cross", "cross-CPU"},
-		{"numa", "cross-NUMA"}, {"unpinned", "unpinned"},
-	};
+	enum relation r;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(rel, names[i].rel))
-			return names[i].name;
-	return rel;
+	return relation_parse(rel, &r) ? rel : relation_title(r);
 }
 
 /* A file-name-safe tag: "64B", "4KiB", "1MiB". */
@@ -126,14 +118,11 @@ size_t plot_pick_series(const struct plot_set *ps, struct plot_pick p, size_t *o
 	return n;
 }
 
-static int relation_rank(const char *rel)
+int plot_relation_rank(const char *rel)
 {
-	static const char *const order[] = {"same", "smt", "cross", "numa", "unpinned"};
+	enum relation r;
 
-	for (int i = 0; i < 5; i++)
-		if (!strcmp(rel, order[i]))
-			return i;
-	return 5;
+	return relation_parse(rel, &r) ? REL__COUNT : (int)r;
 }
 
 static bool seen_str(const char **list, size_t n, const char *s)
@@ -166,7 +155,7 @@ size_t plot_list_relations(const struct plot_set *ps, const struct plot_pick *p,
 
 		if (!plot_picked(pc, p) || seen_str(out, n, pc->c->relation))
 			continue;
-		for (j = n; j > 0 && relation_rank(out[j - 1]) > relation_rank(pc->c->relation); j--)
+		for (j = n; j > 0 && plot_relation_rank(out[j - 1]) > plot_relation_rank(pc->c->relation); j--)
 			out[j] = out[j - 1];
 		out[j] = pc->c->relation;
 		n++;

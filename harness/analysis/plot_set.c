@@ -279,8 +279,28 @@ int plot_set_init(struct plot_set *ps, const struct result_file *files, size_t n
 	return 0;
 }
 
+int plot_set_load(struct plot_set *ps, char *const *paths, size_t n, char *err, size_t errlen)
+{
+	struct result_file *files;
+	int r;
+
+	memset(ps, 0, sizeof(*ps));
+	r = plot_files_load(paths, n, &files, err, errlen);
+	if (r)
+		return r;
+	r = plot_set_init(ps, files, n, err, errlen);
+	if (r) {
+		plot_files_free(files, n);
+		return r;
+	}
+	ps->owned = files;
+	ps->nowned = n;
+	return 0;
+}
+
 void plot_set_release(struct plot_set *ps)
 {
+	plot_files_free(ps->owned, ps->nowned);
 	free(ps->cells);
 	free(ps->series);
 	free(ps->charts);

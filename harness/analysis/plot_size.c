@@ -117,7 +117,8 @@ static void vs_size_row(FILE *f, const struct vs_size *k, const struct rf_cell *
 static int vs_size_data(struct plot_writer *w, const char *name, const struct vs_size *k, const struct plot_pick *p,
 			const size_t *ser, size_t n, const int64_t *sizes, size_t nsz, bool *has_p99)
 {
-	FILE *f = plot_open_out(w, name, "dat");
+	struct outfile of;
+	FILE *f = plot_open_out(w, &of, name, "dat");
 
 	if (!f)
 		return -errno;
@@ -138,7 +139,7 @@ static int vs_size_data(struct plot_writer *w, const char *name, const struct vs
 			has_p99[i] |= isfinite(plot_p99(pc->c));
 		}
 	}
-	return plot_close_out(w, f, name, "dat");
+	return plot_close_out(w, &of);
 }
 
 static void latency_vs_size_plot(FILE *m, const char *name, const struct plot_series *s, size_t i, bool has_p99,
@@ -191,11 +192,11 @@ static void vs_size_names(struct plot_writer *w, const struct plot_pick *p, enum
 		snprintf(name, nlen, "%s-%s-%s", stem, p->group, rel);
 		snprintf(title, tlen, "%s p50 and p99 by message size: %s, %s%s",
 			 !strcmp(any->c->pattern, "stream") ? "One-way" : "Round-trip", gt,
-			 plot_relation_name(p->relation), cpus);
+			 plot_relation_title(p->relation), cpus);
 	} else {
 		snprintf(name, nlen, "%s-%s", stem, rel);
 		snprintf(title, tlen, "Stream throughput (%s) by message size: %s%s",
-			 kind == PLOT_BYTES_VS_SIZE ? "bytes/s" : "messages/s", plot_relation_name(p->relation), cpus);
+			 kind == PLOT_BYTES_VS_SIZE ? "bytes/s" : "messages/s", plot_relation_title(p->relation), cpus);
 	}
 }
 

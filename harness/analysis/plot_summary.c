@@ -130,7 +130,8 @@ void plot_bar_extremes(const struct rf_cell *c, double *lo, double *hi)
 static int summary_data(struct plot_writer *w, const char *name, const struct plot_pick *p,
 			const struct plot_bar_row *rows, size_t n, double *lo, double *hi)
 {
-	FILE *f = plot_open_out(w, name, "dat");
+	struct outfile of;
+	FILE *f = plot_open_out(w, &of, name, "dat");
 
 	if (!f)
 		return -errno;
@@ -156,7 +157,7 @@ static int summary_data(struct plot_writer *w, const char *name, const struct pl
 		fputc('\n', f);
 		plot_bar_extremes(pc->c, lo, hi);
 	}
-	return plot_close_out(w, f, name, "dat");
+	return plot_close_out(w, &of);
 }
 
 static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
@@ -179,7 +180,7 @@ static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
 	snprintf(name, sizeof(name), "summary-%s-%s-%s", p->group, tag, rel);
 	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", sz, gt,
-		 plot_relation_name(p->relation), cpus);
+		 plot_relation_title(p->relation), cpus);
 	r = summary_data(w, name, p, rows, n, &lo, &hi);
 	free(rows);
 	if (r)

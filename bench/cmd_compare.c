@@ -194,10 +194,8 @@ static void load_side(const char *arg, struct compare_side *l)
 		load_one(arg, l->f);
 		return;
 	}
-	if (opt_split_list(arg, "file", &items, &n, err, sizeof(err)))
+	if (opt_split_list_max(arg, "file", MAX_FILES_PER_SIDE, &items, &n, err, sizeof(err)))
 		die_usage("compare: %s", err);
-	if (n > MAX_FILES_PER_SIDE)
-		die_usage("compare: %zu files on one side; at most %d", n, MAX_FILES_PER_SIDE);
 	l->f = calloc(n, sizeof(*l->f));
 	l->n = n;
 	for (size_t i = 0; i < n; i++)

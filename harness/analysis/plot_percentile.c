@@ -121,6 +121,7 @@ static int percentile_data(struct plot_writer *w, const char *name, const struct
 
 static int percentile_chart(struct plot_writer *w, const struct plot_pick *p)
 {
+	char gtag[48];
 	size_t *ser = calloc(w->ps->nseries + 1, sizeof(*ser)), n;
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
 	char name[128], title[192], gt[48], sz[32], tag[32], rel[32], cpus[32];
@@ -140,7 +141,8 @@ static int percentile_chart(struct plot_writer *w, const struct plot_pick *p)
 	plot_size_tag(p->bytes, tag, sizeof(tag));
 	plot_safe_tag(p->relation, rel, sizeof(rel));
 	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
-	snprintf(name, sizeof(name), "latency-by-percentile-%s-%s-%s", p->group, tag, rel);
+	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
+	snprintf(name, sizeof(name), "latency-by-percentile-%s-%s-%s", gtag, tag, rel);
 	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", gt, sz, plot_relation_title(p->relation),
 		 cpus);
 	r = percentile_data(w, name, p, ser, n, &nmax);

@@ -115,6 +115,7 @@ static char *placement_plot(const char *name, const char **rels, size_t nr, cons
 
 int plot_placement_chart(struct plot_writer *w, const struct plot_pick *p, const char **rels, size_t nr)
 {
+	char gtag[48];
 	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
 	char name[128], title[192], gt[48], sz[32], tag[32];
@@ -129,7 +130,8 @@ int plot_placement_chart(struct plot_writer *w, const struct plot_pick *p, const
 	plot_group_title(any, gt, sizeof(gt));
 	units_bytes(p->bytes, sz, sizeof(sz));
 	plot_size_tag(p->bytes, tag, sizeof(tag));
-	snprintf(name, sizeof(name), "placement-%s-%s", p->group, tag);
+	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
+	snprintf(name, sizeof(name), "placement-%s-%s", gtag, tag);
 	snprintf(title, sizeof(title), "Placement effect at %s: %s, p50 by placement", sz, gt);
 	r = placement_data(w, name, p, rels, nr, rows, n, &lo, &hi);
 	free(rows);

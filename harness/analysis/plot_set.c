@@ -236,6 +236,30 @@ void plot_files_free(struct result_file *files, size_t n)
 	free(files);
 }
 
+/* Every ok cell's histogram must hold its count of values, as hist demands. */
+static int check_hists(const struct result_file *rf, char *err, size_t errlen)
+{
+	char why[256];
+	struct hist h;
+
+	for (size_t i = 0; i < rf->ncells; i++) {
+		const struct rf_cell *c = &rf->cells[i];
+		int r;
+
+		if (strcmp(c->status, "ok"))
+			continue;
+		r = resultfile_lat_hist(&c->lat, &h, why, sizeof(why));
+		if (r == -ENODATA)
+			continue;
+		if (r) {
+			plot_err(err, errlen, "%s: results[%zu].latency_ns.hdr: %s", rf->path, i, why);
+			return r;
+		}
+		hist_release(&h);
+	}
+	return 0;
+}
+
 int plot_set_init(struct plot_set *ps, const struct result_file *files, size_t nfiles, char *err, size_t errlen)
 {
 	size_t n = 0;
@@ -248,6 +272,8 @@ int plot_set_init(struct plot_set *ps, const struct result_file *files, size_t n
 			plot_err(err, errlen, "%s: no cells (\"results\" is empty): nothing to plot", files[f].path);
 			return -ENODATA;
 		}
+		if (check_hists(&files[f], err, errlen))
+			return -EINVAL;
 		n += files[f].ncells;
 	}
 	ps->cells = calloc(n ? n : 1, sizeof(*ps->cells));

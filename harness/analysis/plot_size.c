@@ -179,6 +179,7 @@ static double typical_rate(const struct plot_set *ps, const struct plot_pick *p,
 static void vs_size_names(struct plot_writer *w, const struct plot_pick *p, enum plot_kind kind, char *name,
 			  size_t nlen, char *title, size_t tlen)
 {
+	char gtag[48];
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
 	char rel[32], gt[48], cpus[32];
 	const char *stem = kind == PLOT_VS_SIZE		? "latency-vs-size"
@@ -189,7 +190,8 @@ static void vs_size_names(struct plot_writer *w, const struct plot_pick *p, enum
 	plot_group_title(any, gt, sizeof(gt));
 	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
 	if (kind == PLOT_VS_SIZE) {
-		snprintf(name, nlen, "%s-%s-%s", stem, p->group, rel);
+		plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
+		snprintf(name, nlen, "%s-%s-%s", stem, gtag, rel);
 		snprintf(title, tlen, "%s p50 and p99 by message size: %s, %s%s",
 			 !strcmp(any->c->pattern, "stream") ? "One-way" : "Round-trip", gt,
 			 plot_relation_title(p->relation), cpus);

@@ -162,6 +162,7 @@ static int summary_data(struct plot_writer *w, const char *name, const struct pl
 
 static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 {
+	char gtag[48];
 	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
 	char name[128], title[192], gt[48], sz[32], tag[32], rel[32], cpus[32];
@@ -178,7 +179,8 @@ static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 	plot_size_tag(p->bytes, tag, sizeof(tag));
 	plot_safe_tag(p->relation, rel, sizeof(rel));
 	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
-	snprintf(name, sizeof(name), "summary-%s-%s-%s", p->group, tag, rel);
+	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
+	snprintf(name, sizeof(name), "summary-%s-%s-%s", gtag, tag, rel);
 	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", sz, gt,
 		 plot_relation_title(p->relation), cpus);
 	r = summary_data(w, name, p, rows, n, &lo, &hi);

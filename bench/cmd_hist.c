@@ -1,6 +1,6 @@
 /*
  * cmd_hist.c - `ipcbench hist FILE...`: merges the HDR histograms of result
- * files and interval logs (harness/histset.c) and prints, per group, a
+ * files and interval logs (harness/analysis/histset.c) and prints, per group, a
  * header, the summary and the percentile distribution in HdrHistogram's
  * .hgrm layout (or CSV, or a short percentile table), or writes one .hgrm
  * file per group.

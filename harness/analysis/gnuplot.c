@@ -477,7 +477,8 @@ static char **gnuplot_argv(const struct plot_set *ps, const char *fmtarg, char (
 static int run_gnuplot(const struct plot_set *ps, const struct plot_opts *o, const char *gnuplot, const char *fmt,
 		       char *err, size_t errlen)
 {
-	char fmtarg[32], *out = NULL, (*names)[136], **argv;
+	char fmtarg[32], *out = NULL, **argv;
+	char(*names)[136];
 	int pfd[2], status, r = 0;
 	pid_t pid;
 

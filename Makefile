@@ -90,7 +90,7 @@ $(BUILDDIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
 
 $(BUILDDIR)/obj/tests/%.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 # plot finds its templates in the source tree when not installed
-$(BUILDDIR)/obj/harness/analysis/plot.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
+$(BUILDDIR)/obj/harness/analysis/gnuplot.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 
 $(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a
 	@mkdir -p $(dir $@)

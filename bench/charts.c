@@ -1,9 +1,10 @@
 /*
- * charts.c - the command line and the result files of `plot` and `report`
+ * charts.c - the command line and the signals of `plot` and `report`
  * (see charts.h).
  */
 #include "bench/charts.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,25 +66,41 @@ void charts_parse_args(struct charts_args *a, const char *cmd, const struct opti
 	a->npaths = (size_t)(argc - optind);
 }
 
-int charts_load(struct charts *ch, char **paths, size_t n)
-{
-	char err[512];
+volatile sig_atomic_t charts_stop;
 
-	if (plot_files_load(paths, n, &ch->files, err, sizeof(err))) {
-		warnx_("%s", err);
-		return -1;
-	}
-	ch->nfiles = n;
-	if (plot_set_init(&ch->set, ch->files, n, err, sizeof(err))) {
-		warnx_("%s", err);
-		plot_files_free(ch->files, n);
-		return -1;
-	}
-	return 0;
+static void on_signal(int sig)
+{
+	charts_stop = sig;
 }
 
-void charts_release(struct charts *ch)
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP};
+
+void charts_catch_signals(void)
 {
-	plot_set_release(&ch->set);
-	plot_files_free(ch->files, ch->nfiles);
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
+		if (sigaction(caught[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(caught[i], &sa, NULL);
+	}
+}
+
+void charts_exit_if_stopped(const char *cmd)
+{
+	struct sigaction sa;
+	int sig = charts_stop;
+
+	if (!sig)
+		return;
+	warnx_("%s: interrupted by SIG%s", cmd, sigabbrev_np(sig));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);
+	exit(128 + sig);
 }

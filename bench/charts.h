@@ -1,12 +1,14 @@
 /*
  * charts.h - what `plot` and `report` share: the same command line
  * (RESULT.json... -o OUT [--size BYTES], and plot's --format) and the same
- * loading of the result files, so both take and refuse input alike.
+ * handling of signals while gnuplot runs.  Loading the result files is
+ * plot_set_load()'s, so both take and refuse input alike.
  */
 #ifndef IPCBENCH_CHARTS_H
 #define IPCBENCH_CHARTS_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,14 +32,24 @@ struct charts_args {
 void charts_parse_args(struct charts_args *a, const char *cmd, const struct option *longopts, void (*usage)(FILE *),
 		       int argc, char **argv);
 
-struct charts {
-	struct result_file *files;
-	size_t nfiles;
-	struct plot_set set; /* points into files, so it is released first */
-};
+/*
+ * The signal that stopped the command, 0 while none has arrived: plot_opts
+ * and html_opts point their stop at it.
+ */
+extern volatile sig_atomic_t charts_stop;
 
-/* Loads paths and indexes their cells; on failure says why on stderr and returns -1. */
-int charts_load(struct charts *ch, char **paths, size_t n);
-void charts_release(struct charts *ch);
+/*
+ * Catches SIGINT, SIGTERM and SIGHUP into charts_stop, so that gnuplot is
+ * reaped and temporary files removed before the command ends.  A signal
+ * ignored when ipcbench started (nohup, a background job) stays ignored.
+ */
+void charts_catch_signals(void);
+
+/*
+ * When a signal stopped the command: says so on stderr and ends the
+ * process by that signal (its default action), as if it had never been
+ * caught.  Returns when none arrived.
+ */
+void charts_exit_if_stopped(const char *cmd);
 
 #endif

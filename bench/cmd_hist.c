@@ -1,6 +1,6 @@
 /*
  * cmd_hist.c - `ipcbench hist FILE...`: merges the HDR histograms of result
- * files and interval logs (harness/histset.c) and prints, per group, a
+ * files and interval logs (harness/analysis/histset.c) and prints, per group, a
  * header, the summary and the percentile distribution in HdrHistogram's
  * .hgrm layout (or CSV, or a short percentile table), or writes one .hgrm
  * file per group.
@@ -9,7 +9,7 @@
  * (a file that cannot be read or merged, a filter that matches nothing).
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@
 #include "bench/hdrout.h"
 #include "harness/analysis/histset.h"
 #include "bench/opt.h"
+#include "common/outfile.h"
+#include "common/schema.h"
 
 #define TICKS_PER_HALF 5
 
@@ -35,7 +37,6 @@ struct hist_args {
 };
 
 static const char *const known_patterns[] = {"pingpong", "stream", "rate", NULL};
-static const char *const known_relations[] = {"same", "cross", "smt", "numa", "unpinned", NULL};
 static const char *const known_waits[] = {"block", "spin", NULL};
 
 static void hist_usage(FILE *f)
@@ -96,8 +97,26 @@ static bool is_known(const char *const *known, const char *s)
 	return false;
 }
 
-/* A comma list; with known != NULL every item must be one of them. */
-static void parse_list(const char *opt, const char *s, const char *const *known, char ***items, size_t *n)
+static bool is_pattern(const char *s)
+{
+	return is_known(known_patterns, s);
+}
+
+static bool is_wait(const char *s)
+{
+	return is_known(known_waits, s);
+}
+
+/* The names of common/schema.h's enum relation. */
+static bool is_relation(const char *s)
+{
+	enum relation r;
+
+	return relation_parse(s, &r) == 0;
+}
+
+/* A comma list; with known != NULL every item must pass it. */
+static void parse_list(const char *opt, const char *s, bool (*known)(const char *), char ***items, size_t *n)
 {
 	char err[200];
 
@@ -106,7 +125,7 @@ static void parse_list(const char *opt, const char *s, const char *const *known,
 	if (opt_split_list(s, opt + 2, items, n, err, sizeof(err)))
 		die_usage("hist: %s: %s", opt, err);
 	for (size_t i = 0; known && i < *n; i++)
-		if (!is_known(known, (*items)[i]))
+		if (!known((*items)[i]))
 			die_usage("hist: %s: unknown value '%s'", opt, (*items)[i]);
 }
 
@@ -132,7 +151,7 @@ static void parse_option(struct hist_args *a, int c, const char *arg)
 		parse_list("--transport", arg, NULL, &f->transports, &f->ntransports);
 		break;
 	case 'p':
-		parse_list("--pattern", arg, known_patterns, &f->patterns, &f->npatterns);
+		parse_list("--pattern", arg, is_pattern, &f->patterns, &f->npatterns);
 		break;
 	case 's':
 		free(f->sizes);
@@ -141,10 +160,10 @@ static void parse_option(struct hist_args *a, int c, const char *arg)
 			die_usage("hist: --size: %s", err);
 		break;
 	case 'P':
-		parse_list("--placement", arg, known_relations, &f->relations, &f->nrelations);
+		parse_list("--placement", arg, is_relation, &f->relations, &f->nrelations);
 		break;
 	case 'w':
-		parse_list("--wait", arg, known_waits, &f->waits, &f->nwaits);
+		parse_list("--wait", arg, is_wait, &f->waits, &f->nwaits);
 		break;
 	case 'T':
 		if (!*arg || strpbrk(arg, ", \r\n"))
@@ -301,39 +320,32 @@ static void print_pcts(FILE *f, const struct hist *h, const struct hist_args *a)
 	}
 }
 
-/* DIR/NAME.hgrm (or .csv), written to a temporary name and renamed. */
-static int write_hgrm_file(const struct hist_args *a, const struct histset_group *g, char *path, size_t pathlen)
+/* DIR/NAME.hgrm (or .csv), through the one output writer. */
+static int write_hgrm_file(const struct hist_args *a, const struct histset_group *g, char *err, size_t errlen)
 {
-	char tmp[4200];
-	FILE *f;
-	int fd, r;
+	struct outfile of;
+	char path[PATH_MAX];
+	int r;
 
-	snprintf(path, pathlen, "%s/%s.%s", a->hgrm_dir, g->name, a->csv ? "csv" : "hgrm");
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", a->hgrm_dir, g->name, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
+	snprintf(path, sizeof(path), "%s/%s.%s", a->hgrm_dir, g->name, a->csv ? "csv" : "hgrm");
+	r = outfile_open(&of, path, err, errlen);
+	if (r)
+		return r;
+	r = hist_write_hgrm(&g->hist, of.f, TICKS_PER_HALF, 1.0, a->csv);
+	if (r) {
+		outfile_abort(&of);
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	r = hist_write_hgrm(&g->hist, f, TICKS_PER_HALF, 1.0, a->csv);
-	if (fclose(f) != 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
+	r = outfile_commit(&of, err, errlen);
+	if (!r)
+		printf("# wrote %s\n", path);
 	return r;
 }
 
 static int output_group(const struct hist_args *a, const struct histset_group *g)
 {
-	char path[4200];
-	int r;
+	char err[PATH_MAX + 128];
 
 	print_header(stdout, g);
 	if (!g->merged)
@@ -342,12 +354,10 @@ static int output_group(const struct hist_args *a, const struct histset_group *g
 	if (a->npcts)
 		print_pcts(stdout, &g->hist, a);
 	if (a->hgrm_dir) {
-		r = write_hgrm_file(a, g, path, sizeof(path));
-		if (r) {
-			warnx_("hist: writing %s: %s", path, strerror(-r));
+		if (write_hgrm_file(a, g, err, sizeof(err))) {
+			warnx_("hist: writing %s", err);
 			return EXIT_FAIL;
 		}
-		printf("# wrote %s\n", path);
 		return 0;
 	}
 	if (!a->npcts && hist_write_hgrm(&g->hist, stdout, TICKS_PER_HALF, 1.0, a->csv)) {

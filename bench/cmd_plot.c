@@ -4,7 +4,8 @@
  * Writes, per chart, NAME.dat and NAME.gp (from the templates in
  * scripts/) and the images, so a chart can be restyled and re-run with
  * gnuplot alone.  Exit status: 0 ok, 1 gnuplot failed, 2 bad usage, a bad
- * result file, or gnuplot not installed.
+ * result file, or gnuplot not installed; a SIGINT, SIGTERM or SIGHUP ends it
+ * as that signal does, with gnuplot killed and reaped first.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,29 +42,36 @@ static void plot_usage(FILE *f)
 
 static int do_plot(char **paths, size_t n, struct plot_opts *o)
 {
-	struct charts ch;
+	struct plot_set ps;
 	char gnuplot[PATH_MAX], err[512];
-	int rc = EXIT_USAGE;
+	int rc = EXIT_USAGE, r;
 
-	if (charts_load(&ch, paths, n))
+	if (plot_set_load(&ps, paths, n, err, sizeof(err))) {
+		warnx_("%s", err);
 		return EXIT_USAGE;
+	}
 	if (plot_find_gnuplot(gnuplot, sizeof(gnuplot))) {
 		warnx_("plot: gnuplot is not installed (not in PATH): install it with '%s'", PLOT_GNUPLOT_INSTALL);
-		goto out_charts;
+		goto out_set;
 	}
-	if (plot_write(&ch.set, o, err, sizeof(err))) {
+	charts_catch_signals();
+	o->stop = &charts_stop;
+	if (plot_write(&ps, o, err, sizeof(err))) {
 		warnx_("plot: %s", err);
-		goto out_charts;
+		goto out_set;
 	}
-	if (plot_render(&ch.set, o, gnuplot, err, sizeof(err))) {
-		warnx_("plot: %s", err);
+	r = charts_stop ? -EINTR : plot_render(&ps, o, gnuplot, err, sizeof(err));
+	if (r) {
+		if (r != -EINTR)
+			warnx_("plot: %s", err);
 		rc = EXIT_FAIL;
-		goto out_charts;
+		goto out_set;
 	}
 	rc = EXIT_OK;
-	printf("%zu charts in %s\n", ch.set.ncharts, o->dir);
-out_charts:
-	charts_release(&ch);
+	printf("%zu charts in %s\n", ps.ncharts, o->dir);
+out_set:
+	plot_set_release(&ps);
+	charts_exit_if_stopped("plot");
 	return rc;
 }
 

@@ -272,7 +272,12 @@ int opt_parse_cpus(const char *s, int *client, int *server, char *err, size_t er
 
 int opt_split_list(const char *s, const char *what, char ***items, size_t *n, char *err, size_t errlen)
 {
-	char **v = calloc(OPT_MAX_LIST, sizeof(*v));
+	return opt_split_list_max(s, what, OPT_MAX_LIST, items, n, err, errlen);
+}
+
+int opt_split_list_max(const char *s, const char *what, size_t max, char ***items, size_t *n, char *err, size_t errlen)
+{
+	char **v = calloc(max, sizeof(*v));
 	size_t cnt = 0;
 	const char *p = s;
 
@@ -286,8 +291,8 @@ int opt_split_list(const char *s, const char *what, char ***items, size_t *n, ch
 			snprintf(err, errlen, "empty %s in list '%s'", what, s);
 			goto fail;
 		}
-		if (cnt == OPT_MAX_LIST) {
-			snprintf(err, errlen, "too many items in %s list (at most %d)", what, OPT_MAX_LIST);
+		if (cnt == max) {
+			snprintf(err, errlen, "too many items in %s list (at most %zu)", what, max);
 			goto fail;
 		}
 		v[cnt++] = strndup(p, len);

@@ -27,6 +27,8 @@ int opt_parse_rate(const char *s, double *out, char *err, size_t errlen);
 int opt_parse_cpus(const char *s, int *client, int *server, char *err, size_t errlen);
 /* Splits a comma list; an empty item is an error.  Free with opt_free_list. */
 int opt_split_list(const char *s, const char *what, char ***items, size_t *n, char *err, size_t errlen);
+/* The same with at most max items instead of OPT_MAX_LIST. */
+int opt_split_list_max(const char *s, const char *what, size_t max, char ***items, size_t *n, char *err, size_t errlen);
 void opt_free_list(char **items, size_t n);
 /*
  * Splits a comma list as opt_split_list does, then calls fn for each item in

@@ -4,7 +4,7 @@
  * cells by their identity, checks that they were measured the same way,
  * and per cell and metric computes the median over repetitions, its
  * spread, the relative change, a two-sided Mann-Whitney U test over the
- * repetitions and a verdict.  Nothing here prints; bench/cmd_compare.c
+ * repetitions and a verdict.  Nothing here prints; compare_out.c
  * renders the result.  docs/ci.md explains the statistics.
  */
 #ifndef IPCBENCH_COMPARE_H

@@ -407,14 +407,9 @@ static int add_cell(struct histset *s, size_t file_idx, const struct rf_cell *c,
 	}
 	if (!c->lat.hdr)
 		return fail(why, whylen, -EINVAL, "results[%zu].latency_ns.hdr: null in an ok cell", i);
-	err = hist_decode_base64(&h, c->lat.hdr, r, sizeof(r));
+	err = resultfile_lat_hist(&c->lat, &h, r, sizeof(r));
 	if (err)
 		return fail(why, whylen, err, "results[%zu].latency_ns.hdr: %s", i, r);
-	if (h.total_count != c->lat.count) {
-		err = fail(why, whylen, -EINVAL, "results[%zu].latency_ns.hdr: holds %lld values, count says %lld", i,
-			   (long long)h.total_count, (long long)c->lat.count);
-		goto out;
-	}
 	err = group_merge(g, &h, r, sizeof(r));
 	if (err) {
 		fail(why, whylen, err, "results[%zu]: merging: %s", i, r);

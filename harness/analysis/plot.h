@@ -13,6 +13,7 @@
 #ifndef IPCBENCH_PLOT_H
 #define IPCBENCH_PLOT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,8 @@ struct plot_set {
 	char subtitle[256];	   /* "host vm, 2026-11-21 06:45 UTC" */
 	struct plot_chart *charts; /* filled by plot_write */
 	size_t ncharts;
+	struct result_file *owned; /* plot_set_load's files, released with the set */
+	size_t nowned;
 };
 
 struct plot_opts {
@@ -75,6 +78,8 @@ struct plot_opts {
 	unsigned int formats;  /* enum plot_format bits */
 	size_t summary_bytes;  /* 0: 64 B, else the smallest size measured */
 	const char *templates; /* NULL: plot_find_templates() */
+	/* when it becomes non-zero (a signal arrived), gnuplot is killed and reaped: -EINTR */
+	const volatile sig_atomic_t *stop;
 };
 
 /* The install hint in every "gnuplot missing" message. */
@@ -89,6 +94,8 @@ void plot_files_free(struct result_file *files, size_t n);
  * -ENODATA when a file holds no cells, or no cell anywhere was measured.
  */
 int plot_set_init(struct plot_set *ps, const struct result_file *files, size_t nfiles, char *err, size_t errlen);
+/* plot_files_load and plot_set_init in one: the set owns the files. */
+int plot_set_load(struct plot_set *ps, char *const *paths, size_t n, char *err, size_t errlen);
 void plot_set_release(struct plot_set *ps);
 
 /*
@@ -104,11 +111,17 @@ int plot_find_gnuplot(char *path, size_t len);
 int plot_write(struct plot_set *ps, const struct plot_opts *o, char *err, size_t errlen);
 /*
  * Runs gnuplot (in o->dir) on every script, once per format.  -EIO with
- * gnuplot's first error line when it fails; -errno when it cannot run.
+ * gnuplot's first error line when it fails; -errno when it cannot run;
+ * -EINTR when *o->stop was set (gnuplot is killed and reaped first).
  */
 int plot_render(const struct plot_set *ps, const struct plot_opts *o, const char *gnuplot, char *err, size_t errlen);
 
-/* "12.3 µs", "64 B" / "4 KiB", "1.2 GB/s", "Placement: same CPU" names. */
-const char *plot_relation_name(const char *relation);
+/*
+ * A placement relation ("same") in words for a legend ("same CPU"): the
+ * title from common/schema.h, or the name itself when it is not one.
+ */
+const char *plot_relation_title(const char *relation);
+/* Its position in enum relation (nearest first); REL__COUNT for other names. */
+int plot_relation_rank(const char *relation);
 
 #endif

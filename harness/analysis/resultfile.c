@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 struct rd {
 	const char *path;
@@ -282,27 +284,87 @@ static void read_context(struct rd *rd, json_t *root, struct result_file *rf)
 		rf->ctx.clock_source = get_str(rd, clk, "source", "context.clock", true);
 }
 
+/*
+ * Opens path when it is a regular file of at most RESULTFILE_MAX_BYTES: a
+ * FIFO, a pipe or a device would hang the reader or feed it without end.
+ * The descriptor, or -errno with err set.
+ */
+static int open_regular(const char *path, size_t *size, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	int e;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	e = 0;
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a result file", path);
+		e = EISDIR;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (a FIFO, pipe or device is not read)", path);
+		e = EINVAL;
+	} else if ((size_t)st.st_size > RESULTFILE_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %lld bytes is too large for a result file", path, (long long)st.st_size);
+		e = EFBIG;
+	}
+	if (e) {
+		close(fd);
+		return -e;
+	}
+	*size = (size_t)st.st_size;
+	return fd;
+}
+
+/* The whole file (at most its size at open: one that grows is read no further). */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen, int *rc)
+{
+	size_t size = 0;
+	int fd = open_regular(path, &size, err, errlen);
+	char *buf;
+	ssize_t n = 0;
+
+	*rc = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return NULL;
+	buf = malloc(size + 1);
+	for (*len = 0; buf && *len < size; *len += (size_t)n) {
+		n = read(fd, buf + *len, size - *len);
+		if (n < 0 && errno == EINTR)
+			n = 0;
+		else if (n <= 0)
+			break;
+	}
+	*rc = !buf ? -ENOMEM : n < 0 ? -errno : 0;
+	close(fd);
+	if (*rc) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-*rc));
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 int resultfile_load(const char *path, struct result_file *rf, char *err, size_t errlen)
 {
 	struct rd rd = {.path = path, .err = err, .errlen = errlen};
 	json_error_t je;
 	json_t *root, *schema, *ver, *results;
-	struct stat st;
+	size_t len;
+	char *text;
+	int rc;
 
 	memset(rf, 0, sizeof(*rf));
-	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory, not a result file", path);
-		return -EISDIR;
-	}
-	if ((size_t)st.st_size > RESULTFILE_MAX_BYTES) {
-		snprintf(err, errlen, "%s: %lld bytes is too large for a result file", path, (long long)st.st_size);
-		return -EFBIG;
-	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	text = read_file(path, &len, err, errlen, &rc);
+	if (!text)
+		return rc;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	free(text);
 	if (!root) {
 		snprintf(err, errlen, "%s: not valid JSON (line %d: %s)", path, je.line, je.text);
 		return -EINVAL;
@@ -337,6 +399,24 @@ out:
 	json_decref(root);
 	if (rd.failed) {
 		resultfile_release(rf);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int resultfile_lat_hist(const struct rf_lat *l, struct hist *h, char *why, size_t whylen)
+{
+	int r;
+
+	if (!l->hdr)
+		return -ENODATA;
+	r = hist_decode_base64(h, l->hdr, why, whylen);
+	if (r)
+		return r;
+	if (h->total_count != l->count) {
+		snprintf(why, whylen, "holds %lld values, count says %lld", (long long)h->total_count,
+			 (long long)l->count);
+		hist_release(h);
 		return -EINVAL;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/schema.h"
+#include "harness/hdr/hist.h"
 
 struct rf_lat {
 	int64_t count;
@@ -83,5 +84,14 @@ struct result_file {
 
 int resultfile_load(const char *path, struct result_file *rf, char *err, size_t errlen);
 void resultfile_release(struct result_file *rf);
+
+/*
+ * A latency block's histogram (its base64 "hdr") decoded into h, which must
+ * hold exactly "count" values: every reader of histograms (hist, plot,
+ * report) refuses one that disagrees.  0 (release h), -ENODATA when hdr is
+ * null, or -EINVAL with why: the decoder's reason or "holds N values,
+ * count says M".
+ */
+int resultfile_lat_hist(const struct rf_lat *l, struct hist *h, char *why, size_t whylen);
 
 #endif

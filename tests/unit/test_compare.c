@@ -1,6 +1,7 @@
 /*
- * test_compare.c - unit tests of harness/compare.c: the Mann-Whitney U
- * p-values against values derived by hand and by brute-force enumeration,
+ * test_compare.c - unit tests of harness/analysis/compare.c and
+ * compare_stats.c: the Mann-Whitney U p-values against values derived by
+ * hand and by brute-force enumeration,
  * and the verdicts on synthetic result files built in memory (identical
  * inputs, known shifts in both directions, throughput direction, too few
  * repetitions, tail percentiles without enough samples, incomparable

@@ -24,7 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/hdr/hist.h"
+#include "harness/hdr/codec.h"
+#include "harness/hdr/hgrm.h"
 
 #ifndef IPCB_DATADIR
 #define IPCB_DATADIR "/usr/local/share/ipcbench"

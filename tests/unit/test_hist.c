@@ -1,8 +1,10 @@
 /*
- * test_hist.c - unit tests of harness/hist.c against shared/docs/hdr-format.md
+ * test_hist.c - unit tests of harness/hdr/ (hist, codec, hgrm) against docs/hdr.md
  * and against fixtures written once by the Java reference
  * (tests/fixtures/hist/, see its README.md).  Java is not needed here.
  */
+#include "harness/hdr/codec.h"
+#include "harness/hdr/hgrm.h"
 #include "harness/hdr/hist.h"
 #include "tests/runner.h"
 

@@ -44,6 +44,20 @@ static int integer_digits(double v, char *digits, int *exp10)
 	return n;
 }
 
+/* The exponent of "%e" output ("+05", "-300"), plus one: 0 or -EINVAL. */
+static int parse_exponent(const char *s, int *exp10)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (end == s || *end || errno || x < -400 || x > 400)
+		return -EINVAL;
+	*exp10 = (int)x + 1;
+	return 0;
+}
+
 /* Java's decimal digits of v > 0; returns their count, sets *exp10 (v = 0.D * 10^exp10). */
 static int java_digits(double v, char *digits, int *exp10)
 {
@@ -63,12 +77,13 @@ static int java_digits(double v, char *digits, int *exp10)
 			break;
 	}
 	e = strchr(buf, 'e');
+	if (!e || parse_exponent(e + 1, exp10))
+		return -EINVAL;
 	for (const char *c = buf; c < e; c++)
 		if (*c != '.')
 			digits[n++] = *c;
 	while (n > 1 && digits[n - 1] == '0')
 		n--;
-	*exp10 = atoi(e + 1) + 1;
 	return n;
 }
 
@@ -106,6 +121,8 @@ int hist_format_fixed(char *buf, size_t size, double v, int decimals)
 	v = fabs(v);
 	if (v != 0.0) {
 		n = java_digits(v, digits, &exp10);
+		if (n < 0)
+			return n;
 		n = round_half_up(digits, n, exp10 + decimals, &exp10);
 	}
 	if (exp10 <= 0 || n == 0)

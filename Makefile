@@ -160,9 +160,15 @@ SRCS_ALL := $(wildcard common/*.[ch] bench/*.[ch] harness/*.[ch] harness/*/*.[ch
 format-check:
 	clang-format --dry-run --Werror $(SRCS_ALL)
 
+# cppcheck, then the layering and banned-call rules (scripts/lint-layers.sh);
+# both always run, and either failing fails lint.
 lint:
+	@command -v cppcheck >/dev/null || { echo "lint: cppcheck is missing (sh scripts/install-deps.sh)"; exit 1; }
+	$(Q)status=0; \
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -I . $(SRCS_ALL)
+		--suppress=missingIncludeSystem -I . $(SRCS_ALL) || status=1; \
+	sh scripts/lint-layers.sh || status=1; \
+	exit $$status
 
 # Fuzzing (libFuzzer, Debian's clang + libclang-rt-14-dev): each target in
 # tests/fuzz/ runs for FUZZ_SECONDS from the committed seeds in

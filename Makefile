@@ -158,7 +158,7 @@ clean:
 
 SRCS_ALL := $(wildcard common/*.[ch] bench/*.[ch] harness/*.[ch] harness/*/*.[ch] transports/*.[ch] tests/*.[ch] tests/*/*.[ch])
 format-check:
-	clang-format --dry-run --Werror $(SRCS_ALL)
+	$(Q)clang-format --dry-run --Werror $(SRCS_ALL)
 
 # cppcheck, then the layering and banned-call rules (scripts/lint-layers.sh);
 # both always run, and either failing fails lint.

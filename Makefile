@@ -144,14 +144,21 @@ tests: $(BIN) $(TEST_BINS)
 test check: tests
 	$(Q)BUILDDIR=$(BUILDDIR) sh tests/run.sh
 
+# install fails on the first file it cannot install; uninstall removes
+# exactly those files, and DATADIR only when nothing else is left in it.
+GP_FILES := $(sort $(wildcard scripts/*.gp))
+INSTALLED := $(DESTDIR)$(BINDIR)/ipcbench $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(GP_FILES)))
+
 install: $(BIN)
+	@[ -n "$(GP_FILES)" ] || { echo "install: no gnuplot templates (scripts/*.gp) to install" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ipcbench
-	install -m 0644 scripts/*.gp $(DESTDIR)$(DATADIR)/ 2>/dev/null || true
+	install -m 0644 $(GP_FILES) $(DESTDIR)$(DATADIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipcbench
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(INSTALLED)
+	@if [ -d $(DESTDIR)$(DATADIR) ]; then rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || \
+		echo "uninstall: kept $(DESTDIR)$(DATADIR): it holds files ipcbench did not install"; fi
 
 clean:
 	rm -rf $(BUILDDIR)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The build is honest: a change of compiler flags rebuilds every object
 # (the flag files $(BUILDDIR)/BUILD-CFLAGS and BUILD-LDFLAGS), an unchanged
-# build rebuilds nothing, and the build_flags a result records are the
-# flags the objects were built with.
+# build rebuilds nothing, the build_flags a result records are the flags
+# the objects were built with, and make install/uninstall say when they
+# fail and remove exactly what they installed.
 #
 # Fast: the build under test ($IPCBENCH's directory) is copied, timestamps
 # and all, to a scratch BUILDDIR, and only the binary is rebuilt there once
@@ -87,6 +88,42 @@ t_dry_run_flags_agree() {
 	want="-DIPCB_BUILD_FLAGS='\"-g -fsanitize=address -fno-omit-frame-pointer -fno-sanitize-recover=all -O3\"'"
 	bad=$(grep -v -F -- "$want" "$T/cc.log" | head -n 1)
 	[ -z "$bad" ] || fail "a compile that does not record its flags: $bad"
+}
+
+# make install puts the binary and the chart templates under DESTDIR;
+# make uninstall removes exactly those, and leaves what others put there.
+t_install_uninstall_exactly() {
+	need_setup
+	d="$T/dest"
+	make -C "$SRC" BUILDDIR="$B" CFLAGS=-O1 DESTDIR="$d" install >"$T/i.log" 2>&1 ||
+		fail "make install failed: $(tail -n 3 "$T/i.log")"
+	grep -q '  CC  ' "$T/i.log" && fail "install rebuilt objects"
+	ngp=$(ls "$SRC"/scripts/*.gp | wc -l)
+	[ -x "$d/usr/local/bin/ipcbench" ] || fail "no ipcbench in $d/usr/local/bin"
+	[ "$(ls "$d/usr/local/share/ipcbench" | wc -l)" -eq "$ngp" ] || fail "not the $ngp templates in share/ipcbench"
+	"$d/usr/local/bin/ipcbench" --help >/dev/null 2>&1 || fail "the installed binary does not run"
+	make -C "$SRC" BUILDDIR="$B" CFLAGS=-O1 DESTDIR="$d" uninstall >"$T/u.log" 2>&1 || fail "make uninstall failed"
+	left=$(find "$d" -type f)
+	[ -z "$left" ] || fail "uninstall left: $left"
+	[ ! -e "$d/usr/local/share/ipcbench" ] || fail "uninstall left an empty share/ipcbench"
+	# someone else's file in DATADIR survives, and so does DATADIR
+	make -C "$SRC" BUILDDIR="$B" CFLAGS=-O1 DESTDIR="$d" install >"$T/i.log" 2>&1 || fail "make install failed"
+	echo mine >"$d/usr/local/share/ipcbench/local.gp"
+	make -C "$SRC" BUILDDIR="$B" CFLAGS=-O1 DESTDIR="$d" uninstall >"$T/u.log" 2>&1 || fail "make uninstall failed"
+	[ "$(find "$d" -type f)" = "$d/usr/local/share/ipcbench/local.gp" ] || fail "uninstall removed too much or too little"
+}
+
+# A template that cannot be installed (its place is taken by a directory)
+# fails the install, with the reason on stderr.
+t_install_fails_loudly() {
+	need_setup
+	d="$T/dest"
+	gp=$(basename "$(ls "$SRC"/scripts/*.gp | head -n 1)")
+	mkdir -p "$d/usr/local/share/ipcbench/$gp/x"
+	if make -C "$SRC" BUILDDIR="$B" CFLAGS=-O1 DESTDIR="$d" install >"$T/i.log" 2>&1; then
+		fail "make install succeeded although $gp could not be installed"
+	fi
+	grep -q "$gp" "$T/i.log" || fail "the failure does not name $gp: $(tail -n 2 "$T/i.log")"
 }
 
 run_tests

@@ -7,7 +7,8 @@
 #   make WERROR=1 V=1 BUILDDIR=/tmp/b        stricter, verbose, elsewhere
 #
 # CFLAGS/LDFLAGS are the user's and come last; project flags live in
-# IPCB_CFLAGS.  Every .c under bench/, harness/ and transports/ is built, so a
+# IPCB_CFLAGS.  Changing any of them (or CC, SANITIZE, WERROR) rebuilds what
+# they affect: see the flag files below.  Every .c under bench/, harness/ and transports/ is built, so a
 # new transport is one new file plus its line in transports/registry.c.
 
 PREFIX    ?= /usr/local
@@ -25,25 +26,59 @@ JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljan
 ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 
-IPCB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
+# Code generation: -O2 unless the user's CFLAGS choose an -O of their own.
+IPCB_OPTFLAGS := $(if $(filter -O%,$(CFLAGS)),,-O2) -g
+# What every compile shares; IPCB_CFLAGS adds the code generation flags.
+IPCB_BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-truncation \
 	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
 	-I. \
 	-DIPCB_VERSION='"$(VERSION)"' -I$(BUILDDIR)/gen \
 	-DIPCB_DATADIR='"$(DATADIR)"' \
 	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP
+IPCB_CFLAGS := $(IPCB_BASE_CFLAGS) $(IPCB_OPTFLAGS)
 IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) -lrt -lm -pthread
 
 ifeq ($(WERROR),1)
 IPCB_CFLAGS += -Werror
 endif
+IPCB_SANFLAGS :=
 ifneq ($(SANITIZE),)
-IPCB_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+IPCB_SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+IPCB_CFLAGS += $(IPCB_SANFLAGS)
 IPCB_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-# The exact flags go into every result file.
-IPCB_BUILD_FLAGS := $(strip -O2 $(if $(SANITIZE),-fsanitize=$(SANITIZE)) $(CFLAGS))
-IPCB_CFLAGS += -DIPCB_BUILD_FLAGS='"$(IPCB_BUILD_FLAGS)"'
+
+# Quoting: shq makes text safe inside '...' for the shell, cstr inside "..." in C.
+shq = $(subst ','\'',$(1))
+cstr = $(subst ",\",$(subst \,\\,$(1)))
+
+# Every result records the flags that decide the code: the optimisation,
+# the sanitizers and the user's CFLAGS, in the order the compiler sees them.
+# The flag files below make every object depend on them, so this is what
+# every object of the binary was really built with.
+IPCB_BUILD_FLAGS := $(strip $(IPCB_OPTFLAGS) $(IPCB_SANFLAGS) $(CFLAGS))
+IPCB_CFLAGS += -DIPCB_BUILD_FLAGS='"$(call shq,$(call cstr,$(IPCB_BUILD_FLAGS)))"'
+
+# The flag files (after git's GIT-CFLAGS): the exact compile and link
+# commands, rewritten only when they change.  Every object depends on the
+# first, every program on the second, so a change of CC, CFLAGS, SANITIZE,
+# WERROR, LDFLAGS or a pkg-config answer rebuilds all that it affects,
+# and an unchanged build rebuilds nothing.
+# $(call write_if_changed,TEXT) is the recipe that keeps $@ equal to TEXT.
+define write_if_changed
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(call shq,$(1))' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else \
+		[ -f $@ ] && echo "  FLAGS   $(notdir $@) changed: rebuilding"; mv $@.new $@; fi
+endef
+# The texts are fixed here, at parse time: the target-specific additions
+# below (IPCB_SRCDIR) would otherwise leak into them from whichever object
+# asked first.
+BUILD_CFLAGS       := $(BUILDDIR)/BUILD-CFLAGS
+BUILD_LDFLAGS      := $(BUILDDIR)/BUILD-LDFLAGS
+BUILD_CFLAGS_TEXT  := $(CC) $(IPCB_CFLAGS) $(CFLAGS) IPCB_SRCDIR=$(CURDIR)
+BUILD_LDFLAGS_TEXT := $(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $(IPCB_LDLIBS) $(LDLIBS)
 
 ifeq ($(V),1)
 Q :=
@@ -67,9 +102,9 @@ TEST_BINS  := $(patsubst tests/%.c,$(BUILDDIR)/tests/%,$(UNIT_SRCS) $(CONF_SRCS)
 .PHONY: all test check install uninstall clean format-check lint tests fuzz fuzz-build FORCE
 all: $(BIN)
 
-$(BIN): $(call obj,$(MAIN_SRC)) $(BUILDDIR)/libipcbench.a
+$(BIN): $(call obj,$(MAIN_SRC)) $(BUILDDIR)/libipcbench.a $(BUILD_LDFLAGS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(IPCB_LDLIBS) $(LDLIBS)
+	$(Q)$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) -o $@ $(filter-out $(BUILD_LDFLAGS),$^) $(IPCB_LDLIBS) $(LDLIBS)
 
 $(BUILDDIR)/libipcbench.a: $(LIB_OBJS)
 	@echo "  AR      $@"
@@ -83,7 +118,12 @@ $(BUILDDIR)/gen/gitrev.h: FORCE
 	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
 FORCE:
 
-$(BUILDDIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
+$(BUILD_CFLAGS): FORCE
+	$(call write_if_changed,$(BUILD_CFLAGS_TEXT))
+$(BUILD_LDFLAGS): FORCE
+	$(call write_if_changed,$(BUILD_LDFLAGS_TEXT))
+
+$(BUILDDIR)/obj/%.o: %.c $(BUILD_CFLAGS) | $(BUILDDIR)/gen/gitrev.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(IPCB_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -92,10 +132,10 @@ $(BUILDDIR)/obj/tests/%.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 # plot finds its templates in the source tree when not installed
 $(BUILDDIR)/obj/harness/analysis/gnuplot.o: IPCB_CFLAGS += -DIPCB_SRCDIR='"$(CURDIR)"'
 
-$(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a
+$(BUILDDIR)/tests/%: $(BUILDDIR)/obj/tests/%.o $(TEST_OBJS) $(BUILDDIR)/libipcbench.a $(BUILD_LDFLAGS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(IPCB_LDLIBS) $(LDLIBS)
+	$(Q)$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) -o $@ $(filter-out $(BUILD_LDFLAGS),$^) $(IPCB_LDLIBS) $(LDLIBS)
 
 tests: $(BIN) $(TEST_BINS)
 
@@ -104,25 +144,38 @@ tests: $(BIN) $(TEST_BINS)
 test check: tests
 	$(Q)BUILDDIR=$(BUILDDIR) sh tests/run.sh
 
+# install fails on the first file it cannot install; uninstall removes
+# exactly those files, and DATADIR only when nothing else is left in it.
+GP_FILES := $(sort $(wildcard scripts/*.gp))
+INSTALLED := $(DESTDIR)$(BINDIR)/ipcbench $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(GP_FILES)))
+
 install: $(BIN)
+	@[ -n "$(GP_FILES)" ] || { echo "install: no gnuplot templates (scripts/*.gp) to install" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ipcbench
-	install -m 0644 scripts/*.gp $(DESTDIR)$(DATADIR)/ 2>/dev/null || true
+	install -m 0644 $(GP_FILES) $(DESTDIR)$(DATADIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ipcbench
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(INSTALLED)
+	@if [ -d $(DESTDIR)$(DATADIR) ]; then rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || \
+		echo "uninstall: kept $(DESTDIR)$(DATADIR): it holds files ipcbench did not install"; fi
 
 clean:
 	rm -rf $(BUILDDIR)
 
 SRCS_ALL := $(wildcard common/*.[ch] bench/*.[ch] harness/*.[ch] harness/*/*.[ch] transports/*.[ch] tests/*.[ch] tests/*/*.[ch])
 format-check:
-	clang-format --dry-run --Werror $(SRCS_ALL)
+	$(Q)clang-format --dry-run --Werror $(SRCS_ALL)
 
+# cppcheck, then the layering and banned-call rules (scripts/lint-layers.sh);
+# both always run, and either failing fails lint.
 lint:
+	@command -v cppcheck >/dev/null || { echo "lint: cppcheck is missing (sh scripts/install-deps.sh)"; exit 1; }
+	$(Q)status=0; \
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -I . $(SRCS_ALL)
+		--suppress=missingIncludeSystem -I . $(SRCS_ALL) || status=1; \
+	sh scripts/lint-layers.sh || status=1; \
+	exit $$status
 
 # Fuzzing (libFuzzer, Debian's clang + libclang-rt-14-dev): each target in
 # tests/fuzz/ runs for FUZZ_SECONDS from the committed seeds in
@@ -132,12 +185,18 @@ lint:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILDDIR)/fuzz
-FUZZ_CFLAGS  := $(filter-out -O2 -MMD -MP,$(IPCB_CFLAGS)) -O1 -g \
-	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_GENFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := $(filter-out -MMD -MP,$(IPCB_BASE_CFLAGS)) $(FUZZ_GENFLAGS) \
+	-DIPCB_BUILD_FLAGS='"$(FUZZ_GENFLAGS)"'
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
 
-$(FUZZ_DIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
+FUZZ_FLAGS_FILE := $(FUZZ_DIR)/FUZZ-FLAGS
+FUZZ_FLAGS_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) IPCB_SRCDIR=$(CURDIR) / $(IPCB_LDLIBS)
+$(FUZZ_FLAGS_FILE): FORCE
+	$(call write_if_changed,$(FUZZ_FLAGS_TEXT))
+
+$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_FLAGS_FILE) | $(BUILDDIR)/gen/gitrev.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unknown-warning-option -c -o $@ $<
@@ -145,9 +204,9 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(BUILDDIR)/gen/gitrev.h
 $(FUZZ_DIR)/libipcbench.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libipcbench.a
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libipcbench.a $(FUZZ_FLAGS_FILE)
 	@echo "  LD      $@"
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(IPCB_LDLIBS)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $(filter-out $(FUZZ_FLAGS_FILE),$^) $(IPCB_LDLIBS)
 
 .SECONDARY:
 

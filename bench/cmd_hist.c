@@ -20,6 +20,7 @@
 
 #include "bench/cmd.h"
 #include "bench/hdrout.h"
+#include "harness/hdr/hgrm.h"
 #include "harness/analysis/histset.h"
 #include "bench/opt.h"
 #include "common/outfile.h"

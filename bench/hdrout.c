@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/hdr/hgrm.h"
 #include "harness/hdr/hlog.h"
 
 void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen)

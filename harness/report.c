@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness/clock.h"
+#include "harness/hdr/codec.h"
 
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0"

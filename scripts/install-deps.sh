@@ -5,8 +5,9 @@
 #   build:  gcc make pkg-config libjansson-dev zlib1g-dev
 #   charts: gnuplot-nox
 #   tests:  jq (CLI tests read the JSON), procps, util-linux (ipcs)
+#   checks: cppcheck (make lint), clang-format (make format-check)
 set -eu
-pkgs="gcc make pkg-config libjansson-dev zlib1g-dev gnuplot-nox jq procps util-linux"
+pkgs="gcc make pkg-config libjansson-dev zlib1g-dev gnuplot-nox jq procps util-linux cppcheck clang-format"
 [ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
 missing=""
 for p in $pkgs; do

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/hdr/codec.h"
 #include "harness/hdr/hlog.h"
 #include "harness/analysis/resultfile.h"
 

@@ -1,11 +1,15 @@
 /*
- * hist.h - HDR histogram, written from shared/docs/hdr-format.md.
+ * hist.h - HDR histogram: layout, recording and queries (docs/hdr.md).
  *
  * Values are int64 (ipcbench records nanoseconds).  Queries follow the Java
  * reference (org.HdrHistogram 2.1.x) exactly: equivalent-value semantics
  * for min, max and percentiles, bucket medians for mean and stddev.
  * Recording is O(1) and never allocates; memory depends only on the
  * (lowest, highest, digits) layout, not on how many values were recorded.
+ *
+ * One header per feature: the V2 encodings and base64 are in codec.h, the
+ * .hgrm percentile text and Java's number formatting in hgrm.h, interval
+ * logs in hlog.h.  The library needs libc and zlib only.
  */
 #ifndef IPCBENCH_HIST_H
 #define IPCBENCH_HIST_H
@@ -13,7 +17,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 /* ipcbench's layout: 1 ns .. 1 hour, 3 significant digits. */
 #define HIST_LOWEST 1
@@ -25,7 +28,7 @@ struct hist {
 	int64_t lowest;
 	int64_t highest;
 	int digits;
-	/* derived layout (hdr-format.md section 2) */
+	/* derived layout (docs/hdr.md section 1) */
 	int unit_magnitude;
 	int sub_bucket_count_magnitude;
 	int sub_bucket_half_count_magnitude;
@@ -69,7 +72,7 @@ double hist_stddev(const struct hist *h);
 int64_t hist_value_at_percentile(const struct hist *h, double p);
 double hist_percentile_at_or_below(const struct hist *h, int64_t v);
 
-/* Value equivalence (section 3). */
+/* Value equivalence (docs/hdr.md section 2). */
 int32_t hist_counts_index(const struct hist *h, int64_t v);
 int64_t hist_value_from_index(const struct hist *h, int32_t i);
 int64_t hist_lowest_equivalent(const struct hist *h, int64_t v);
@@ -89,35 +92,19 @@ struct hist_iter {
 void hist_iter_init(struct hist_iter *it, const struct hist *h);
 bool hist_iter_next(struct hist_iter *it);
 
-/*
- * Encodings (section 7).  Encoded buffers are malloc'd; the caller frees.
- * hist_encode_compressed: the 0x1c849314 form with zlib at `level` (6 for a
- * single histogram, as Java's encodeIntoCompressedByteBuffer; 9 in logs).
- * hist_decode accepts the compressed and uncompressed V2 forms and
- * initialises h (allocating); errors give -EINVAL/-ENOMEM and a reason.
- */
-int hist_encode_raw(const struct hist *h, uint8_t **out, size_t *outlen);
-int hist_encode_compressed(const struct hist *h, int level, uint8_t **out, size_t *outlen);
-int hist_decode(struct hist *h, const uint8_t *buf, size_t len, char *why, size_t whylen);
-/* Base64 (standard alphabet, padded, no line breaks) of the compressed form. */
-int hist_encode_base64(const struct hist *h, int level, char **out);
-int hist_decode_base64(struct hist *h, const char *b64, char *why, size_t whylen);
-
-/*
- * The .hgrm percentile distribution (section 6), byte-identical to Java's
- * outputPercentileDistribution(out, ticks, ratio) (csv: the CSV variant).
- */
-int hist_write_hgrm(const struct hist *h, FILE *out, int ticks_per_half, double unit_ratio, bool csv);
-
-/*
- * Formats v with `decimals` (0..40) digits after the point as Java's
- * String.format("%.Nf") does: HALF_UP on the shortest round-trip digits
- * (section 6.3), "NaN"/"Infinity" for non-finite values.  Returns what
- * snprintf returns, or -EINVAL.  Also used for the .hlog %.3f fields.
- */
-int hist_format_fixed(char *buf, size_t size, double v, int decimals);
-
 /* ---- inline fast path ---- */
+
+/* Java's (long) cast of a double: saturating, NaN -> 0 (used by hgrm.c too). */
+static inline int64_t hist__d2l(double x)
+{
+	if (__builtin_isnan(x))
+		return 0;
+	if (x >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (x <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)x;
+}
 
 static inline int32_t hist__index(const struct hist *h, int64_t v)
 {

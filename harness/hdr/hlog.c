@@ -2,9 +2,11 @@
  * hlog.c - HdrHistogram interval logs (.hlog, format 1.3): a writer that
  * matches Java's HistogramLogWriter byte for byte and a reader with Java's
  * HistogramLogReader semantics that reports bad lines instead of stopping
- * silently.  See hlog.h and shared/docs/hdr-format.md section 8.
+ * silently.  See hlog.h and docs/hdr.md section 9.
  */
 #include "harness/hdr/hlog.h"
+#include "harness/hdr/codec.h"
+#include "harness/hdr/hgrm.h"
 
 #include <errno.h>
 #include <math.h>

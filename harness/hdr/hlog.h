@@ -1,6 +1,6 @@
 /*
- * hlog.h - HdrHistogram interval logs (.hlog, format 1.3), written from
- * shared/docs/hdr-format.md section 8.
+ * hlog.h - HdrHistogram interval logs (.hlog, format 1.3), as described in
+ * docs/hdr.md section 9.
  *
  * The writer produces what Java's HistogramLogWriter does, byte for byte:
  *

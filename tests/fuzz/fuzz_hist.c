@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/hdr/codec.h"
 #include "harness/hdr/hist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

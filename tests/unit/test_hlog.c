@@ -3,6 +3,7 @@
  * written by Java's HistogramLogWriter (tests/fixtures/hist/java.hlog),
  * the reader against that log and against hand-made good and bad logs.
  */
+#include "harness/hdr/codec.h"
 #include "harness/hdr/hlog.h"
 #include "tests/runner.h"
 

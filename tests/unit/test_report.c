@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness/clock.h"
+#include "harness/hdr/codec.h"
 #include "harness/report.h"
 #include "harness/analysis/resultfile.h"
 #include "tests/runner.h"

@@ -184,6 +184,17 @@ static uint8_t *alloc_buf(size_t len)
 	return p;
 }
 
+/* The parent handles interruption for both children; a dead peer's pipe is an error, not a signal. */
+static void ignore_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+	struct sigaction sa = {.sa_handler = SIG_IGN};
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 {
 	const struct cell_config *cfg = s->cfg;
@@ -195,9 +206,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
+	ignore_signals();
 	if (pin_to(s, s->role == CHAN_CLIENT ? cfg->client_cpu : cfg->server_cpu))
 		_exit(1);
 	s->sbuf = alloc_buf(s->len);

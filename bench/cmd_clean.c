@@ -15,8 +15,12 @@ static void clean_usage(FILE *f)
 		   "Removes the leftovers of ipcbench runs that died without cleaning up (killed\n"
 		   "with SIGKILL, a crash, a power cut): their run directories under $TMPDIR and\n"
 		   "the SysV queues, segments and semaphores and POSIX queues and shared memory\n"
-		   "their ledgers list, when these still belong to them.  Never touches the\n"
-		   "objects of another program or of an ipcbench that is still running.\n\n"
+		   "their ledgers list, when these still belong to them, and ipcbench's own\n"
+		   "temporary output files whose writer is dead (in $TMPDIR, the current\n"
+		   "directory and the floors cache).  A run is alive while it holds the lock on\n"
+		   "its directory's marker, whatever its binary is called.  Never touches the\n"
+		   "objects of another program or of an ipcbench that is still running; what it\n"
+		   "cannot be sure of it leaves, and -v says why.\n\n"
 		   "  -n, --dry-run   list what would be removed, remove nothing\n"
 		   "  -v, --verbose   list what is removed\n"
 		   "  -h, --help      this text\n");
@@ -66,5 +70,8 @@ int cmd_clean(int argc, char **argv)
 	printf("%s %u dead run%s: %u kernel object%s, %u file%s%s\n", dry ? "would clean" : "cleaned", st.runs,
 	       st.runs == 1 ? "" : "s", st.objects, st.objects == 1 ? "" : "s", st.files, st.files == 1 ? "" : "s",
 	       st.skipped ? " (some listed objects were no longer theirs and were left alone)" : "");
+	if (st.skipped && !verbose && !dry)
+		printf("left alone %u listed object%s that may not be theirs any more (-v says why)\n", st.skipped,
+		       st.skipped == 1 ? "" : "s");
 	return EXIT_OK;
 }

@@ -1,14 +1,16 @@
 /*
- * calibrate.c - the machine's floors and their cache (see calibrate.h).
+ * calibrate.c - the machine's floors (see calibrate.h; the cache is floors.c).
  *
  * Each measurement forks two processes pinned to the given CPUs that meet
  * at a start barrier, run a bare loop over a shared anonymous mapping made
- * before the fork, and leave their samples in it.  The parent only waits:
- * every child arms alarm() first, so a stuck loop dies instead of hanging
- * the caller.  Ordering traps: the futex word must live in MAP_SHARED
- * memory and use the shared (non-PRIVATE) futex ops; the cache-line loop
- * reads with acquire and writes with release so the values it sees are
- * the ones its peer wrote in order.
+ * before the fork, and leave their samples in it.  The parent only waits,
+ * with a deadline: every child arms alarm() first (with SIGALRM set back
+ * to its default action), dies with its parent (PR_SET_PDEATHSIG), and the
+ * parent kills both when one fails or the deadline passes, so a stuck or
+ * stopped loop cannot hang the caller.  Ordering traps: the futex word
+ * must live in MAP_SHARED memory and use the shared (non-PRIVATE) futex
+ * ops; the cache-line loop reads with acquire and writes with release so
+ * the values it sees are the ones its peer wrote in order.
  */
 #include "harness/calibrate.h"
 
@@ -16,7 +18,6 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <math.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,15 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "harness/clock.h"
+#include "harness/floors.h"
 
 #define LINE 64
 #define MAX_SAMPLES 200000
@@ -40,7 +42,7 @@
 #define BUDGET_SPIN_NS 60000000ull   /* per cache-line run */
 #define BUDGET_FUTEX_NS 150000000ull /* per futex run */
 #define CHILD_ALARM_S 10
-#define SHM_COPY_BYTES ((size_t)1 << 20)
+#define SHM_COPY_BYTES FLOORS_SHM_COPY_BYTES
 #define SHM_WARM 8
 #define SHM_BATCH 8
 #define SHM_BATCHES 11
@@ -48,7 +50,10 @@
 #define MEMCPY_BATCHES 7
 #define STOP UINT64_MAX
 
-static const size_t memcpy_sizes[4] = {4096, 65536, 1u << 20, 16u << 20};
+#define RTT_BATCHES 5	 /* a round-trip floor is the lowest of these medians */
+#define PARENT_GRACE_S 1 /* the parent kills what the children's alarm missed */
+
+static const size_t *const memcpy_sizes = floors_memcpy_bytes;
 
 /* The mapping both children share. */
 struct bench {
@@ -62,6 +67,7 @@ struct bench {
 	int err[2];
 	char msg[2][160];
 	size_t n;		       /* samples[] filled */
+	size_t batch_end[RTT_BATCHES]; /* round trips: where each batch ends in samples[] */
 	uint64_t samples[MAX_SAMPLES]; /* ticks, or bytes/s for bandwidths */
 	double memcpy_gbps[4];
 };
@@ -116,28 +122,49 @@ static void barrier(struct bench *b)
 		relax(b);
 }
 
+static inline void cacheline_rtt(struct bench *b, uint64_t k)
+{
+	atomic_store_explicit(&b->line, 2 * k + 1, memory_order_release);
+	while (atomic_load_explicit(&b->line, memory_order_acquire) != 2 * k + 2)
+		relax(b);
+}
+
+/*
+ * Times RTT_BATCHES batches of round trips one by one after a warm-up;
+ * each batch ends after budget_ns / RTT_BATCHES or its share of samples[].
+ * Inlined with a constant rtt, so nothing but the round trip is timed.
+ */
+static inline __attribute__((always_inline)) void timed_batches(struct bench *b, uint64_t budget_ns,
+								void (*rtt)(struct bench *, uint64_t))
+{
+	const size_t per_batch = MAX_SAMPLES / RTT_BATCHES;
+	uint64_t k = 0, start, t0, t1;
+	size_t i = 0;
+
+	for (; k < WARM_RTT; k++)
+		rtt(b, k);
+	for (int batch = 0; batch < RTT_BATCHES; batch++) {
+		size_t end = i + per_batch;
+
+		start = clock_ticks();
+		for (; i < end; i++, k++) {
+			t0 = clock_ticks();
+			rtt(b, k);
+			t1 = clock_ticks();
+			b->samples[i] = t1 - t0;
+			if (i % 16 == 15 && clock_ticks_to_ns(t1 - start) > budget_ns / RTT_BATCHES) {
+				i++;
+				break;
+			}
+		}
+		b->batch_end[batch] = i;
+	}
+	b->n = i;
+}
+
 static void cacheline_client(struct bench *b)
 {
-	uint64_t k = 0, start = 0, t0, t1;
-	size_t i;
-
-	for (; k < WARM_RTT; k++) {
-		atomic_store_explicit(&b->line, 2 * k + 1, memory_order_release);
-		while (atomic_load_explicit(&b->line, memory_order_acquire) != 2 * k + 2)
-			relax(b);
-	}
-	start = clock_ticks();
-	for (i = 0; i < MAX_SAMPLES; i++, k++) {
-		t0 = clock_ticks();
-		atomic_store_explicit(&b->line, 2 * k + 1, memory_order_release);
-		while (atomic_load_explicit(&b->line, memory_order_acquire) != 2 * k + 2)
-			relax(b);
-		t1 = clock_ticks();
-		b->samples[i] = t1 - t0;
-		if (i % 256 == 255 && clock_ticks_to_ns(t1 - start) > BUDGET_SPIN_NS)
-			break;
-	}
-	b->n = i < MAX_SAMPLES ? i + 1 : MAX_SAMPLES;
+	timed_batches(b, BUDGET_SPIN_NS, cacheline_rtt);
 	atomic_store_explicit(&b->line, STOP, memory_order_release);
 }
 
@@ -163,11 +190,14 @@ static void cacheline_side(struct bench *b, int side)
 		cacheline_server(b);
 }
 
+/*
+ * No timeout: a timed FUTEX_WAIT arms an hrtimer on every wait and made
+ * this floor slower than a real pipe.  A lost peer is bounded by the
+ * children's alarm() and the parent's deadline (run_pair).
+ */
 static void futex_wait(_Atomic uint32_t *w, uint32_t val)
 {
-	struct timespec ts = {1, 0};
-
-	syscall(SYS_futex, w, FUTEX_WAIT, val, &ts, NULL, 0);
+	syscall(SYS_futex, w, FUTEX_WAIT, val, NULL, NULL, 0);
 }
 
 static void futex_wake(_Atomic uint32_t *w)
@@ -176,29 +206,18 @@ static void futex_wake(_Atomic uint32_t *w)
 }
 
 /* word: 0 the client's turn, 1 the server's, 2 stop.  Every turn wakes. */
+static inline void futex_rtt(struct bench *b, uint64_t k)
+{
+	(void)k;
+	atomic_store(&b->word, 1);
+	futex_wake(&b->word);
+	while (atomic_load(&b->word) != 0)
+		futex_wait(&b->word, 1);
+}
+
 static void futex_client(struct bench *b)
 {
-	uint64_t start = 0, t0, t1;
-	size_t i;
-
-	for (long k = -WARM_RTT;; k++) {
-		if (k == 0)
-			start = clock_ticks();
-		t0 = clock_ticks();
-		atomic_store(&b->word, 1);
-		futex_wake(&b->word);
-		while (atomic_load(&b->word) != 0)
-			futex_wait(&b->word, 1);
-		t1 = clock_ticks();
-		if (k < 0)
-			continue;
-		i = (size_t)k;
-		b->samples[i] = t1 - t0;
-		if (i + 1 == MAX_SAMPLES || (i % 16 == 15 && clock_ticks_to_ns(t1 - start) > BUDGET_FUTEX_NS)) {
-			b->n = i + 1;
-			break;
-		}
-	}
+	timed_batches(b, BUDGET_FUTEX_NS, futex_rtt);
 	atomic_store(&b->word, 2);
 	futex_wake(&b->word);
 }
@@ -330,9 +349,17 @@ static void pin(struct bench *b, int side)
 
 static void child(struct bench *b, int side, void (*fn)(struct bench *, int), pid_t parent)
 {
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t alrm;
+
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	/* the alarm must end a stuck loop even when the caller ignores or blocks SIGALRM */
+	sigaction(SIGALRM, &dfl, NULL);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 	alarm(CHILD_ALARM_S);
 	pin(b, side);
 	barrier(b);
@@ -343,20 +370,76 @@ static void child(struct bench *b, int side, void (*fn)(struct bench *, int), pi
 
 /* ---- the parent ---- */
 
-static int reap_all(pid_t *pid, int *status)
+static void kill_all(const pid_t *pid, const bool *done)
+{
+	for (int i = 0; i < 2; i++)
+		if (pid[i] > 0 && !done[i])
+			kill(pid[i], SIGKILL);
+}
+
+/* Reaps every child not done yet; a signal for the caller kills them first. */
+static int reap_blocking(const pid_t *pid, int *status, bool *done)
 {
 	int r = 0;
 
 	for (int i = 0; i < 2; i++) {
-		while (pid[i] > 0 && waitpid(pid[i], &status[i], 0) < 0) {
+		while (!done[i] && waitpid(pid[i], &status[i], 0) < 0) {
 			if (errno != EINTR)
 				break;
 			/* interrupted (the caller's SIGINT handler): stop both, keep reaping */
 			r = -EINTR;
-			kill(pid[0], SIGKILL);
-			kill(pid[1], SIGKILL);
+			kill_all(pid, done);
+		}
+		done[i] = true;
+	}
+	return r;
+}
+
+/*
+ * Waits for both children until the deadline, on their pidfds: when one
+ * fails its peer is killed at once, and at the deadline both are (a child
+ * stopped by SIGSTOP never acts on its alarm).  0, -EINTR (a signal for
+ * the caller) or -ETIMEDOUT.  Without pidfds the children's alarm() is
+ * the only bound, as it was before pidfds.
+ */
+static int reap_all(const pid_t *pid, int *status)
+{
+	uint64_t deadline = mono_ms() + (CHILD_ALARM_S + PARENT_GRACE_S) * 1000u;
+	bool done[2] = {pid[0] <= 0, pid[1] <= 0};
+	struct pollfd p[2];
+	int r = 0;
+
+	for (int i = 0; i < 2; i++)
+		p[i] = (struct pollfd){.fd = done[i] ? -1 : (int)syscall(SYS_pidfd_open, pid[i], 0), .events = POLLIN};
+	while ((!done[0] || !done[1]) && (done[0] || p[0].fd >= 0) && (done[1] || p[1].fd >= 0)) {
+		uint64_t now = mono_ms();
+
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (poll(p, 2, (int)(deadline - now)) < 0) {
+			if (errno == EINTR)
+				r = -EINTR;
+			break; /* anything else: reap_blocking below */
+		}
+		for (int i = 0; i < 2; i++) {
+			if (done[i] || waitpid(pid[i], &status[i], WNOHANG) != pid[i])
+				continue;
+			done[i] = true;
+			close(p[i].fd);
+			p[i].fd = -1;
+			if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]))
+				kill_all(pid, done); /* its peer would wait for it until the alarm */
 		}
 	}
+	if (r)
+		kill_all(pid, done);
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	if (reap_blocking(pid, status, done) && !r)
+		r = -EINTR;
 	return r;
 }
 
@@ -388,6 +471,7 @@ static int run_pair(struct bench *b, int cpu_a, int cpu_b, void (*fn)(struct ben
 	b->same = cpu_a == cpu_b;
 	b->err[0] = b->err[1] = 0;
 	b->n = 0;
+	memset(b->batch_end, 0, sizeof(b->batch_end));
 	fflush(NULL);
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
@@ -402,6 +486,9 @@ static int run_pair(struct bench *b, int cpu_a, int cpu_b, void (*fn)(struct ben
 		}
 	}
 	r = reap_all(pid, status);
+	if (r == -ETIMEDOUT)
+		return calib_fail(ETIMEDOUT, "%s: no progress for %d s: its children were killed", what,
+				  CHILD_ALARM_S + PARENT_GRACE_S);
 	if (r)
 		return calib_fail(EINTR, "%s: interrupted", what);
 	r = child_status(b, status[0], 0, what);
@@ -425,16 +512,28 @@ static uint64_t median_u64(uint64_t *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The median round trip of a ping-pong, in ns. */
+/* The lowest of RTT_BATCHES median round trips of a ping-pong, in ns. */
 static int rtt(struct bench *b, int cpu_a, int cpu_b, void (*fn)(struct bench *, int), const char *what, double *out)
 {
+	uint64_t best = UINT64_MAX;
 	int r = run_pair(b, cpu_a, cpu_b, fn, what);
 
 	if (r)
 		return r;
 	if (!b->n)
 		return calib_fail(EIO, "%s: no samples", what);
-	*out = (double)clock_ticks_to_ns(median_u64(b->samples, b->n));
+	/* the lowest batch median: a floor is what the machine allows at its best */
+	for (size_t i = 0, from = 0; i < RTT_BATCHES; from = b->batch_end[i++]) {
+		size_t n = b->batch_end[i] - from;
+		uint64_t m;
+
+		if (!n)
+			continue;
+		m = median_u64(b->samples + from, n);
+		if (m < best)
+			best = m;
+	}
+	*out = (double)clock_ticks_to_ns(best);
 	return 0;
 }
 
@@ -517,362 +616,21 @@ out_unmap_bench:
 	return r;
 }
 
-/* ---- the cache ---- */
-
-#define CACHE_MAGIC "ipcbench-calibration 1"
-#define CACHE_MAX_BYTES 4096
-
-struct host_key {
-	char cpu_model[256];
-	char kernel[400];
-	char clock[32];
-	char cpus[32];
-};
-
-/* Keeps a value on one line of the cache file. */
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
-static void read_cpu_model(char *out, size_t outlen)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "re");
-
-	snprintf(out, outlen, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon += 1 + strspn(colon + 1, " \t");
-		colon[strcspn(colon, "\n")] = 0;
-		snprintf(out, outlen, "%s", colon[0] ? colon : "unknown");
-		break;
-	}
-	fclose(f);
-}
-
-static void host_key_init(struct host_key *k, int cpu_a, int cpu_b)
-{
-	struct utsname u;
-
-	read_cpu_model(k->cpu_model, sizeof(k->cpu_model));
-	if (uname(&u) == 0)
-		snprintf(k->kernel, sizeof(k->kernel), "%s %s", u.release, u.version);
-	else
-		snprintf(k->kernel, sizeof(k->kernel), "unknown");
-	snprintf(k->clock, sizeof(k->clock), "%s", clock_info.read_cost_ns > 0 ? clock_info.name : "unknown");
-	snprintf(k->cpus, sizeof(k->cpus), "%d,%d", cpu_a, cpu_b);
-	sanitize(k->cpu_model);
-	sanitize(k->kernel);
-}
-
-static uint32_t fnv1a(uint32_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return (h ^ '\n') * 16777619u;
-}
-
-static int cache_dir(char *out, size_t outlen)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (xdg && xdg[0] == '/') {
-		n = snprintf(out, outlen, "%s/ipcbench", xdg);
-	} else {
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(getuid());
-
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home || home[0] != '/')
-			return calib_fail(ENOENT, "no cache directory: neither XDG_CACHE_HOME nor HOME is set");
-		n = snprintf(out, outlen, "%s/.cache/ipcbench", home);
-	}
-	if (n < 0 || (size_t)n >= outlen)
-		return calib_fail(ENAMETOOLONG, "cache directory name too long");
-	return 0;
-}
+/* ---- the cache (floors.h) ---- */
 
 int calib_cache_path(int cpu_a, int cpu_b, char *out, size_t outlen)
 {
-	struct host_key k;
-	char dir[4096];
-	uint32_t h = 2166136261u;
-	int r = cache_dir(dir, sizeof(dir)), n;
-
-	if (r)
-		return r;
-	host_key_init(&k, cpu_a, cpu_b);
-	h = fnv1a(fnv1a(fnv1a(h, k.cpu_model), k.kernel), k.clock);
-	n = snprintf(out, outlen, "%s/floors-%d-%d-%08x", dir, cpu_a, cpu_b, h);
-	if (n < 0 || (size_t)n >= outlen)
-		return calib_fail(ENAMETOOLONG, "cache file name too long");
-	return 0;
-}
-
-/* Creates dir and its parent (~/.cache) with mode 0700 where missing. */
-static int make_dirs(const char *dir)
-{
-	char parent[4096];
-	char *slash;
-
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT || strlen(dir) >= sizeof(parent))
-		return calib_fail(errno, "mkdir %s: %s", dir, strerror(errno));
-	strcpy(parent, dir);
-	slash = strrchr(parent, '/');
-	if (!slash || slash == parent)
-		return calib_fail(ENOENT, "mkdir %s: no parent", dir);
-	*slash = 0;
-	if (mkdir(parent, 0700) < 0 && errno != EEXIST)
-		return calib_fail(errno, "mkdir %s: %s", parent, strerror(errno));
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return calib_fail(errno, "mkdir %s: %s", dir, strerror(errno));
-	return 0;
-}
-
-static int format_cache(const struct calib *c, const struct host_key *k, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	n += (size_t)snprintf(out + n, outlen - n,
-			      CACHE_MAGIC "\ncpu_model %s\nkernel %s\nclock %s\ncpus %s\nmeasured_at %s\n"
-					  "clock_read_ns %.17g\ncacheline_rtt_ns %.17g\ncacheline_rtt_same_ns %.17g\n"
-					  "futex_rtt_ns %.17g\nfutex_rtt_same_ns %.17g\n",
-			      k->cpu_model, k->kernel, k->clock, k->cpus, c->measured_at, c->clock_read_ns,
-			      c->cacheline_rtt_ns, c->cacheline_rtt_same_ns, c->futex_rtt_ns, c->futex_rtt_same_ns);
-	for (int i = 0; i < 4 && n < outlen; i++)
-		n += (size_t)snprintf(out + n, outlen - n, "memcpy %zu %.17g\n", c->memcpy_sizes[i], c->memcpy_gbps[i]);
-	if (n < outlen)
-		n += (size_t)snprintf(out + n, outlen - n, "shm_copy %zu %.17g\nshm_copy_same %zu %.17g\nend\n",
-				      c->shm_copy_bytes, c->shm_copy_gbps, c->shm_copy_bytes, c->shm_copy_same_gbps);
-	return n < outlen ? (int)n : -ENAMETOOLONG;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -(w < 0 ? errno : EIO);
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int calib_save_cached(const struct calib *c, int cpu_a, int cpu_b)
-{
-	char path[4200], dir[4096], tmp[4300], text[CACHE_MAX_BYTES];
-	struct host_key k;
-	int fd, n, r;
-
-	if (!c->valid)
-		return calib_fail(EINVAL, "no valid calibration to save");
-	host_key_init(&k, cpu_a, cpu_b);
-	n = format_cache(c, &k, text, sizeof(text));
-	if (n < 0)
-		return calib_fail(-n, "calibration record too long");
-	r = cache_dir(dir, sizeof(dir));
-	if (!r)
-		r = make_dirs(dir);
-	if (!r)
-		r = calib_cache_path(cpu_a, cpu_b, path, sizeof(path));
-	if (r)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s/.floors-XXXXXX", dir);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return calib_fail(errno, "mkostemp %s: %s", tmp, strerror(errno));
-	r = write_all(fd, text, (size_t)n);
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return calib_fail(-r, "writing %s: %s", path, strerror(-r));
-	}
-	return 0;
-}
-
-/* ---- the strict reader ---- */
-
-struct reader {
-	char *p; /* the next line */
-	int line;
-	int err; /* first problem: -EINVAL malformed, -ENOENT another host's */
-};
-
-/* The value of the next line, which must be "<key> <value>". */
-static char *field(struct reader *r, const char *key)
-{
-	size_t klen = strlen(key);
-	char *nl, *v;
-
-	if (r->err)
-		return NULL;
-	r->line++;
-	nl = strchr(r->p, '\n');
-	if (!nl || strncmp(r->p, key, klen) || r->p[klen] != ' ' || nl == r->p + klen + 1) {
-		r->err = -EINVAL;
-		return NULL;
-	}
-	*nl = 0;
-	v = r->p + klen + 1;
-	r->p = nl + 1;
-	return v;
-}
-
-static void expect_same(struct reader *r, const char *key, const char *want)
-{
-	const char *v = field(r, key);
-
-	if (v && strcmp(v, want))
-		r->err = -ENOENT;
-}
-
-static bool parse_positive(const char *s, double *out)
-{
-	char *end;
-
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
-		return false;
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && *end == 0 && isfinite(*out) && *out > 0;
-}
-
-static void read_double(struct reader *r, const char *key, double *out)
-{
-	const char *v = field(r, key);
-
-	if (v && !parse_positive(v, out))
-		r->err = -EINVAL;
-}
-
-/* "<key> <bytes> <value>" */
-static void read_size_double(struct reader *r, const char *key, size_t want, double *out)
-{
-	char *v = field(r, key), *sp, *end;
-	unsigned long long n;
-
-	if (!v)
-		return;
-	sp = strchr(v, ' ');
-	if (!sp || v[0] < '1' || v[0] > '9') {
-		r->err = -EINVAL;
-		return;
-	}
-	*sp = 0;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || *end || n != want || !parse_positive(sp + 1, out))
-		r->err = -EINVAL;
-}
-
-static int parse_cache(char *text, const struct host_key *k, struct calib *c)
-{
-	struct reader r = {.p = text};
-	const char *v;
-
-	if (strncmp(r.p, CACHE_MAGIC "\n", sizeof(CACHE_MAGIC)))
-		return -EINVAL;
-	r.p += sizeof(CACHE_MAGIC);
-	expect_same(&r, "cpu_model", k->cpu_model);
-	expect_same(&r, "kernel", k->kernel);
-	expect_same(&r, "clock", k->clock);
-	expect_same(&r, "cpus", k->cpus);
-	v = field(&r, "measured_at");
-	if (v && strlen(v) >= sizeof(c->measured_at))
-		r.err = -EINVAL;
-	else if (v)
-		strcpy(c->measured_at, v);
-	read_double(&r, "clock_read_ns", &c->clock_read_ns);
-	read_double(&r, "cacheline_rtt_ns", &c->cacheline_rtt_ns);
-	read_double(&r, "cacheline_rtt_same_ns", &c->cacheline_rtt_same_ns);
-	read_double(&r, "futex_rtt_ns", &c->futex_rtt_ns);
-	read_double(&r, "futex_rtt_same_ns", &c->futex_rtt_same_ns);
-	for (int i = 0; i < 4; i++) {
-		c->memcpy_sizes[i] = memcpy_sizes[i];
-		read_size_double(&r, "memcpy", memcpy_sizes[i], &c->memcpy_gbps[i]);
-	}
-	c->shm_copy_bytes = SHM_COPY_BYTES;
-	read_size_double(&r, "shm_copy", SHM_COPY_BYTES, &c->shm_copy_gbps);
-	read_size_double(&r, "shm_copy_same", SHM_COPY_BYTES, &c->shm_copy_same_gbps);
-	if (!r.err && strcmp(r.p, "end\n"))
-		r.err = -EINVAL;
-	if (r.err == -EINVAL)
-		return calib_fail(EINVAL, "malformed calibration cache at line %d", r.line + 1);
-	if (r.err)
-		return calib_fail(ENOENT, "calibration cache is for another host, kernel, clock or cpus");
-	snprintf(c->cpus, sizeof(c->cpus), "%s", k->cpus);
-	c->valid = true;
-	c->from_cache = true;
-	return 0;
-}
-
-static int read_small_file(const char *path, char *buf, size_t buflen)
-{
-	struct stat st;
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size >= buflen) {
-		close(fd);
-		return -EINVAL;
-	}
-	while (n < buflen - 1) {
-		ssize_t got = read(fd, buf + n, buflen - 1 - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	buf[n] = 0;
-	return strlen(buf) == n ? 0 : -EINVAL; /* no NUL bytes inside */
+	return floors_path(cpu_a, cpu_b, out, outlen, last_error, sizeof(last_error));
 }
 
 int calib_load_cached(struct calib *out, int cpu_a, int cpu_b)
 {
-	char path[4200], text[CACHE_MAX_BYTES];
-	struct host_key k;
-	int r;
+	return floors_load(out, cpu_a, cpu_b, last_error, sizeof(last_error));
+}
 
-	memset(out, 0, sizeof(*out));
-	r = calib_cache_path(cpu_a, cpu_b, path, sizeof(path));
-	if (r)
-		return r;
-	r = read_small_file(path, text, sizeof(text));
-	if (r == -ENOENT)
-		return calib_fail(ENOENT, "no calibration cached in %s", path);
-	if (r)
-		return calib_fail(-r, "reading %s: %s", path, strerror(-r));
-	host_key_init(&k, cpu_a, cpu_b);
-	r = parse_cache(text, &k, out);
-	if (r)
-		memset(out, 0, sizeof(*out));
-	return r;
+int calib_save_cached(const struct calib *c, int cpu_a, int cpu_b)
+{
+	return floors_save(c, cpu_a, cpu_b, last_error, sizeof(last_error));
 }
 
 int calib_get(struct calib *out, int cpu_a, int cpu_b, bool refresh)

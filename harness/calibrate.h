@@ -9,24 +9,22 @@
  *  - cache line: a round trip of a busy-spin ping-pong on one shared
  *    64-byte line (a writes 2k+1, b answers 2k+2).  On one CPU the poll
  *    loop yields (pure spinning there would time the scheduler tick);
- *  - futex: a round trip of FUTEX_WAKE / FUTEX_WAIT on one shared word,
- *    waking on every turn;
+ *  - futex: a round trip of FUTEX_WAKE / FUTEX_WAIT (untimed: a timeout
+ *    arms a timer on every wait) on one shared word, waking on every turn;
  *  - shm copy: 1 MiB messages, copied into one of two shared slots by a
  *    and out of it by b, slots handed over by a busy-polled flag;
  * and on a alone: memcpy at 4 KiB, 64 KiB, 1 MiB and 16 MiB.
  *
  * Round trips are timed one by one with the harness's clock (clock.h),
- * exactly as the harness times a transport, and reported as medians, so
- * both include one clock read (clock_read_ns).  Bandwidths are bytes moved
+ * exactly as the harness times a transport, in five short batches; the
+ * floor is the lowest batch median (what the machine allows at its best),
+ * so both include one clock read (clock_read_ns).  Bandwidths are bytes moved
  * per second (each byte counted once), medians over batches.  A full
  * calibration takes about one second.  clock_setup() must have run (it is
  * called here if it has not).
  *
- * The cache: one small text file per (CPU model, kernel, clock source,
- * CPU pair) under $XDG_CACHE_HOME/ipcbench/ (else ~/.cache/ipcbench/),
- * written atomically (temporary file, fsync, rename) and parsed strictly:
- * a line out of place, an unknown key, a malformed number or a key that
- * does not match this host is a miss, never a guess.
+ * The cache (calib_load_cached, calib_save_cached, calib_cache_path) is
+ * floors.h: one small strictly parsed text file per host and CPU pair.
  *
  * Errors: 0 or -errno; calib_error() says what failed.  Nothing prints.
  */

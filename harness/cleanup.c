@@ -9,9 +9,12 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -19,6 +22,10 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "common/outfile.h"
+#include "harness/floors.h"
+#include "transports/ledger.h"
 
 struct ctx {
 	bool dry_run;
@@ -28,35 +35,19 @@ struct ctx {
 	uid_t uid;
 };
 
-static void say(struct ctx *c, const char *a, const char *b)
+static void say(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct ctx *c, const char *fmt, ...)
 {
-	char line[4200];
+	char line[4400];
+	va_list ap;
 
 	if (!c->note)
 		return;
-	snprintf(line, sizeof(line), "remove %s%s%s", a, b[0] ? " " : "", b);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
 	c->note(line, c->arg);
-}
-
-/* Is pid a live ipcbench process? */
-static bool run_alive(pid_t pid)
-{
-	char path[64], comm[64] = "";
-	FILE *f;
-
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true; /* cannot tell: leave it alone */
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	comm[strcspn(comm, "\n")] = 0;
-	/* a renamed copy (ipcbench-base) is still ipcbench; test binaries drive
-	 * the harness too: their names start with test_ */
-	return !strncmp(comm, "ipcbench", 8) || !strncmp(comm, "test_", 5);
 }
 
 /* "ipcbench-<pid>-..." -> pid, or -1 */
@@ -65,89 +56,224 @@ static pid_t name_pid(const char *name)
 	char *end;
 	long v;
 
-	if (strncmp(name, "ipcbench-", 9))
+	if (strncmp(name, "ipcbench-", 9) || name[9] < '1' || name[9] > '9')
 		return -1;
+	errno = 0;
 	v = strtol(name + 9, &end, 10);
-	return end != name + 9 && *end == '-' && v > 0 ? (pid_t)v : -1;
+	return !errno && *end == '-' && v > 0 && v <= INT32_MAX ? (pid_t)v : -1;
 }
 
-static bool sysv_ours(struct ctx *c, const char *kind, int id, time_t born)
+enum verdict { GONE, OURS, DOUBT };
+
+struct sysv_stat {
+	int id;
+	uid_t uid, cuid;
+	int64_t ctime;
+};
+
+/* Finds the object the run's key names now: 0, -ENOENT when there is none, or -errno. */
+static int sysv_find(enum ledger_kind kind, uint32_t key, struct sysv_stat *s)
 {
-	if (!strcmp(kind, "sysv_msg")) {
-		struct msqid_ds ds;
+	struct msqid_ds m;
+	struct shmid_ds sh;
+	struct semid_ds sd;
+	union {
+		int val;
+		struct semid_ds *buf;
+	} u = {.buf = &sd};
+	int id = kind == LEDGER_SYSV_MSG   ? msgget((key_t)key, 0)
+		 : kind == LEDGER_SYSV_SHM ? shmget((key_t)key, 0, 0)
+					   : semget((key_t)key, 0, 0);
 
-		return msgctl(id, IPC_STAT, &ds) == 0 && ds.msg_perm.uid == c->uid && ds.msg_ctime >= born;
-	}
-	if (!strcmp(kind, "sysv_shm")) {
-		struct shmid_ds ds;
-
-		return shmctl(id, IPC_STAT, &ds) == 0 && ds.shm_perm.uid == c->uid && ds.shm_ctime >= born;
-	}
-	if (!strcmp(kind, "sysv_sem")) {
-		struct semid_ds ds;
-		union semun_ {
-			int val;
-			struct semid_ds *buf;
-		} u = {.buf = &ds};
-
-		return semctl(id, 0, IPC_STAT, u) == 0 && ds.sem_perm.uid == c->uid && ds.sem_ctime >= born;
-	}
-	return false;
+	if (id < 0)
+		return errno == ENOENT || errno == EIDRM ? -ENOENT : -errno;
+	s->id = id;
+	if (kind == LEDGER_SYSV_MSG && msgctl(id, IPC_STAT, &m) == 0)
+		*s = (struct sysv_stat){id, m.msg_perm.uid, m.msg_perm.cuid, (int64_t)m.msg_ctime};
+	else if (kind == LEDGER_SYSV_SHM && shmctl(id, IPC_STAT, &sh) == 0)
+		*s = (struct sysv_stat){id, sh.shm_perm.uid, sh.shm_perm.cuid, (int64_t)sh.shm_ctime};
+	else if (kind == LEDGER_SYSV_SEM && semctl(id, 0, IPC_STAT, u) == 0)
+		*s = (struct sysv_stat){id, sd.sem_perm.uid, sd.sem_perm.cuid, (int64_t)sd.sem_ctime};
+	else
+		return errno == EINVAL || errno == EIDRM ? -ENOENT : -errno;
+	return 0;
 }
 
-static int remove_object(const char *kind, const char *name)
+static enum verdict judge_sysv(struct ctx *c, const struct ledger_entry *e, time_t born, int *id, char *why, size_t len)
 {
-	int id = atoi(name);
+	struct sysv_stat s = {-1, (uid_t)-1, (uid_t)-1, 0};
+	int r = sysv_find(e->kind, e->key, &s);
 
-	if (!strcmp(kind, "sysv_msg"))
+	if (r == -ENOENT)
+		return GONE;
+	if (r) {
+		snprintf(why, len, "cannot look it up: %s", strerror(-r));
+		return DOUBT;
+	}
+	*id = s.id;
+	if (s.uid != c->uid || s.cuid != c->uid)
+		snprintf(why, len, "id %d is owned by uid %u now", s.id, (unsigned)s.uid);
+	else if (e->state == LEDGER_MADE && s.id != e->id)
+		snprintf(why, len, "the key names id %d now, the run made id %d", s.id, e->id);
+	else if (e->state == LEDGER_MADE ? s.ctime < e->ctime : s.ctime < (int64_t)born)
+		snprintf(why, len, "id %d is older than the run's", s.id);
+	else
+		return OURS;
+	return DOUBT;
+}
+
+/* POSIX names carry the run's pid; the object must still be there and ours. */
+static enum verdict judge_posix(struct ctx *c, const struct ledger_entry *e, pid_t pid, char *why, size_t len)
+{
+	const char *fs = e->kind == LEDGER_POSIX_MQ ? "/dev/mqueue" : "/dev/shm";
+	char path[300];
+	struct stat st;
+	mqd_t q;
+
+	if (name_pid(e->name + 1) != pid) {
+		snprintf(why, len, "the name is not the run's");
+		return DOUBT;
+	}
+	snprintf(path, sizeof(path), "%s%s", fs, e->name);
+	if (lstat(path, &st) == 0) {
+		if (st.st_uid == c->uid && S_ISREG(st.st_mode))
+			return OURS;
+		snprintf(why, len, "owned by uid %u", (unsigned)st.st_uid);
+		return DOUBT;
+	}
+	if (e->kind == LEDGER_POSIX_SHM || errno != ENOENT)
+		return GONE;
+	/* /dev/mqueue may not be this IPC namespace's mqueue file system: ask the queue itself */
+	q = mq_open(e->name, O_RDONLY);
+	if (q == (mqd_t)-1)
+		return GONE;
+	mq_close(q);
+	return OURS;
+}
+
+static int remove_object(const struct ledger_entry *e, int id)
+{
+	switch (e->kind) {
+	case LEDGER_SYSV_MSG:
 		return msgctl(id, IPC_RMID, NULL);
-	if (!strcmp(kind, "sysv_shm"))
+	case LEDGER_SYSV_SHM:
 		return shmctl(id, IPC_RMID, NULL);
-	if (!strcmp(kind, "sysv_sem"))
+	case LEDGER_SYSV_SEM:
 		return semctl(id, 0, IPC_RMID);
-	if (!strcmp(kind, "posix_mq"))
-		return mq_unlink(name);
-	if (!strcmp(kind, "posix_shm"))
-		return shm_unlink(name);
-	errno = EINVAL;
-	return -1;
+	case LEDGER_POSIX_MQ:
+		return mq_unlink(e->name);
+	case LEDGER_POSIX_SHM:
+		return shm_unlink(e->name);
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+static void clean_entry(struct ctx *c, const struct ledger_entry *e, pid_t pid, time_t born)
+{
+	char what[300], why[200] = "";
+	enum verdict v;
+	int id = -1;
+
+	if (e->state == LEDGER_TAKEN)
+		return; /* another object had the key: never the run's */
+	if (ledger_kind_is_sysv(e->kind)) {
+		v = judge_sysv(c, e, born, &id, why, sizeof(why));
+		if (id >= 0)
+			snprintf(what, sizeof(what), "%s key=0x%08x id=%d", ledger_kind_names[e->kind],
+				 (unsigned)e->key, id);
+		else
+			snprintf(what, sizeof(what), "%s key=0x%08x", ledger_kind_names[e->kind], (unsigned)e->key);
+	} else {
+		v = judge_posix(c, e, pid, why, sizeof(why));
+		snprintf(what, sizeof(what), "%s %s", ledger_kind_names[e->kind], e->name);
+	}
+	if (v == GONE) {
+		c->st->gone++;
+		return;
+	}
+	if (v == DOUBT) {
+		c->st->skipped++;
+		say(c, "leave %s: %s", what, why);
+		return;
+	}
+	if (!c->dry_run && remove_object(e, id) < 0) {
+		if (errno == ENOENT || errno == EINVAL || errno == EIDRM)
+			c->st->gone++; /* went while we looked */
+		else
+			say(c, "cannot remove %s: %s", what, strerror(errno));
+		return;
+	}
+	say(c, "remove %s", what);
+	c->st->objects++;
 }
 
 static void clean_ledger(struct ctx *c, const char *path, pid_t pid, time_t born)
 {
-	char line[512], kind[32], name[400];
-	FILE *f = fopen(path, "re");
+	struct ledger *l = malloc(sizeof(*l));
 
-	if (!f)
+	if (!l)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		bool ours;
-
-		if (sscanf(line, "%31s %399s", kind, name) != 2)
-			continue;
-		if (!strncmp(kind, "sysv_", 5))
-			ours = sysv_ours(c, kind, atoi(name), born);
-		else /* POSIX names carry the run's pid */
-			ours = name[0] == '/' && name_pid(name + 1) == pid;
-		if (!ours) {
-			c->st->skipped++;
-			continue;
+	if (ledger_read(path, l) == 0) {
+		for (size_t i = 0; i < l->n; i++)
+			clean_entry(c, &l->e[i], pid, born);
+		if (l->bad) {
+			c->st->skipped += l->bad;
+			say(c, "leave what %u line%s of %s name: not understood", l->bad, l->bad == 1 ? "" : "s", path);
 		}
-		say(c, kind, name);
-		if (c->dry_run || remove_object(kind, name) == 0)
-			c->st->objects++;
 	}
-	fclose(f);
+	free(l);
 }
 
-static void clean_run_dir(struct ctx *c, const char *dir, pid_t pid, time_t born)
+/*
+ * The run directory's marker, locked for us when its run is dead: the
+ * descriptor (close it when done), or -1 when the directory is not a dead
+ * ipcbench run's (no marker, not ours, or its run still holds the lock).
+ */
+static int lock_dead_run(struct ctx *c, int dfd, time_t *born)
 {
-	char path[4096];
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	char text[64] = "";
+	struct stat st;
+	int fd = openat(dfd, RUNDIR_MARKER, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
 
-	if (!d)
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != c->uid ||
+	    strncmp(text, RUNDIR_MAGIC "\n", strlen(RUNDIR_MAGIC) + 1) || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -1; /* not ipcbench's, or alive (EWOULDBLOCK) */
+	}
+	*born = st.st_mtime - 1;
+	return fd;
+}
+
+static void clean_run_dir(struct ctx *c, const char *dir, pid_t pid)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), mfd;
+	char path[4400];
+	struct dirent *e;
+	struct stat sb;
+	time_t born;
+	DIR *d;
+
+	/* only our own private directories: not a link, 0700, ours, with a marker */
+	if (dfd < 0)
 		return;
+	if (fstat(dfd, &sb) < 0 || sb.st_uid != c->uid || (sb.st_mode & 077) ||
+	    (mfd = lock_dead_run(c, dfd, &born)) < 0) {
+		close(dfd);
+		return;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		close(mfd);
+		return;
+	}
+	c->st->runs++;
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
 
@@ -158,38 +284,35 @@ static void clean_run_dir(struct ctx *c, const char *dir, pid_t pid, time_t born
 	}
 	rewinddir(d);
 	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!c->dry_run && unlink(path) == 0)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !c->dry_run &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
 			c->st->files++;
 	}
 	closedir(d);
-	say(c, dir, "");
+	say(c, "remove %s", dir);
 	if (!c->dry_run && rmdir(dir) == 0)
 		c->st->files++;
+	close(mfd);
 }
 
-/* POSIX names of dead runs whose ledger was never written (died inside create). */
-static void clean_names(struct ctx *c, const char *dir, int (*rm)(const char *))
+/* ipcbench's own output temporary files in dir whose writer is dead. */
+static void clean_tmp_files(struct ctx *c, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char name[300];
+	struct stat st;
+	int pid;
 
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		pid_t pid = name_pid(e->d_name);
-		struct stat st;
-
-		snprintf(name, sizeof(name), "%s/%s", dir, e->d_name);
-		if (pid <= 0 || run_alive(pid) || lstat(name, &st) < 0 || st.st_uid != c->uid)
+		if (!outfile_is_tmp(e->d_name, &pid) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != c->uid || pid == getpid() || kill(pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
-		snprintf(name, sizeof(name), "/%s", e->d_name);
-		say(c, name, "");
-		if (c->dry_run || rm(name) == 0)
-			c->st->objects++;
+		say(c, "remove %s/%s", dir, e->d_name);
+		if (c->dry_run || unlinkat(dirfd(d), e->d_name, 0) == 0)
+			c->st->files++;
 	}
 	closedir(d);
 }
@@ -198,9 +321,9 @@ int cleanup_dead_runs(bool dry_run, struct cleanup_stats *st, cleanup_note_fn no
 {
 	struct ctx c = {.dry_run = dry_run, .st = st, .note = note, .arg = arg, .uid = geteuid()};
 	const char *tmp = getenv("TMPDIR");
-	char path[4096];
-	DIR *d;
+	char path[4400], cache[4096];
 	struct dirent *e;
+	DIR *d;
 
 	memset(st, 0, sizeof(*st));
 	if (!tmp || !tmp[0])
@@ -210,20 +333,17 @@ int cleanup_dead_runs(bool dry_run, struct cleanup_stats *st, cleanup_note_fn no
 		return -errno;
 	while ((e = readdir(d))) {
 		pid_t pid = name_pid(e->d_name);
-		struct stat sb;
 
-		if (pid <= 0 || pid == getpid())
+		if (pid <= 0 || e->d_type == DT_LNK)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
-		/* only our own private directories: not a link, 0700, ours */
-		if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != c.uid || (sb.st_mode & 077) ||
-		    run_alive(pid))
-			continue;
-		st->runs++;
-		clean_run_dir(&c, path, pid, sb.st_ctime - 1);
+		clean_run_dir(&c, path, pid);
 	}
 	closedir(d);
-	clean_names(&c, "/dev/shm", shm_unlink);
-	clean_names(&c, "/dev/mqueue", mq_unlink);
+	clean_tmp_files(&c, tmp);
+	if (strcmp(tmp, ".") && realpath(tmp, path) && realpath(".", cache) && strcmp(path, cache))
+		clean_tmp_files(&c, ".");
+	if (floors_dir(cache, sizeof(cache), NULL, 0) == 0)
+		clean_tmp_files(&c, cache);
 	return 0;
 }

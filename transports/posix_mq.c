@@ -8,7 +8,7 @@
  * "opened" them the moment they exist.  create() therefore unlinks both
  * names as soon as both queues are open, and the queues live on, nameless,
  * until the last descriptor closes.  A name exists only between mq_open
- * and mq_unlink inside create(); the ledger notes it in that window, so
+ * and mq_unlink inside create(); the ledger notes it before mq_open, so
  * even a SIGKILLed ipcbench leaves at most a name the ledger lists.
  * destroy() closes the parent's descriptors and unlinks any name still
  * there (a create() that failed half-way).
@@ -41,6 +41,7 @@
  * shared by parent and children) and EAGAIN is polled.
  */
 #include "transports/chan_util.h"
+#include "transports/ledger.h"
 #include "common/mono.h"
 
 #include <errno.h>
@@ -182,12 +183,15 @@ static int open_queue(struct chan *ch, struct posix_mq *q, int i, struct mq_attr
 
 	if (n < 0 || (size_t)n >= sizeof(q->name[i]))
 		return chan_fail(ch, ENAMETOOLONG, "queue name /%s-%s", ch->tag, what[i]);
+	n = chan_ledger_add(ch, LEDGER_POSIX_MQ, q->name[i]); /* before the name exists */
+	if (n)
+		return n;
 	q->mqd[i] = mq_open(q->name[i], oflag, 0600, a);
 	if (q->mqd[i] == (mqd_t)-1)
 		return open_failed(ch, errno, q->name[i], a);
 	q->open[i] = true;
 	q->named[i] = true;
-	return chan_ledger_add(ch, "posix_mq", q->name[i]);
+	return 0;
 }
 
 static int posix_mq_create(struct chan *ch)

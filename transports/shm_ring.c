@@ -25,12 +25,13 @@
  * (ring.h says why).
  *
  * Objects: one name "/<tag>-ring" (shm_open O_CREAT|O_EXCL, 0600), noted
- * in the ledger right after it is made, sized and mapped in create() and
+ * in the ledger before it is made, sized and mapped in create() and
  * unlinked at once: the children inherit the mapping through fork, so no
  * name outlives create() and a crash leaves nothing in /dev/shm.  The
  * memory goes when the last process unmaps it.  Limits: the free space of
  * the tmpfs on /dev/shm.
  */
+#include "transports/ledger.h"
 #include "transports/ring.h"
 #include "common/mono.h"
 
@@ -122,14 +123,14 @@ static int map_region(struct chan *ch, size_t bytes, void **mem)
 		sp->name[0] = 0;
 		return chan_fail(ch, ENAMETOOLONG, "shm name for tag %s", ch->tag);
 	}
-	fd = shm_open(sp->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	r = chan_ledger_add(ch, LEDGER_POSIX_SHM, sp->name); /* before the name exists */
+	fd = r ? -1 : shm_open(sp->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = chan_fail(ch, errno, "shm_open %s", sp->name);
+		r = r ? r : chan_fail(ch, errno, "shm_open %s", sp->name);
 		sp->name[0] = 0;
 		return r;
 	}
-	r = chan_ledger_add(ch, "posix_shm", sp->name);
-	if (!r && ftruncate(fd, (off_t)bytes) < 0)
+	if (ftruncate(fd, (off_t)bytes) < 0)
 		r = chan_fail(ch, errno, "ftruncate %s to %zu bytes", sp->name, bytes);
 	if (!r) {
 		*mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

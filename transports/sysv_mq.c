@@ -1,5 +1,5 @@
 /*
- * sysv_mq.c - System V message queues: msgget(IPC_PRIVATE), msgsnd, msgrcv.
+ * sysv_mq.c - System V message queues: msgget, msgsnd, msgrcv.
  *
  * Two queues, one per direction ([0] client to server, [1] server to
  * client), rather than one queue with an mtype per direction: each
@@ -33,11 +33,12 @@
  * is an error.
  *
  * Ordering trap: SysV queues outlive every process.  create() notes each
- * id in the ledger right after msgget and destroy() removes it with
+ * queue's key in the ledger before msgget (transports/ledger.h) and destroy() removes it with
  * IPC_RMID, so only a SIGKILLed ipcbench can leave a queue, which the
  * ledger then lists for `ipcbench clean`.
  */
 #include "transports/chan_util.h"
+#include "transports/ledger.h"
 #include "common/mono.h"
 
 #include <errno.h>
@@ -105,22 +106,20 @@ static int sysv_mq_probe(struct chan *ch)
 
 static int new_queue(struct chan *ch, struct sysv_mq *q, int i)
 {
-	char name[24];
 	long long mni = 0;
 
-	q->id[i] = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	/* a key of the run's, noted in the ledger before the queue exists */
+	q->id[i] = chan_sysv_create(ch, LEDGER_SYSV_MSG, 0, 0, 0600);
 	if (q->id[i] < 0) {
 		int e = errno;
 
 		if (e != ENOSPC)
-			return chan_fail(ch, e, "msgget IPC_PRIVATE mode 0600");
+			return chan_fail(ch, e, "msgget mode 0600");
 		chan_read_sysctl("/proc/sys/kernel/msgmni", &mni);
-		return chan_fail(ch, e, "msgget IPC_PRIVATE: kernel.msgmni (%lld) queues exist: raise kernel.msgmni",
-				 mni);
+		return chan_fail(ch, e, "msgget: kernel.msgmni (%lld) queues exist: raise kernel.msgmni", mni);
 	}
 	q->made[i] = true;
-	snprintf(name, sizeof(name), "%d", q->id[i]);
-	return chan_ledger_add(ch, "sysv_msg", name);
+	return 0;
 }
 
 static int sysv_mq_create(struct chan *ch)

@@ -9,11 +9,11 @@
  * ([direction][data or space]); its peer does semop(+1) only when it
  * sleeps, so a round trip makes two semop calls, not four.
  *
- * Objects: shmget(IPC_PRIVATE, 0600) is noted in the ledger ("sysv_shm"),
+ * Objects: shmget(0600) under a key noted in the ledger first (ledger.h),
  * attached in create() (the children inherit the attachment through fork)
  * and marked IPC_RMID at once: it disappears when the last process
- * detaches, even after a crash.  The semaphore set (semget IPC_PRIVATE,
- * 0600, "sysv_sem" in the ledger) cannot be marked that way: destroy()
+ * detaches, even after a crash.  The semaphore set (semget 0600,
+ * its key in the ledger) cannot be marked that way: destroy()
  * removes it with IPC_RMID.
  *
  * Limits (probe): kernel.shmmax bounds the segment, so the ring shrinks to
@@ -22,6 +22,7 @@
  * set of four semaphores.  Ordering trap: semop(IPC_RMID) wakes sleepers
  * with EIDRM, so destroy() runs only after both children are reaped.
  */
+#include "transports/ledger.h"
 #include "transports/ring.h"
 
 #include <errno.h>
@@ -128,17 +129,12 @@ static int sysv_shm_probe(struct chan *ch)
 static int make_segment(struct chan *ch, size_t bytes, void **mem)
 {
 	struct sysv_shm_priv *sp = ch->priv;
-	char id[32];
-	int r;
 
-	sp->shmid = shmget(IPC_PRIVATE, bytes, IPC_CREAT | IPC_EXCL | 0600);
+	/* a key of the run's, noted in the ledger before the segment exists */
+	sp->shmid = chan_sysv_create(ch, LEDGER_SYSV_SHM, bytes, 0, 0600);
 	if (sp->shmid < 0)
-		return chan_fail(ch, errno, "shmget IPC_PRIVATE %zu bytes", bytes);
+		return chan_fail(ch, errno, "shmget %zu bytes", bytes);
 	sp->have_shm = true;
-	snprintf(id, sizeof(id), "%d", sp->shmid);
-	r = chan_ledger_add(ch, "sysv_shm", id);
-	if (r)
-		return r;
 	*mem = shmat(sp->shmid, NULL, 0);
 	if (*mem == (void *)-1)
 		return chan_fail(ch, errno, "shmat id=%d", sp->shmid);
@@ -155,17 +151,11 @@ static int make_semaphores(struct chan *ch)
 	struct sysv_shm_priv *sp = ch->priv;
 	unsigned short zero[4] = {0, 0, 0, 0};
 	union semun arg = {.array = zero};
-	char id[32];
-	int r;
 
-	sp->semid = semget(IPC_PRIVATE, 4, IPC_CREAT | IPC_EXCL | 0600);
+	sp->semid = chan_sysv_create(ch, LEDGER_SYSV_SEM, 0, 4, 0600);
 	if (sp->semid < 0)
-		return chan_fail(ch, errno, "semget IPC_PRIVATE 4 semaphores");
+		return chan_fail(ch, errno, "semget 4 semaphores");
 	sp->have_sem = true;
-	snprintf(id, sizeof(id), "%d", sp->semid);
-	r = chan_ledger_add(ch, "sysv_sem", id);
-	if (r)
-		return r;
 	if (semctl(sp->semid, 0, SETALL, arg) < 0)
 		return chan_fail(ch, errno, "semctl SETALL id=%d", sp->semid);
 	return 0;

@@ -155,14 +155,11 @@ int chan_fail(struct chan *ch, int err, const char *fmt, ...) __attribute__((for
 /* The same, from probe(): this host lacks the mechanism (the cell is skipped). */
 int chan_unavailable(struct chan *ch, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
- * The ledger: every kernel object that outlives its creator unless removed
- * (SysV ids, POSIX queue and shm names) is noted here right after it is
- * made, as one line "<kind> <id-or-name>" in <run_dir>/<tag>.ledger.  The
- * harness deletes the ledger after destroy(); `ipcbench clean` reads the
- * ledgers a dead ipcbench left and removes what they list.
- * kind: "sysv_msg", "sysv_shm", "sysv_sem", "posix_mq", "posix_shm".
+ * The ledger (transports/ledger.h): every kernel object that outlives its
+ * creator unless removed is noted in <run_dir>/<tag>.ledger before it is
+ * made.  The harness deletes the ledger after destroy(); `ipcbench clean`
+ * reads the ledgers a dead ipcbench left and removes what they list.
  */
-int chan_ledger_add(struct chan *ch, const char *kind, const char *name);
 int chan_ledger_path(const struct chan *ch, char *out, size_t outlen);
 
 /*

@@ -33,9 +33,13 @@ need_setup() {
 	[ -z "$SETUP" ] || { case "$SETUP" in no\ *) skip "$SETUP" ;; *) fail "$SETUP" ;; esac; }
 }
 
-# lib_objects: the objects of the binary (not the tests') under $B/obj
+# lib_objects: the objects of the binary (not the tests') under $B/obj whose
+# source still exists (a build directory may keep objects of removed files)
 lib_objects() {
-	find "$B/obj" -name '*.o' ! -path "$B/obj/tests/*"
+	find "$B/obj" -name '*.o' ! -path "$B/obj/tests/*" | while read -r o; do
+		src=${o#"$B/obj/"}
+		[ -f "$SRC/${src%.o}.c" ] && echo "$o"
+	done
 }
 
 t_new_cflags_rebuild_every_object() {

@@ -31,7 +31,8 @@
 # private /dev/shm and mqueue mount, so every object and process it sees is
 # its own (others' tests on the machine cannot confuse it, and it can remove
 # what a failing case left without touching theirs).  Without them it
-# compares snapshots, which other programs' objects can disturb (it says so).
+# compares snapshots, which other programs' objects can disturb (it says so;
+# IPCB_SWEEP_NS=shared forces this mode).
 #
 # Output: one line per case ("ok", "FAIL" with what was wrong, or "not run"
 # once the time is up) and a total.  Exit status: 0 when every case held.
@@ -65,7 +66,7 @@ export TMPDIR="$W/tmp"
 mkdir "$TMPDIR" "$W/mq"
 MQ=""
 private=0
-if [ -n "${IPCB_SWEEP_NS:-}" ]; then
+if [ "${IPCB_SWEEP_NS:-}" = 1 ] && [ $$ -eq 1 ]; then # pid 1: really in the new namespaces
 	mount -t tmpfs -o size=512m,mode=1777 tmpfs /dev/shm && mount -t mqueue none "$W/mq" && MQ="$W/mq" && private=1
 fi
 [ -z "$MQ" ] && [ -d /dev/mqueue ] && MQ=/dev/mqueue
@@ -119,6 +120,28 @@ run_limited() {
 	reap $! "$lim"
 }
 
+# The ipcbench and gnuplot processes that are ours: in the private PID
+# namespace every one; otherwise this shell's descendants only (an orphan
+# that init adopted escapes this, and nobody else's process is touched).
+our_procs() {
+	if [ $private -eq 1 ]; then
+		pgrep -x ipcbench
+		pgrep -x gnuplot
+		return
+	fi
+	todo=$$
+	while [ -n "$todo" ]; do
+		next=""
+		for q in $todo; do
+			for k in $(pgrep -P "$q"); do
+				next="$next $k"
+				case $(cat "/proc/$k/comm" 2>/dev/null) in ipcbench | gnuplot) echo "$k" ;; esac
+			done
+		done
+		todo=$next
+	done
+}
+
 # The objects and processes that exist now (in the private namespaces: all of them).
 state_now() {
 	ipcs -q 2>/dev/null | awk '$2 ~ /^[0-9]+$/ {print "sysv queue", $2}'
@@ -131,7 +154,7 @@ state_now() {
 	fi
 	[ -n "$MQ" ] && ls -A "$MQ" | grep -E "$([ $private -eq 1 ] && echo . || echo ipcbench)" | sed 's|^|mqueue |'
 	ls -A "$TMPDIR" | sed 's|^|TMPDIR/|'
-	for p in $(pgrep -x ipcbench) $(pgrep -x gnuplot); do
+	for p in $(our_procs); do
 		[ "$(proc_state "$p")" = Z ] && continue # dead, waiting to be reaped
 		echo "process $p $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | cut -c1-60)"
 	done
@@ -139,11 +162,11 @@ state_now() {
 
 # Removes what a failed case left, so the next starts clean (its own objects only).
 scrub() {
-	for p in $(pgrep -x ipcbench) $(pgrep -x gnuplot); do kill -KILL "$p" 2>/dev/null; done
+	for p in $(our_procs); do kill -KILL "$p" 2>/dev/null; done
 	sleep 0.1
 	if [ $private -eq 1 ]; then
 		ipcrm -a 2>/dev/null
-		rm -rf /dev/shm/* "$MQ"/* 2>/dev/null
+		rm -rf /dev/shm/* "${MQ:?}"/* 2>/dev/null
 	fi
 	rm -rf "${TMPDIR:?}"/* 2>/dev/null
 }

@@ -68,6 +68,59 @@ t_hung_peer_times_out_and_later_cells_run() {
 	json_check '.results | length == 2 and all(.status == "error" and (.error | test("no progress for 1000 ms")))' "$T/r.json"
 }
 
+# server_of PID OLD...: waits (5 s at most) until the run PID has a cell's
+# two children, none of them in OLD, and prints them, the server (forked
+# first) first
+server_of() {
+	run=$1; shift
+	old=" $* "
+	for _ in $(seq 500); do
+		kids=$(pgrep -P "$run" | sort -n | tr '\n' ' ')
+		n=0 fresh=1
+		for k in $kids; do
+			n=$((n + 1))
+			case "$old" in *" $k "*) fresh=0 ;; esac
+		done
+		[ $n -eq 2 ] && [ $fresh -eq 1 ] && { echo $kids; return 0; }
+		sleep 0.01
+	done
+	return 1
+}
+
+# The same as the --fault-server-* tests, with real signals from outside
+# instead of hooks in the production code: a stopped server is a hung peer,
+# a killed one an error naming the signal; the next cell still runs.
+signalled_server() {
+	sig=$1 want=$2
+	export TMPDIR="$T"
+	"$IPCBENCH" run -t pipe,tcp -s 64 -n 100000000 --cpus 0,1 --no-calibrate --timeout 1s -q \
+		-o "$T/r.json" 2>"$T/err" &
+	pid=$!
+	old=""
+	for cell in 1 2; do
+		pair=$(server_of $pid $old) || { kill $pid; fail "cell $cell: no server child found"; }
+		kill -"$sig" ${pair%% *}
+		old="$old $pair"
+	done
+	wait $pid
+	rc=$?
+	[ $rc -eq 1 ] || fail "exit $rc, expected 1: $(cat "$T/err")"
+	json_check ".results | length == 2 and all(.status == \"error\" and (.error | test(\"$want\")))" "$T/r.json"
+	for k in $old; do
+		! kill -0 "$k" 2>/dev/null || fail "child $k outlived the run"
+	done
+	# pipe and tcp make no SysV or POSIX objects: only the run directory can stay
+	[ -z "$(ls -d "$T"/ipcbench-* 2>/dev/null)" ] || fail "run directory left behind"
+}
+
+t_stopped_server_is_a_hung_peer() {
+	signalled_server STOP "no progress for 1000 ms.*peer hung"
+}
+
+t_killed_server_is_an_error() {
+	signalled_server KILL "server killed by signal 9"
+}
+
 t_full_disk_loses_nothing_measured() {
 	mkdir "$T/small"
 	mount -t tmpfs -o size=8k tmpfs "$T/small" 2>/dev/null || skip "cannot mount a small tmpfs here"

@@ -30,6 +30,19 @@ one_line_error() {
 	return 0
 }
 
+# A check of a timing-derived figure can judge only a machine that held
+# still: when its precondition fails the test skips with the reason, it
+# never passes.  judge_only_if JQ-EXPR FILE REASON skips unless EXPR holds
+# in FILE; skip_if_floors_moved ERRFILE skips when the run warned that its
+# floors moved (the machine changed mid-run).
+judge_only_if() {
+	jq -e "$1" "$2" >/dev/null 2>&1 || skip "cannot judge: $3"
+}
+skip_if_floors_moved() {
+	m=$(grep -o 'the floors moved during the run ([^)]*)' "$1" 2>/dev/null | head -n 1)
+	[ -z "$m" ] || skip "cannot judge: the machine changed mid-run ($m)"
+}
+
 # json_check EXPR FILE: jq -e EXPR must be true
 json_check() {
 	jq -e "$1" "$2" >/dev/null 2>&1 || fail "JSON check failed: $1 on $2"

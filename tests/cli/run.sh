@@ -123,11 +123,12 @@ t_floors_measured_in_the_run() {
 t_floors_that_move_are_reported() {
 	export XDG_CACHE_HOME="$T/cache"
 	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 -q -o "$T/a.json"
-	if grep -q 'floors moved' "$T/err"; then
-		return 0 # this machine really changed mid-run: nothing to learn here
-	fi
+	# a real move of the cache-line floor (this VM's is bimodal) would hide or fake the injected one
+	steady='(.context.calibration_end.cacheline_rtt_ns / .context.calibration.cacheline_rtt_ns / $k) as $r | $r < 1.5 and $r > 1 / 1.5'
+	judge_only_if "1 as \$k | $steady" "$T/a.json" "the cache-line floor moved during a run without the fault"
 	expect_exit 0 "$IPCBENCH" run -t shm_spin -s 8 -n 2000 --cpus 0,1 -q --fault-floors-move -o "$T/b.json"
-	grep -q 'the floors moved during the run (cache-line ping-pong .* ns)' "$T/err" ||
+	judge_only_if "2 as \$k | $steady" "$T/b.json" "the cache-line floor itself moved during the faulted run"
+	grep -q 'the floors moved during the run (cache-line ping-pong [^,)]* ns' "$T/err" ||
 		fail "no warning about the floors: $(cat "$T/err")"
 	json_check '.context.calibration_end.cacheline_rtt_ns > 1.5 * .context.calibration.cacheline_rtt_ns' "$T/b.json"
 }

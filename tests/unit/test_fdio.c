@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "tests/runner.h"
-#include "transports/transport.h"
+#include "transports/fdio.h"
 
 #define BIG (256u << 10)
 

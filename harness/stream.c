@@ -2,8 +2,9 @@
  * stream.c - the one-way patterns.
  *
  * stream: the client sends messages back to back, with the flow control
- * the mechanism gives; the server receives, checks the sequence and
- * records each message's one-way latency (its receive time minus the send
+ * the mechanism gives; the server receives, checks the message
+ * (payload.h: every stamp, and the body) and records each message's one-way
+ * latency (its receive time minus the send
  * timestamp the message carries; both processes read the same clock).
  * Throughput is counted in the server, from the start of its measured
  * phase to the last message received.
@@ -118,6 +119,7 @@ static int recv_loop(struct side_ctx *s)
 
 	for (seq = 0;; seq++) {
 		uint64_t sent, t;
+		long bad;
 		int r;
 
 		if (seq == cfg->warmup) {
@@ -137,6 +139,11 @@ static int recv_loop(struct side_ctx *s)
 		if (!payload_seq_is(s->rbuf, s->len, seq))
 			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu", (unsigned long long)seq,
 					 (unsigned long long)payload_seq(s->rbuf, s->len));
+		bad = payload_check(s->sbuf, s->rbuf, s->len, TS_OFF + 8, seq, payload_check_body(s->len, seq));
+		if (bad >= 0)
+			return side_fail(s, EPROTO,
+					 "message %llu: the %zu-byte payload differs from what was sent at byte %ld",
+					 (unsigned long long)seq, s->len, bad);
 		if (seq >= cfg->warmup && get_ts(s->rbuf, s->len, &sent)) {
 			/* a timestamp a little in the future (cross-CPU skew) counts as 0 */
 			int64_t ns = t > sent ? (int64_t)clock_ticks_to_ns(t - sent) : 0;

@@ -2,6 +2,7 @@
  * resultfile.c - strict reader of ipcbench result files (see resultfile.h).
  */
 #include "harness/analysis/resultfile.h"
+#include "harness/hdr/codec.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -405,6 +405,13 @@ static const struct {
 	 "p50 solid, p99 dashed in the same colour; both axes log scale."},
 	{PLOT_BYTES_VS_SIZE, "Stream throughput (bytes/s)", "One-way back-to-back messages; both axes log scale."},
 	{PLOT_MSGS_VS_SIZE, "Stream throughput (messages/s)", "One-way back-to-back messages; both axes log scale."},
+	{PLOT_ZEROCOPY, "Zero-copy against the copy floor",
+	 "Stream throughput of pipe, vmsplice, cma, memfd, shm_ring and shm_spin (those measured) by message size; "
+	 "both axes log scale. The horizontal lines are copy floors from the same run's calibration: the "
+	 "shared-memory copy between the placement's CPUs (shm copy, black) and memcpy on one CPU at each "
+	 "calibrated size (grey); a transport at a floor moves data as fast as one plain copy. Circles mark "
+	 "crossovers, where a line passes pipe's or shm_ring's: small messages favour the rings, large ones "
+	 "page moves."},
 	{PLOT_PERCENTILE, "Latency by percentile",
 	 "From each cell's full HDR histogram. Each step right is one more nine; a line ends where its samples run "
 	 "out."},
@@ -495,6 +502,10 @@ static int chart_figure(FILE *f, const struct plot_chart *c, const char *dir, co
 	esc(f, c->title);
 	fputs(". ", f);
 	esc(f, caption);
+	if (c->note[0]) {
+		fputc(' ', f);
+		esc(f, c->note);
+	}
 	fputs("</figcaption>\n</figure>\n", f);
 	return 0;
 }

@@ -32,6 +32,7 @@ enum plot_kind {
 	PLOT_MSGS_VS_SIZE,  /* stream throughput, messages/s */
 	PLOT_SUMMARY,	    /* bars: every series at one size, sorted by p50 */
 	PLOT_PLACEMENT,	    /* bars: each placement side by side per series */
+	PLOT_ZEROCOPY,	    /* stream bytes/s of the page movers and rings against the copy floors */
 };
 
 /* One line in the charts: a transport (and wait strategy, and file). */
@@ -56,6 +57,7 @@ struct plot_chart {
 	enum plot_kind kind;
 	char name[128];	 /* NAME.gp, NAME.dat, NAME.png, NAME.svg */
 	char title[192]; /* the chart's first title line */
+	char note[256];	 /* what the caption adds for this chart alone ("" when nothing) */
 };
 
 struct plot_set {

@@ -4,7 +4,8 @@
  * chart's files (gnuplot.c), picking cells (plot_select.c), the data-file
  * and gnuplot quoting (plot_select.c) and the bar-chart rows
  * (plot_summary.c).  Each family lives in a file of its own:
- * plot_percentile.c, plot_size.c, plot_summary.c, plot_placement.c.
+ * plot_percentile.c, plot_size.c, plot_summary.c, plot_placement.c,
+ * plot_zerocopy.c.
  */
 #ifndef IPCBENCH_PLOT_IMPL_H
 #define IPCBENCH_PLOT_IMPL_H
@@ -59,13 +60,14 @@ int plot_finish_chart(struct plot_writer *w, enum plot_kind kind, const char *na
 /* ---- picking cells (plot_select.c) ---- */
 
 struct plot_pick {
-	const char *group;    /* NULL: any */
-	int64_t bytes;	      /* 0: any */
-	const char *relation; /* NULL: any */
-	size_t series;	      /* SIZE_MAX: any */
-	bool hdr;	      /* only cells with a histogram */
-	bool p50;	      /* only cells with a p50 */
-	bool rates;	      /* only cells with messages/s and bytes/s */
+	const char *group;	       /* NULL: any */
+	int64_t bytes;		       /* 0: any */
+	const char *relation;	       /* NULL: any */
+	size_t series;		       /* SIZE_MAX: any */
+	bool hdr;		       /* only cells with a histogram */
+	bool p50;		       /* only cells with a p50 */
+	bool rates;		       /* only cells with messages/s and bytes/s */
+	const char *const *transports; /* NULL: any; else only these (NULL-terminated) */
 };
 
 bool plot_picked(const struct plot_cell *pc, const struct plot_pick *p);
@@ -77,6 +79,8 @@ size_t plot_pick_series(const struct plot_set *ps, struct plot_pick p, size_t *o
 size_t plot_list_groups(const struct plot_set *ps, const char **out);
 size_t plot_list_relations(const struct plot_set *ps, const struct plot_pick *p, const char **out);
 size_t plot_list_sizes(const struct plot_set *ps, const struct plot_pick *p, int64_t *out);
+/* The file's name without .json, or "file N" when two files share it. */
+void plot_file_tag(const struct plot_set *ps, size_t file, char *out, size_t outlen);
 void plot_group_title(const struct plot_cell *pc, char *out, size_t outlen);
 const char *plot_latency_meaning(const char *pattern);
 void plot_cpus_note(const struct plot_set *ps, const struct plot_pick *p, char *out, size_t outlen);
@@ -89,6 +93,12 @@ struct plot_unit {
 };
 
 double plot_median(double *v, size_t n);
+/* The SI prefix ("", k, M, G) that suits a typical rate. */
+struct plot_unit plot_rate_unit(double typical);
+/* The median bytes/s (or messages/s) of the cells chosen by p. */
+double plot_typical_rate(const struct plot_set *ps, const struct plot_pick *p, bool bytes);
+/* gnuplot xtics for a size axis: every size a tic, at most eight labelled (malloc'd). */
+char *plot_size_tics(const int64_t *sizes, size_t n);
 double plot_p50(const struct rf_cell *c);
 double plot_p99(const struct rf_cell *c);
 /* The time unit that suits the p50s of the cells chosen by p. */
@@ -107,12 +117,15 @@ void plot_dat_num(FILE *f, double v);
 void plot_dat_header(struct plot_writer *w, FILE *f, const char *what, const char *columns);
 void plot_dat_block(FILE *f, size_t index, const struct plot_series *s, const struct plot_cell *pc);
 int plot_line_height(size_t key_entries);
+/* One series' line of a rate chart: NAME.dat index i, column col divided by div. */
+void plot_rate_line(FILE *m, const char *name, const struct plot_series *s, size_t i, int col, double div);
 
 /* ---- the chart families ---- */
 
 int plot_percentile_charts(struct plot_writer *w);
 int plot_size_charts(struct plot_writer *w);
 int plot_bar_charts(struct plot_writer *w);
+int plot_zerocopy_charts(struct plot_writer *w);
 
 /* Bar-chart rows (plot_summary.c), shared with the placement chart. */
 struct plot_bar_row {

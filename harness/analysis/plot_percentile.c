@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "common/units.h"
+#include "harness/hdr/codec.h"
+#include "harness/hdr/hgrm.h"
 #include "harness/hdr/hist.h"
 
 static double lat_min(const struct rf_cell *c)

@@ -87,13 +87,23 @@ void plot_dat_num(FILE *f, double v)
 }
 /* ---- selecting cells ---- */
 
+/* Is s in the NULL-terminated list? */
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
 bool plot_picked(const struct plot_cell *pc, const struct plot_pick *p)
 {
 	return pc->ok && (!p->group || !strcmp(pc->group, p->group)) && (!p->bytes || pc->c->msg_bytes == p->bytes) &&
 	       (!p->relation || !strcmp(pc->c->relation, p->relation)) &&
 	       (p->series == SIZE_MAX || pc->series == p->series) && (!p->hdr || pc->c->lat.hdr) &&
 	       (!p->p50 || isfinite(pc->c->lat.pct[0])) &&
-	       (!p->rates || (isfinite(pc->c->msgs_per_sec) && isfinite(pc->c->bytes_per_sec)));
+	       (!p->rates || (isfinite(pc->c->msgs_per_sec) && isfinite(pc->c->bytes_per_sec))) &&
+	       (!p->transports || in_list(p->transports, pc->c->transport));
 }
 
 /* The first matching cell of a series (later duplicates of a key are not drawn). */

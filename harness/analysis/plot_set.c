@@ -94,7 +94,7 @@ static bool several_waits(const struct plot_set *ps)
 }
 
 /* Two files with the same base name are told apart by their position. */
-static void series_file_tag(const struct plot_set *ps, size_t file, char *out, size_t outlen)
+void plot_file_tag(const struct plot_set *ps, size_t file, char *out, size_t outlen)
 {
 	char a[64], b[64];
 
@@ -136,7 +136,7 @@ static void label_series(struct plot_set *ps, struct plot_series *s, bool by_wai
 	if (by_wait && n < sizeof(s->label))
 		n += (size_t)snprintf(s->label + n, sizeof(s->label) - n, " %s", s->wait);
 	if (by_file && n < sizeof(s->label)) {
-		series_file_tag(ps, s->file, tag, sizeof(tag));
+		plot_file_tag(ps, s->file, tag, sizeof(tag));
 		snprintf(s->label + n, sizeof(s->label) - n, " (%s)", tag);
 	}
 	sanitize(s->label);

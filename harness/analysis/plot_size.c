@@ -13,7 +13,7 @@
 
 #include "common/units.h"
 
-static struct plot_unit rate_unit(double typical)
+struct plot_unit plot_rate_unit(double typical)
 {
 	if (typical >= 1e9)
 		return (struct plot_unit){1e9, "G"};
@@ -54,7 +54,7 @@ static double msgs_rate(const struct rf_cell *c)
 /* ---- charts 2 and 3: against message size ---- */
 
 /* "64 B" 64, "4 KiB" 4096, ...: every size a tic, every other one labelled when crowded. */
-static char *size_tics(const int64_t *sizes, size_t n)
+char *plot_size_tics(const int64_t *sizes, size_t n)
 {
 	char *t = NULL, s[32];
 	size_t len = 0;
@@ -153,7 +153,7 @@ static void latency_vs_size_plot(FILE *m, const char *name, const struct plot_se
 			s->style);
 }
 
-static void throughput_plot(FILE *m, const char *name, const struct plot_series *s, size_t i, int col, double div)
+void plot_rate_line(FILE *m, const char *name, const struct plot_series *s, size_t i, int col, double div)
 {
 	fprintf(m, "%s'%s.dat' index %zu using 1:($%d/%g) with linespoints lt %d title ", i ? ", \\\n     " : "", name,
 		i, col, div, s->style);
@@ -161,7 +161,7 @@ static void throughput_plot(FILE *m, const char *name, const struct plot_series 
 }
 
 /* The median of a column over the chosen cells, to pick a unit. */
-static double typical_rate(const struct plot_set *ps, const struct plot_pick *p, bool bytes)
+double plot_typical_rate(const struct plot_set *ps, const struct plot_pick *p, bool bytes)
 {
 	double *v = calloc(ps->ncells + 1, sizeof(*v)), med;
 	size_t n = 0;
@@ -212,11 +212,11 @@ static void vs_size_vars(struct plot_writer *w, const struct plot_pick *p, enum 
 			     plot_latency_meaning(plot_find_cell(w->ps, p)->c->pattern), u->name);
 		plot_extent(w->ps, p, plot_p50, p99_or_p50, &lo, &hi);
 	} else if (kind == PLOT_BYTES_VS_SIZE) {
-		*u = rate_unit(typical_rate(w->ps, p, true));
+		*u = plot_rate_unit(plot_typical_rate(w->ps, p, true));
 		plot_var_set(w, "YLABEL", "throughput (%sB/s, log scale)", u->name);
 		plot_extent(w->ps, p, bytes_rate, bytes_rate, &lo, &hi);
 	} else {
-		*u = rate_unit(typical_rate(w->ps, p, false));
+		*u = plot_rate_unit(plot_typical_rate(w->ps, p, false));
 		plot_var_set(w, "YLABEL", "throughput (%s%smessages/s, log scale)", count_word(u->name),
 			     *u->name ? " " : "");
 		plot_extent(w->ps, p, msgs_rate, msgs_rate, &lo, &hi);
@@ -247,12 +247,12 @@ static int vs_size_chart(struct plot_writer *w, const struct plot_pick *p, enum 
 		if (kind == PLOT_VS_SIZE)
 			latency_vs_size_plot(m, name, &w->ps->series[ser[i]], i, has_p99[i], u.div);
 		else
-			throughput_plot(m, name, &w->ps->series[ser[i]], i, kind == PLOT_BYTES_VS_SIZE ? 3 : 2, u.div);
+			plot_rate_line(m, name, &w->ps->series[ser[i]], i, kind == PLOT_BYTES_VS_SIZE ? 3 : 2, u.div);
 	}
 	if (m)
 		fclose(m);
 	plot_var_take(w, "PLOT", plot);
-	plot_var_take(w, "XTICS", nsz ? size_tics(sizes, nsz) : NULL);
+	plot_var_take(w, "XTICS", nsz ? plot_size_tics(sizes, nsz) : NULL);
 	plot_var_set(w, "XMIN", "%g", nsz ? (double)sizes[0] / 1.5 : 1);
 	plot_var_set(w, "XMAX", "%g", nsz ? (double)sizes[nsz - 1] * 1.5 : 2);
 	free(ser);

@@ -2,6 +2,7 @@
  * resultfile.c - strict reader of ipcbench result files (see resultfile.h).
  */
 #include "harness/analysis/resultfile.h"
+#include "harness/hdr/codec.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -248,6 +249,60 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	}
 }
 
+static void read_memcpy(struct rd *rd, json_t *cal, struct rf_calib *k)
+{
+	const char *where = "context.calibration.memcpy";
+	json_t *mc = json_object_get(cal, "memcpy");
+	char w[96];
+
+	if (!mc || json_is_null(mc))
+		return;
+	if (!json_is_array(mc)) {
+		bad(rd, where, "expected an array");
+		return;
+	}
+	if (json_array_size(mc) > RF_CALIB_MAX_MEMCPY) {
+		bad(rd, where, "more than %d entries", RF_CALIB_MAX_MEMCPY);
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(mc) && !rd->failed; i++) {
+		json_t *e = json_array_get(mc, i);
+
+		snprintf(w, sizeof(w), "%s[%zu]", where, i);
+		if (!json_is_object(e)) {
+			bad(rd, w, "expected an object");
+			return;
+		}
+		k->memcpy_bytes[i] = get_int(rd, e, "bytes", w, -1);
+		k->memcpy_gbps[i] = get_num(rd, e, "gbytes_per_sec", w);
+		if (!rd->failed && k->memcpy_bytes[i] < 1)
+			bad(rd, w, "bytes missing or below 1");
+		k->nmemcpy = i + 1;
+	}
+}
+
+static void read_calib(struct rd *rd, json_t *ctx, struct rf_calib *k)
+{
+	const char *where = "context.calibration";
+	json_t *cal = get_obj(rd, ctx, "calibration", "context", true), *fc;
+
+	k->shm_copy_bytes = -1;
+	k->shm_copy_gbps = k->shm_copy_same_gbps = NAN;
+	if (!cal)
+		return;
+	k->present = true;
+	k->cpus = get_str(rd, cal, "cpus", where, true);
+	k->measured_at = get_str(rd, cal, "measured_at", where, true);
+	k->shm_copy_bytes = get_int(rd, cal, "shm_copy_bytes", where, -1);
+	k->shm_copy_gbps = get_num(rd, cal, "shm_copy_gbytes_per_sec", where);
+	k->shm_copy_same_gbps = get_num(rd, cal, "shm_copy_same_cpu_gbytes_per_sec", where);
+	fc = json_object_get(cal, "from_cache");
+	if (fc && !json_is_null(fc) && !json_is_boolean(fc))
+		bad(rd, "context.calibration.from_cache", "expected true or false");
+	k->from_cache = json_is_true(fc);
+	read_memcpy(rd, cal, k);
+}
+
 static void read_context(struct rd *rd, json_t *root, struct result_file *rf)
 {
 	json_t *ctx = get_obj(rd, root, "context", "", false), *tool = get_obj(rd, root, "tool", "", false);
@@ -282,6 +337,7 @@ static void read_context(struct rd *rd, json_t *root, struct result_file *rf)
 	clk = get_obj(rd, ctx, "clock", "context", true);
 	if (clk)
 		rf->ctx.clock_source = get_str(rd, clk, "source", "context.clock", true);
+	read_calib(rd, ctx, &rf->ctx.calib);
 }
 
 /*
@@ -465,5 +521,7 @@ void resultfile_release(struct result_file *rf)
 	free(rf->ctx.clocksource);
 	free(rf->ctx.governor);
 	free(rf->ctx.clock_source);
+	free(rf->ctx.calib.cpus);
+	free(rf->ctx.calib.measured_at);
 	memset(rf, 0, sizeof(*rf));
 }

@@ -58,10 +58,28 @@ struct rf_cell {
 	struct rf_rep *reps;
 };
 
+/* Entries of context.calibration.memcpy read (the writer has four). */
+#define RF_CALIB_MAX_MEMCPY 8
+
+/* context.calibration: the run's floors (results/README.md); GB/s is 1e9 bytes/s. */
+struct rf_calib {
+	bool present;		   /* false when the run was not calibrated (null) */
+	bool from_cache;	   /* measured by an earlier run (--cached-floors) */
+	char *cpus;		   /* "0,1": the pair measured; NULL when absent */
+	char *measured_at;	   /* NULL when absent */
+	int64_t shm_copy_bytes;	   /* -1 when absent */
+	double shm_copy_gbps;	   /* between the pair's two CPUs; NAN when absent */
+	double shm_copy_same_gbps; /* both on the pair's first CPU; NAN when absent */
+	size_t nmemcpy;
+	int64_t memcpy_bytes[RF_CALIB_MAX_MEMCPY];
+	double memcpy_gbps[RF_CALIB_MAX_MEMCPY]; /* on one CPU */
+};
+
 struct rf_context {
 	char *hostname, *kernel, *cpu_model, *virtualization, *clocksource, *governor;
 	int64_t cpu_count;
 	char *clock_source; /* context.clock.source */
+	struct rf_calib calib;
 };
 
 struct result_file {

@@ -81,3 +81,39 @@ run_tests() {
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ $failed -eq 0 ]
 }
+
+# size_tag BYTES: the size as chart names spell it (64B, 4KiB, 1MiB)
+size_tag() {
+	if [ $(($1 % 1048576)) -eq 0 ]; then
+		echo "$(($1 / 1048576))MiB"
+	elif [ $(($1 % 1024)) -eq 0 ]; then
+		echo "$(($1 / 1024))KiB"
+	else
+		echo "${1}B"
+	fi
+}
+
+# expected_charts FILE: the chart names `plot` draws for FILE's ok cells (default --size), one a line
+expected_charts() {
+	jq -r '.results[]|select(.status=="ok")|"\(.pattern) \(.msg_bytes) \(.placement.relation)"' "$1" | sort -u |
+	while read -r pat bytes rel; do
+		echo "latency-by-percentile-$pat-$(size_tag "$bytes")-$rel"
+		if [ "$pat" = stream ]; then
+			echo "throughput-bytes-vs-size-$rel"
+			echo "throughput-msgs-vs-size-$rel"
+		else
+			echo "latency-vs-size-$pat-$rel"
+			[ "$bytes" = 64 ] && echo "summary-$pat-64B-$rel"
+		fi
+	done | sort -u
+	nrel=$(jq -r '[.results[]|select(.status=="ok" and .pattern=="pingpong" and .msg_bytes==64)|.placement.relation]|unique|length' "$1")
+	[ "$nrel" -gt 1 ] && echo "placement-pingpong-64B"
+	# the zero-copy chart: per placement, when two of its six transports have stream cells at two sizes
+	jq -r '[.results[] | select(.status == "ok" and .pattern == "stream" and .latency_ns.count > 0 and
+		.bytes_per_sec != null and .msgs_per_sec != null and
+		(.transport | IN("pipe", "vmsplice", "cma", "memfd", "shm_ring", "shm_spin")) and
+		(.placement.relation | IN("same", "cross")))] | group_by(.placement.relation)[] |
+		select([group_by(.transport)[] | select([.[].msg_bytes] | unique | length >= 2)] | length >= 2) |
+		"zerocopy-throughput-vs-size-\(.[0].placement.relation)"' "$1"
+	return 0
+}

@@ -25,5 +25,11 @@ int cmd_hist(int argc, char **argv);
 void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const char *progname;
+/*
+ * What getopt_long just refused (it returned c, '?' or ':'), as the user
+ * wrote it: "unknown option '-d' in '-dash.json'", "unknown option
+ * '--bogus'", "option '-n' needs a value".  The text is in buf.
+ */
+const char *cmd_bad_option(int c, int argc, char **argv, char *buf, size_t len);
 
 #endif

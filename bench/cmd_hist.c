@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "bench/cmd.h"
-#include "bench/hdrout.h"
+#include "harness/hdrout.h"
 #include "harness/hdr/hgrm.h"
 #include "harness/analysis/histset.h"
 #include "bench/opt.h"
@@ -209,7 +209,8 @@ static void parse_args(struct hist_args *a, int argc, char **argv)
 		case ':':
 			die_usage("hist: option '%s' needs a value", argv[optind - 1]);
 		case '?':
-			die_usage("hist: unknown option '%s' (see 'ipcbench hist --help')", argv[optind - 1]);
+			die_usage("hist: %s (see 'ipcbench hist --help')",
+				  cmd_bad_option(c, argc, argv, (char[300]){0}, 300));
 		default:
 			parse_option(a, c, optarg);
 			note_filter(a, longopts[filter_opt_index(longopts, c)].name, optarg);

@@ -30,6 +30,7 @@ int cmd_list(int argc, char **argv)
 		{0},
 	};
 	bool names_only = false;
+	char bad[300];
 	int c;
 
 	opterr = 0;
@@ -45,7 +46,8 @@ int cmd_list(int argc, char **argv)
 			printf("ipcbench list %s\n", IPCB_VERSION);
 			return EXIT_OK;
 		default:
-			die_usage("list: unknown option '%s' (see 'ipcbench list --help')", argv[optind - 1]);
+			die_usage("list: %s (see 'ipcbench list --help')",
+				  cmd_bad_option(c, argc, argv, bad, sizeof(bad)));
 		}
 	}
 	if (optind < argc)

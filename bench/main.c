@@ -1,7 +1,9 @@
 /*
  * main.c - ipcbench's entry point: dispatches to a subcommand.
  */
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,48 @@ void warnx_(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The argument that holds short option ch: the one getopt left, or the one it is still in. */
+static const char *cluster_of(int ch, int argc, char **argv)
+{
+	const char *prev = optind > 1 && optind <= argc ? argv[optind - 1] : NULL;
+	const char *cur = optind < argc ? argv[optind] : NULL;
+
+	if (prev && prev[0] == '-' && prev[1] && prev[1] != '-' && prev[strlen(prev) - 1] == ch)
+		return prev;
+	if (cur && cur[0] == '-' && cur[1] && cur[1] != '-' && strchr(cur + 1, ch))
+		return cur;
+	return NULL;
+}
+
+const char *cmd_bad_option(int c, int argc, char **argv, char *buf, size_t len)
+{
+	const char *prev = optind > 1 && optind <= argc ? argv[optind - 1] : "";
+	bool long_word = !strncmp(prev, "--", 2) && prev[2];
+	const char *what = c == ':' ? "needs a value" : NULL;
+	const char *cl;
+
+	/* a long option is the word getopt consumed: unknown (optopt 0), lacking or refusing its value */
+	if (c == ':' ? long_word : (!optopt || (long_word && strchr(prev, '=')))) {
+		if (c != ':' && optopt)
+			what = "takes no value";
+		if (what)
+			snprintf(buf, len, "option '%.*s' %s", (int)strcspn(prev, "="), prev, what);
+		else
+			snprintf(buf, len, "unknown option '%.*s'", (int)strcspn(prev, "="), prev);
+		return buf;
+	}
+	if (what) {
+		snprintf(buf, len, "option '-%c' %s", optopt, what);
+		return buf;
+	}
+	cl = cluster_of(optopt, argc, argv);
+	if (cl && strlen(cl) > 2)
+		snprintf(buf, len, "unknown option '-%c' in '%s'", optopt, cl);
+	else
+		snprintf(buf, len, "unknown option '-%c'", optopt);
+	return buf;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ipcbench <command> [options]\n\n"
@@ -85,10 +129,9 @@ static void check_registry(void)
 int main(int argc, char **argv)
 {
 	check_registry();
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		die_usage("no command given (usage: ipcbench <command> [options]; 'ipcbench help' or "
+			  "'ipcbench --help' lists the commands)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return EXIT_OK;

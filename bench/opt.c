@@ -260,7 +260,7 @@ int opt_parse_cpus(const char *s, int *client, int *server, char *err, size_t er
 	char buf[64];
 	char *comma;
 
-	if (!s || strlen(s) >= sizeof(buf) || !(comma = strchr(strcpy(buf, s), ','))) {
+	if (!s || snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf) || !(comma = strchr(buf, ','))) {
 		snprintf(err, errlen, "invalid --cpus '%s': expected CLIENT,SERVER such as 0,1", s ? s : "");
 		return -1;
 	}

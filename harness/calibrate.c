@@ -607,7 +607,7 @@ int calib_measure(struct calib *out, int cpu_a, int cpu_b)
 	snprintf(out->cpus, sizeof(out->cpus), "%d,%d", cpu_a, cpu_b);
 	out->clock_read_ns = clock_info.read_cost_ns;
 	out->shm_copy_bytes = SHM_COPY_BYTES;
-	report_now_iso(out->measured_at, sizeof(out->measured_at));
+	result_now_iso(out->measured_at, sizeof(out->measured_at));
 	out->valid = true;
 out_unmap_slots:
 	munmap(slots, slots_bytes);

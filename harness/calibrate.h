@@ -2,7 +2,7 @@
  * calibrate.h - the machine's floors: what the CPUs and the kernel allow
  * between two processes, measured by bare reference loops, so that every
  * transport's figure can be read as a multiple of them (struct calib in
- * report.h holds the results).
+ * result.h holds the results).
  *
  * Between two CPUs a and b (two forked processes, each pinned like the
  * harness pins its client and server), and again with both on a:
@@ -34,7 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "harness/report.h"
+#include "harness/result.h"
 
 /* Measures every floor between cpu_a and cpu_b (equal: same-CPU only). */
 int calib_measure(struct calib *out, int cpu_a, int cpu_b);

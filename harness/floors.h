@@ -35,7 +35,7 @@
 
 #include <stddef.h>
 
-#include "harness/report.h"
+#include "harness/result.h"
 
 #define FLOORS_MAGIC "ipcbench-calibration 2"
 #define FLOORS_MAX_BYTES 4096

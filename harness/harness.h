@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/schema.h"
 #include "harness/hdr/hist.h"
 #include "transports/transport.h"
 
@@ -46,7 +47,7 @@ struct cell_config {
 	size_t msg_bytes;
 	int client_cpu; /* -1: not pinned */
 	int server_cpu;
-	const char *relation; /* "same", "cross", "smt", "numa" or "unpinned" */
+	enum relation relation; /* of the two CPUs (REL_UNPINNED: not pinned) */
 	enum chan_wait wait;
 	uint64_t warmup;     /* messages done and discarded before measuring */
 	uint64_t iterations; /* measured messages; 0: measure for duration_ns */

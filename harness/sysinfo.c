@@ -4,6 +4,8 @@
 #include "harness/sysinfo.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,10 +177,15 @@ int cpu_count_online(void)
 
 static int read_int(const char *path, int dflt)
 {
-	char v[32];
+	char v[32], *end;
+	long n;
 
 	read_line(path, v, sizeof(v));
-	return v[0] ? atoi(v) : dflt;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!v[0] || *end || errno || n < INT_MIN || n > INT_MAX)
+		return dflt;
+	return (int)n;
 }
 
 int cpu_core_id(int cpu)
@@ -212,15 +219,15 @@ int cpu_node(int cpu)
 	return 0;
 }
 
-const char *cpu_relation(int a, int b)
+enum relation cpu_relation(int a, int b)
 {
 	if (a < 0 || b < 0)
-		return "unpinned";
+		return REL_UNPINNED;
 	if (a == b)
-		return "same";
+		return REL_SAME;
 	if (cpu_node(a) != cpu_node(b))
-		return "numa";
+		return REL_NUMA;
 	if (cpu_package(a) == cpu_package(b) && cpu_core_id(a) == cpu_core_id(b))
-		return "smt";
-	return "cross";
+		return REL_SMT;
+	return REL_CROSS;
 }

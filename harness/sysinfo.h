@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/schema.h"
+
 struct sysinfo_limit {
 	const char *name; /* "kernel.msgmax" */
 	const char *path; /* "/proc/sys/kernel/msgmax" */
@@ -39,8 +41,8 @@ bool cpu_online(int cpu);
 int cpu_count_online(void);
 /* Lists the online CPUs into out (at most max); returns how many. */
 int cpu_list_online(int *out, int max);
-/* "same", "smt" (hyper-thread siblings), "cross" (same node), "numa" (other node) */
-const char *cpu_relation(int a, int b);
+/* REL_SAME, REL_SMT (hyper-thread siblings), REL_CROSS (same node), REL_NUMA (other node), REL_UNPINNED (a < 0) */
+enum relation cpu_relation(int a, int b);
 int cpu_node(int cpu);
 int cpu_core_id(int cpu);
 

@@ -212,7 +212,7 @@ static struct cell_config faulty_cfg(const struct transport_ops *ops, enum patte
 		.msg_bytes = msg_bytes,
 		.client_cpu = 0,
 		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = "cross",
+		.relation = REL_CROSS,
 		.wait = CHAN_WAIT_BLOCK,
 		.warmup = 5,
 		.iterations = 100,

@@ -63,7 +63,7 @@ static struct cell_config base_cfg(const struct transport_ops *ops, size_t size)
 		.msg_bytes = size,
 		.client_cpu = 0,
 		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = "cross",
+		.relation = REL_CROSS,
 		.wait = CHAN_WAIT_BLOCK,
 		.warmup = 5,
 		.iterations = size > 65536 ? 20 : 100,

@@ -63,7 +63,7 @@ static struct cell_config cfg_for(const struct transport_ops *ops, enum pattern 
 		.msg_bytes = size,
 		.client_cpu = 0,
 		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = "cross",
+		.relation = REL_CROSS,
 		.wait = CHAN_WAIT_BLOCK,
 		.warmup = 2,
 		.iterations = size >= 16 * MIB ? 6 : 40,

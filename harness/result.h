@@ -1,18 +1,19 @@
 /*
- * report.h - the result file: the one place the JSON schema is written
- * (report.c) and read back (resultfile.c).  results/README.md documents
- * every field; the names are a contract with scripts and CI jobs.
+ * result.h - a run's result in memory: what the engine (run.c) fills and
+ * the JSON writer (resultjson.c) writes.  results/README.md documents the
+ * file these structures become; the reader (harness/analysis/resultfile.c)
+ * has its own structures and shares only common/schema.h with them.
  */
-#ifndef IPCBENCH_REPORT_H
-#define IPCBENCH_REPORT_H
+#ifndef IPCBENCH_RESULT_H
+#define IPCBENCH_RESULT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/schema.h"
 #include "harness/harness.h"
 #include "harness/sysinfo.h"
-#include "common/schema.h"
 
 struct lat_summary {
 	int64_t count;
@@ -41,7 +42,8 @@ struct rep_summary {
 	bool have_cost;
 };
 
-struct report_cell {
+/* One cell of a run: its configuration and its repetitions folded into one result. */
+struct run_cell {
 	struct cell_config cfg;
 	struct cell_result res; /* the merged result over repetitions */
 	size_t nreps;
@@ -51,9 +53,9 @@ struct report_cell {
 };
 
 struct placement {
-	int client_cpu;
+	int client_cpu; /* -1: not pinned */
 	int server_cpu;
-	const char *relation;
+	enum relation relation;
 };
 
 struct calib {
@@ -75,6 +77,13 @@ struct calib {
 	char measured_at[40];
 };
 
+/* Where the floors of a run come from. */
+enum run_floors {
+	RUN_FLOORS_MEASURE, /* measured at the start and again at the end (default) */
+	RUN_FLOORS_CACHED,  /* the cached ones (`ipcbench calibrate`), else measured */
+	RUN_FLOORS_NONE,    /* none: no xFLOOR */
+};
+
 /* Every effective option of a run. */
 struct run_options {
 	const struct transport_ops **transports;
@@ -88,6 +97,7 @@ struct run_options {
 	enum chan_wait waits[2];
 	size_t nwaits;
 	uint64_t warmup;
+	bool warmup_given;   /* false: transports marked slow get RUN_SLOW_WARMUP */
 	uint64_t iterations; /* 0: duration_ns */
 	uint64_t duration_ns;
 	double rate_per_sec;
@@ -97,9 +107,18 @@ struct run_options {
 	bool allow_tsc;
 	bool quick;
 	const char *run_dir;
+	enum run_floors floors;
+	const char *hgrm_dir; /* NULL: no .hgrm files */
+	const char *hlog_dir; /* NULL: no .hlog files */
+	uint64_t interval_ns; /* of the .hlog files */
+	/* fault injection, for the tests only */
+	uint64_t fault_server_exit_after;
+	uint64_t fault_server_hang_after;
+	bool fault_floors_move; /* the end-of-run floors are doubled */
+	bool fault_floors_high; /* the floors are raised a hundredfold, so every cell beats them */
 };
 
-struct run_report {
+struct run_result {
 	const char *command_line;
 	char started_at[40]; /* ISO 8601 UTC */
 	char finished_at[40];
@@ -108,7 +127,7 @@ struct run_report {
 	struct calib calib;	/* the floors xFLOOR uses: at the start, or cached */
 	struct calib calib_end; /* measured again after the cells (valid only then) */
 	size_t ncells;
-	struct report_cell *cells;
+	struct run_cell *cells;
 	int interrupted_by;	/* signal number, 0 when the run completed */
 	const char *errors[16]; /* run-level problems (not a cell's) */
 	size_t nerrors;
@@ -116,16 +135,9 @@ struct run_report {
 
 void lat_summary_from(const struct hist *h, struct lat_summary *s);
 void rep_summary_from(const struct cell_result *res, struct rep_summary *s);
+/* The cell's p50 over its floor, 0 when there is none (no floor, not ok, nothing measured). */
+double run_cell_vs_floor(const struct run_cell *c);
 /* "2026-11-21T06:37:00Z" */
-void report_now_iso(char *out, size_t outlen);
-
-/*
- * Writes the result JSON to path ("-" = stdout) atomically: a temporary
- * file in the same directory (O_EXCL, never through a symlink), fsync,
- * rename.  0 or -errno with err describing the failing call.
- */
-int report_write(const struct run_report *rr, const char *path, char *err, size_t errlen);
-/* Checks before a run that path can be written (its directory exists and is writable). */
-int report_check_path(const char *path, char *err, size_t errlen);
+void result_now_iso(char *out, size_t outlen);
 
 #endif

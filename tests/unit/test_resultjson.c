@@ -1,5 +1,5 @@
 /*
- * test_report.c - the result JSON: written by report.c, read back both by
+ * test_resultjson.c - the result JSON: written by resultjson.c, read back both by
  * jansson directly (the field contract) and by resultfile.c (the reader
  * compare/plot/hist use); atomic replacement; hostile files refused.
  */
@@ -15,7 +15,8 @@
 
 #include "harness/clock.h"
 #include "harness/hdr/codec.h"
-#include "harness/report.h"
+#include "common/outfile.h"
+#include "harness/resultjson.h"
 #include "harness/analysis/resultfile.h"
 #include "tests/runner.h"
 
@@ -23,10 +24,10 @@ extern const struct transport_ops pipe_ops;
 
 static char dir[] = "/tmp/ipcb-report-test.XXXXXX";
 
-static struct run_report *make_report(struct run_options *opt, struct report_cell *cell)
+static struct run_result *make_report(struct run_options *opt, struct run_cell *cell)
 {
-	static struct run_report rr;
-	static struct placement pl = {0, 1, "cross"};
+	static struct run_result rr;
+	static struct placement pl = {0, 1, REL_CROSS};
 	static size_t sizes[] = {64};
 	static const struct transport_ops *tr[] = {&pipe_ops};
 
@@ -49,7 +50,7 @@ static struct run_report *make_report(struct run_options *opt, struct report_cel
 	sysinfo_collect(&rr.host);
 	rr.opt = opt;
 	rr.command_line = "ipcbench run -t pipe";
-	report_now_iso(rr.started_at, sizeof(rr.started_at));
+	result_now_iso(rr.started_at, sizeof(rr.started_at));
 
 	memset(cell, 0, sizeof(*cell));
 	cell->cfg = (struct cell_config){.ops = &pipe_ops,
@@ -57,7 +58,7 @@ static struct run_report *make_report(struct run_options *opt, struct report_cel
 					 .msg_bytes = 64,
 					 .client_cpu = 0,
 					 .server_cpu = 1,
-					 .relation = "cross",
+					 .relation = REL_CROSS,
 					 .warmup = 10,
 					 .iterations = 1000};
 	hist_init(&cell->res.latency, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -111,8 +112,8 @@ static void setup(void)
 TEST(written_fields_follow_the_contract)
 {
 	struct run_options opt;
-	struct report_cell cell;
-	struct run_report *rr;
+	struct run_cell cell;
+	struct run_result *rr;
 	json_error_t je;
 	json_t *root, *c, *lat;
 	char err[256];
@@ -120,7 +121,7 @@ TEST(written_fields_follow_the_contract)
 
 	setup();
 	rr = make_report(&opt, &cell);
-	CHECK_OK(report_write(rr, path_in("r.json"), err, sizeof(err)));
+	CHECK_OK(resultjson_write(rr, path_in("r.json"), err, sizeof(err)));
 	root = json_load_file(path_in("r.json"), 0, &je);
 	CHECK_MSG(root, "not JSON: %s", je.text);
 	CHECK_EQ_I64(json_integer_value(json_object_get(root, "schema_version")), SCHEMA_VERSION);
@@ -162,12 +163,12 @@ TEST(written_fields_follow_the_contract)
 TEST(reader_reads_back_what_writer_wrote)
 {
 	struct run_options opt;
-	struct report_cell cell;
+	struct run_cell cell;
 	struct result_file rf;
 	char err[256];
 
 	setup();
-	CHECK_OK(report_write(make_report(&opt, &cell), path_in("r.json"), err, sizeof(err)));
+	CHECK_OK(resultjson_write(make_report(&opt, &cell), path_in("r.json"), err, sizeof(err)));
 	CHECK_MSG(resultfile_load(path_in("r.json"), &rf, err, sizeof(err)) == 0, "%s", err);
 	CHECK_EQ_U64(rf.ncells, 1);
 	CHECK_EQ_STR(rf.cells[0].transport, "pipe");
@@ -186,7 +187,7 @@ TEST(reader_reads_back_what_writer_wrote)
 TEST(write_is_atomic_and_leaves_no_temp_files)
 {
 	struct run_options opt;
-	struct report_cell cell;
+	struct run_cell cell;
 	char err[256];
 	DIR *d;
 	struct dirent *e;
@@ -199,15 +200,15 @@ TEST(write_is_atomic_and_leaves_no_temp_files)
 	fclose(f);
 	chmod(dir, 0500);
 	if (geteuid() != 0)
-		CHECK(report_write(make_report(&opt, &cell), path_in("r.json"), err, sizeof(err)) < 0);
+		CHECK(resultjson_write(make_report(&opt, &cell), path_in("r.json"), err, sizeof(err)) < 0);
 	chmod(dir, 0700);
-	CHECK_OK(report_write(make_report(&opt, &cell), path_in("r.json"), err, sizeof(err)));
+	CHECK_OK(resultjson_write(make_report(&opt, &cell), path_in("r.json"), err, sizeof(err)));
 	d = opendir(dir);
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.' || strstr(e->d_name, ".tmp") != NULL;
 	closedir(d);
 	CHECK_EQ_I64(n, 1);
-	CHECK(report_check_path(path_in("nodir/r.json"), err, sizeof(err)) < 0);
+	CHECK(outfile_check(path_in("nodir/r.json"), err, sizeof(err)) < 0);
 	CHECK(strstr(err, "nodir"));
 	teardown();
 }

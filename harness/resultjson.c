@@ -1,23 +1,19 @@
 /*
- * report.c - writes the result JSON (the only file that includes jansson
- * for writing).  Field names and shapes: results/README.md.  Every key is
- * always present; a value that does not apply is null, so readers see a
- * stable shape.
+ * resultjson.c - writes the result JSON (the only file that includes
+ * jansson for writing).  Field names and shapes: results/README.md.  Every
+ * key is always present; a value that does not apply is null, so readers
+ * see a stable shape.
  */
-#include "harness/report.h"
+#include "harness/resultjson.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/outfile.h"
 #include "harness/clock.h"
 #include "harness/hdr/codec.h"
 
@@ -29,47 +25,6 @@
 #ifndef IPCB_BUILD_FLAGS
 #define IPCB_BUILD_FLAGS ""
 #endif
-
-void report_now_iso(char *out, size_t outlen)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void lat_summary_from(const struct hist *h, struct lat_summary *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->count = h->total_count;
-	s->min = hist_min(h);
-	s->max = hist_max(h);
-	s->mean = hist_mean(h);
-	s->stddev = hist_stddev(h);
-	for (int i = 0; i < SCHEMA_NPCT; i++)
-		s->pct[i] = hist_value_at_percentile(h, schema_pcts[i].p);
-	s->out_of_range = h->out_of_range;
-}
-
-void rep_summary_from(const struct cell_result *res, struct rep_summary *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->status = res->status;
-	snprintf(s->reason, sizeof(s->reason), "%s", res->reason);
-	lat_summary_from(&res->latency, &s->lat);
-	s->lat.raw_min = res->raw_min_ns;
-	s->lat.raw_max = res->raw_max_ns;
-	s->count = res->count;
-	s->elapsed_ns = res->elapsed_ns;
-	s->round_trips_per_sec = res->round_trips_per_sec;
-	s->msgs_per_sec = res->msgs_per_sec;
-	s->bytes_per_sec = res->bytes_per_sec;
-	s->rate_achieved_per_sec = res->rate_achieved_per_sec;
-	s->cost[0] = res->cost[0];
-	s->cost[1] = res->cost[1];
-	s->have_cost = res->have_cost;
-}
 
 /* ---- small builders ---- */
 
@@ -150,12 +105,13 @@ static json_t *rep_json(const struct rep_summary *r, enum pattern p)
 }
 
 /* The identity of a cell: every knob that changes what is measured. */
-static json_t *cell_key(const struct report_cell *c)
+static json_t *cell_key(const struct run_cell *c)
 {
 	char key[256];
 
 	snprintf(key, sizeof(key), "%s/%s/%zu/%s:%d,%d/%s", c->cfg.ops->name, pattern_name(c->cfg.pattern),
-		 c->cfg.msg_bytes, c->cfg.relation, c->cfg.client_cpu, c->cfg.server_cpu, wait_name(c->cfg.wait));
+		 c->cfg.msg_bytes, relation_name(c->cfg.relation), c->cfg.client_cpu, c->cfg.server_cpu,
+		 wait_name(c->cfg.wait));
 	if (c->cfg.pattern == PATTERN_RATE) {
 		size_t n = strlen(key);
 
@@ -164,7 +120,7 @@ static json_t *cell_key(const struct report_cell *c)
 	return json_string(key);
 }
 
-static json_t *cell_json(const struct report_cell *c)
+static json_t *cell_json(const struct run_cell *c)
 {
 	const struct cell_config *cfg = &c->cfg;
 	const struct cell_result *res = &c->res;
@@ -185,7 +141,7 @@ static json_t *cell_json(const struct report_cell *c)
 											 : json_null());
 	json_object_set_new(pl, "client_cpu", cfg->client_cpu >= 0 ? json_integer(cfg->client_cpu) : json_null());
 	json_object_set_new(pl, "server_cpu", cfg->server_cpu >= 0 ? json_integer(cfg->server_cpu) : json_null());
-	json_object_set_new(pl, "relation", json_string(cfg->relation));
+	json_object_set_new(pl, "relation", json_string(relation_name(cfg->relation)));
 	json_object_set_new(o, "placement", pl);
 	json_object_set_new(o, "wait", json_string(wait_name(cfg->wait)));
 	json_object_set_new(o, "clock", json_string(res->clock ? res->clock : clock_info.name));
@@ -230,9 +186,7 @@ static json_t *cell_json(const struct report_cell *c)
 	json_object_set_new(o, "latency_ns", lat);
 	json_object_set_new(o, "floor_ns", c->floor_ns > 0 ? json_real(c->floor_ns) : json_null());
 	json_object_set_new(o, "floor", c->floor_ns > 0 ? str_or_null(c->floor_name) : json_null());
-	json_object_set_new(o, "vs_floor",
-			    c->floor_ns > 0 && ok && ls.count ? json_real((double)ls.pct[0] / c->floor_ns)
-							      : json_null());
+	json_object_set_new(o, "vs_floor", run_cell_vs_floor(c) > 0 ? json_real(run_cell_vs_floor(c)) : json_null());
 	json_object_set_new(o, "cost", cost_json(res->cost, res->have_cost && ok, res->count));
 	reps = json_array();
 	for (size_t i = 0; i < c->nreps; i++)
@@ -285,7 +239,7 @@ static json_t *calib_json(const struct calib *k)
 	return o;
 }
 
-static json_t *context_json(const struct run_report *rr)
+static json_t *context_json(const struct run_result *rr)
 {
 	const struct host_info *h = &rr->host;
 	json_t *o = json_object(), *lim = json_object(), *ck = json_object();
@@ -318,7 +272,7 @@ static json_t *context_json(const struct run_report *rr)
 	return o;
 }
 
-static json_t *config_json(const struct run_report *rr)
+static json_t *config_json(const struct run_result *rr)
 {
 	const struct run_options *op = rr->opt;
 	json_t *o = json_object(), *a;
@@ -346,7 +300,7 @@ static json_t *config_json(const struct run_report *rr)
 		json_object_set_new(p, "server_cpu",
 				    op->placements[i].server_cpu >= 0 ? json_integer(op->placements[i].server_cpu)
 								      : json_null());
-		json_object_set_new(p, "relation", json_string(op->placements[i].relation));
+		json_object_set_new(p, "relation", json_string(relation_name(op->placements[i].relation)));
 		json_array_append_new(a, p);
 	}
 	json_object_set_new(o, "placements", a);
@@ -369,7 +323,7 @@ static json_t *config_json(const struct run_report *rr)
 	return o;
 }
 
-static json_t *report_json(const struct run_report *rr)
+static json_t *result_json(const struct run_result *rr)
 {
 	json_t *o = json_object(), *cells = json_array(), *errs = json_array();
 
@@ -391,108 +345,50 @@ static json_t *report_json(const struct run_report *rr)
 	return o;
 }
 
-static int dir_of(const char *path, char *dir, size_t dirlen)
+/* All of text to fd, through EINTR: a signal during the write must not cost the result. */
+static int write_all(int fd, const char *text, size_t len)
 {
-	char tmp[4096];
+	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	snprintf(dir, dirlen, "%s", dirname(tmp));
-	return 0;
-}
-
-int report_check_path(const char *path, char *err, size_t errlen)
-{
-	char dir[4096];
-	struct stat st;
-
-	if (!strcmp(path, "-"))
-		return 0;
-	if (!path[0]) {
-		snprintf(err, errlen, "empty output path");
-		return -EINVAL;
-	}
-	if (dir_of(path, dir, sizeof(dir))) {
-		snprintf(err, errlen, "output path too long");
-		return -ENAMETOOLONG;
-	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: directory %s does not exist", path, dir);
-		return -ENOENT;
-	}
-	if (access(dir, W_OK) < 0) {
-		snprintf(err, errlen, "%s: directory %s is not writable", path, dir);
-		return -EACCES;
-	}
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is a directory", path);
-		return -EISDIR;
-	}
-	return 0;
-}
-
-static int dump_fd(json_t *doc, int fd)
-{
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	size_t len, off = 0;
-	int r = 0;
-
-	if (!text)
-		return -ENOMEM;
-	len = strlen(text);
-	text[len++] = '\n'; /* json_dumps leaves room: replaces the NUL */
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
 		off += (size_t)n;
 	}
-	free(text);
-	return r;
+	return 0;
 }
 
-int report_write(const struct run_report *rr, const char *path, char *err, size_t errlen)
+int resultjson_write(const struct run_result *rr, const char *path, char *err, size_t errlen)
 {
-	json_t *doc = report_json(rr);
-	char dir[4096], tmp[4200];
-	uint32_t rnd;
-	int fd, r;
+	json_t *doc = result_json(rr);
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	struct outfile of;
+	size_t len;
+	int r;
 
-	if (!strcmp(path, "-")) {
-		fflush(stdout);
-		r = dump_fd(doc, STDOUT_FILENO);
-		json_decref(doc);
-		if (r)
-			snprintf(err, errlen, "writing the result to stdout: %s", strerror(-r));
-		return r;
-	}
-	if (dir_of(path, dir, sizeof(dir)) || getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)getpid() ^ (uint32_t)time(NULL);
-	snprintf(tmp, sizeof(tmp), "%s/.ipcbench-result-%d-%08x.tmp", dir, (int)getpid(), rnd);
-	/* O_EXCL|O_NOFOLLOW: never write through a planted file or symlink */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
-		json_decref(doc);
-		return r;
-	}
-	r = dump_fd(doc, fd);
 	json_decref(doc);
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r) {
-		snprintf(err, errlen, "writing %s: %s", path, strerror(-r));
-		unlink(tmp);
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
 	}
+	len = strlen(text);
+	text[len++] = '\n'; /* json_dumps leaves room: replaces the NUL */
+	r = outfile_open(&of, path, err, errlen);
+	if (r)
+		goto out_free;
+	/* the text goes straight to the descriptor (nothing is buffered yet), retrying EINTR */
+	r = fflush(of.f) ? -errno : write_all(fileno(of.f), text, len);
+	if (r) {
+		outfile_abort(&of);
+		snprintf(err, errlen, "%s: %s", strcmp(path, "-") ? path : "standard output", strerror(-r));
+		goto out_free;
+	}
+	r = outfile_commit(&of, err, errlen);
+out_free:
+	free(text);
 	return r;
 }

@@ -101,8 +101,6 @@ enum {
 	OPT_HGRM,
 	OPT_HLOG,
 	OPT_INTERVAL,
-	OPT_FAULT,
-	OPT_FAULT_HANG,
 	OPT_FAULT_FLOORS,
 	OPT_FAULT_FLOORS_HIGH,
 	OPT_VERSION,
@@ -137,8 +135,6 @@ static const struct option longopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	/* fault injection for the tests; not in --help */
-	{"fault-server-exit-after", required_argument, NULL, OPT_FAULT},
-	{"fault-server-hang-after", required_argument, NULL, OPT_FAULT_HANG},
 	{"fault-floors-move", no_argument, NULL, OPT_FAULT_FLOORS},
 	{"fault-floors-high", no_argument, NULL, OPT_FAULT_FLOORS_HIGH},
 	{0},
@@ -389,21 +385,12 @@ static bool parse_output(int c, const char *arg, struct run_args *a)
 	return false;
 }
 
-/* Fault injection for the tests. */
+/* Floors that move or are beaten, for the tests of those warnings. */
 static bool parse_fault(int c, const char *arg, struct run_args *a)
 {
 	struct run_options *o = &a->opt;
-	char err[300];
 
 	switch (c) {
-	case OPT_FAULT:
-		if (opt_parse_count(arg, UINT64_MAX, &o->fault_server_exit_after, err, sizeof(err)))
-			die_usage("--fault-server-exit-after: %s", err);
-		return true;
-	case OPT_FAULT_HANG:
-		if (opt_parse_count(arg, UINT64_MAX, &o->fault_server_hang_after, err, sizeof(err)))
-			die_usage("--fault-server-hang-after: %s", err);
-		return true;
 	case OPT_FAULT_FLOORS:
 		o->fault_floors_move = true;
 		return true;

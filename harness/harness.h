@@ -52,12 +52,10 @@ struct cell_config {
 	uint64_t warmup;     /* messages done and discarded before measuring */
 	uint64_t iterations; /* measured messages; 0: measure for duration_ns */
 	uint64_t duration_ns;
-	double rate_per_sec;		  /* PATTERN_RATE: the open-loop send rate */
-	int timeout_ms;			  /* no progress for this long: the peer is dead or hung */
-	const char *run_dir;		  /* private 0700 directory for this run's names */
-	uint64_t interval_ns;		  /* > 0: also keep a histogram per interval of this length (--hlog) */
-	uint64_t fault_server_exit_after; /* tests only: the server dies after this many messages */
-	uint64_t fault_server_hang_after; /* tests only: the server stops responding after this many */
+	double rate_per_sec;  /* PATTERN_RATE: the open-loop send rate */
+	int timeout_ms;	      /* no progress for this long: the peer is dead or hung */
+	const char *run_dir;  /* private 0700 directory for this run's names */
+	uint64_t interval_ns; /* > 0: also keep a histogram per interval of this length (--hlog) */
 };
 
 struct side_cost {

@@ -96,11 +96,6 @@ static int pingpong_server(struct side_ctx *s)
 	for (seq = 0;; seq++) {
 		if (seq == cfg->warmup)
 			side_cost_begin(s);
-		if (cfg->fault_server_exit_after && seq == cfg->fault_server_exit_after)
-			_exit(3); /* fault injection: die abruptly, leaving everything as it is */
-		if (cfg->fault_server_hang_after && seq == cfg->fault_server_hang_after)
-			for (;;)
-				pause(); /* fault injection: hang until the watchdog kills us */
 		r = chan_recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);

@@ -112,8 +112,6 @@ struct run_options {
 	const char *hlog_dir; /* NULL: no .hlog files */
 	uint64_t interval_ns; /* of the .hlog files */
 	/* fault injection, for the tests only */
-	uint64_t fault_server_exit_after;
-	uint64_t fault_server_hang_after;
 	bool fault_floors_move; /* the end-of-run floors are doubled */
 	bool fault_floors_high; /* the floors are raised a hundredfold, so every cell beats them */
 };

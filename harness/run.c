@@ -111,8 +111,6 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 	cfg->timeout_ms = o->timeout_ms;
 	cfg->run_dir = o->run_dir;
 	cfg->interval_ns = o->hlog_dir ? o->interval_ns : 0;
-	cfg->fault_server_exit_after = o->fault_server_exit_after;
-	cfg->fault_server_hang_after = o->fault_server_hang_after;
 }
 
 static struct run_cell *build_cells(const struct run_options *o, size_t *n)

@@ -127,11 +127,6 @@ static int recv_loop(struct side_ctx *s)
 			start = clock_ticks();
 			side_snap_start(s, start);
 		}
-		if (cfg->fault_server_exit_after && seq == cfg->fault_server_exit_after)
-			_exit(3);
-		if (cfg->fault_server_hang_after && seq == cfg->fault_server_hang_after)
-			for (;;)
-				pause();
 		r = chan_recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);

@@ -60,13 +60,6 @@ t_clean_leaves_live_runs_and_other_programs_alone() {
 	rmdir "$T/ipcbench-999999-public"
 }
 
-t_hung_peer_times_out_and_later_cells_run() {
-	start=$(date +%s)
-	expect_exit 1 "$IPCBENCH" run -t pipe,tcp -s 64 -n 100000 --cpus 0,1 --timeout 1s \
-		--fault-server-hang-after 20 -q -o "$T/r.json"
-	[ $(( $(date +%s) - start )) -lt 15 ] || fail "took too long"
-	json_check '.results | length == 2 and all(.status == "error" and (.error | test("no progress for 1000 ms")))' "$T/r.json"
-}
 
 # server_of PID OLD...: waits (5 s at most) until the run PID has a cell's
 # two children, none of them in OLD, and prints them, the server (forked
@@ -87,9 +80,10 @@ server_of() {
 	return 1
 }
 
-# The same as the --fault-server-* tests, with real signals from outside
-# instead of hooks in the production code: a stopped server is a hung peer,
-# a killed one an error naming the signal; the next cell still runs.
+# Real signals from outside, no hooks in the production code: a stopped
+# server is a hung peer, a killed one an error naming the signal; the next
+# cell still runs.  (Servers that exit or hang by themselves, mid-message,
+# are tests/conformance/test_faults.c's, through the corrupting wrapper.)
 signalled_server() {
 	sig=$1 want=$2
 	export TMPDIR="$T"

@@ -11,8 +11,8 @@
  *              and stream patterns; in a closed loop (pingpong) a lost
  *              message can only show as a hung peer, and says so
  *  exit, hang  a server that dies or stops answering after N messages is
- *              an error within the timeout (what --fault-server-exit-after
- *              and --fault-server-hang-after test through the CLI)
+ *              an error within the timeout (these replace the fault hooks
+ *              that production code once carried for the tests)
  */
 #include <dirent.h>
 #include <errno.h>

@@ -38,6 +38,7 @@
 
 #include "harness/clock.h"
 #include "harness/harness.h"
+#include "tests/conformance/faulty.h"
 #include "tests/runner.h"
 #include "transports/transport.h"
 
@@ -311,13 +312,14 @@ static void case_peer_dies(void)
 	struct cell_config cfg;
 	struct cell_result res;
 	struct timespec a, b;
+	struct faulty f;
 
 	probe(ops, &lim);
 	setup();
 	cfg = base_cfg(ops, 64);
 	cfg.iterations = 1000000;
 	cfg.timeout_ms = 3000;
-	cfg.fault_server_exit_after = 10;
+	cfg.ops = faulty_wrap(&f, ops, &(struct faulty_config){.kind = FAULTY_EXIT, .role = CHAN_SERVER, .at = 10});
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	CHECK_OK(cell_run(&cfg, &res));
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -370,8 +372,10 @@ static void case_cleanup(void)
 {
 	const struct transport_ops *ops = test_arg;
 	static char before[65536], after[65536];
+	static const struct faulty_config exit_at_5 = {.kind = FAULTY_EXIT, .role = CHAN_SERVER, .at = 5};
 	struct chan_limits lim;
 	size_t sizes[] = {64, 1u << 20};
+	struct faulty f;
 
 	probe(ops, &lim);
 	setup();
@@ -383,7 +387,8 @@ static void case_cleanup(void)
 			if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes)
 				continue;
 			cfg.iterations = 30;
-			cfg.fault_server_exit_after = fault ? 5 : 0;
+			if (fault)
+				cfg.ops = faulty_wrap(&f, ops, &exit_at_5);
 			cfg.timeout_ms = 3000;
 			snapshot(before, sizeof(before));
 			CHECK_OK(cell_run(&cfg, &res));

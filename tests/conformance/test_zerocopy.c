@@ -33,6 +33,7 @@
 
 #include "harness/clock.h"
 #include "harness/harness.h"
+#include "tests/conformance/faulty.h"
 #include "tests/runner.h"
 #include "transports/transport.h"
 #include "transports/zerocopy.h"
@@ -244,12 +245,14 @@ static void case_killed(void)
 	chan_close(&ch);
 	/* the harness's own dying server, at 16 MiB, in both patterns */
 	for (int p = 0; p < 2; p++) {
+		struct faulty f;
 		struct cell_config cfg = cfg_for(ops, p ? PATTERN_STREAM : PATTERN_PINGPONG, len);
 		struct cell_result res;
 
 		cfg.iterations = 1000;
 		cfg.timeout_ms = 3000;
-		cfg.fault_server_exit_after = 3;
+		cfg.ops = faulty_wrap(&f, ops,
+				      &(struct faulty_config){.kind = FAULTY_EXIT, .role = CHAN_SERVER, .at = 3});
 		CHECK_OK(cell_run(&cfg, &res));
 		CHECK_MSG(res.status == CELL_ERROR, "%s: status %s", pattern_name(cfg.pattern),
 			  cell_status_name(res.status));

@@ -56,10 +56,9 @@ void charts_parse_args(struct charts_args *a, const char *cmd, const struct opti
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
-		case ':':
-			die_usage("%s: option '%s' needs a value", cmd, argv[optind - 1]);
 		default:
-			die_usage("%s: unknown option '%s' (see 'ipcbench %s --help')", cmd, argv[optind - 1], cmd);
+			die_usage("%s: %s (see 'ipcbench %s --help')", cmd,
+				  cmd_bad_option(c, argc, argv, (char[300]){0}, 300), cmd);
 		}
 	}
 	a->paths = argv + optind;

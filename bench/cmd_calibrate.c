@@ -71,7 +71,7 @@ static void parse_args(int argc, char **argv, struct calibrate_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CPUS:
 			if (opt_parse_cpus(optarg, &a->cpu_a, &a->cpu_b, err, sizeof(err)))
@@ -98,9 +98,9 @@ static void parse_args(int argc, char **argv, struct calibrate_args *a)
 			printf("ipcbench calibrate %s\n", IPCB_VERSION);
 			exit(EXIT_OK);
 		case ':':
-			die_usage("calibrate: option '%s' needs a value", argv[optind - 1]);
 		default:
-			die_usage("calibrate: unknown option '%s' (see 'ipcbench calibrate --help')", argv[optind - 1]);
+			die_usage("calibrate: %s (see 'ipcbench calibrate --help')",
+				  cmd_bad_option(c, argc, argv, (char[300]){0}, 300));
 		}
 	}
 	if (optind < argc)

@@ -45,7 +45,7 @@ int cmd_clean(int argc, char **argv)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+nvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:nvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			dry = true;
@@ -57,7 +57,8 @@ int cmd_clean(int argc, char **argv)
 			clean_usage(stdout);
 			return EXIT_OK;
 		default:
-			die_usage("clean: unknown option '%s' (see 'ipcbench clean --help')", argv[optind - 1]);
+			die_usage("clean: %s (see 'ipcbench clean --help')",
+				  cmd_bad_option(c, argc, argv, (char[300]){0}, 300));
 		}
 	}
 	if (optind < argc)

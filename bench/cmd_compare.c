@@ -120,7 +120,7 @@ static void parse_args(int argc, char **argv, struct compare_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_THRESHOLD:
 			a->opt.threshold = parse_real("--threshold", optarg, 0, 1000) / 100;
@@ -155,9 +155,9 @@ static void parse_args(int argc, char **argv, struct compare_args *a)
 			compare_usage(stdout);
 			exit(EXIT_OK);
 		case ':':
-			die_usage("compare: option '%s' needs a value", argv[optind - 1]);
 		default:
-			die_usage("compare: unknown option '%s' (see 'ipcbench compare --help')", argv[optind - 1]);
+			die_usage("compare: %s (see 'ipcbench compare --help')",
+				  cmd_bad_option(c, argc, argv, (char[300]){0}, 300));
 		}
 	}
 	if (argc - optind != 2)

@@ -207,7 +207,6 @@ static void parse_args(struct hist_args *a, int argc, char **argv)
 			hist_usage(stdout);
 			exit(EXIT_OK);
 		case ':':
-			die_usage("hist: option '%s' needs a value", argv[optind - 1]);
 		case '?':
 			die_usage("hist: %s (see 'ipcbench hist --help')",
 				  cmd_bad_option(c, argc, argv, (char[300]){0}, 300));

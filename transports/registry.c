@@ -6,6 +6,7 @@
 #include "transports/transport.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,43 +33,79 @@ const struct transport_ops *transport_find(const char *name)
 	return NULL;
 }
 
+/* The flags a table may carry. */
+#define TRANSPORT_KNOWN_FLAGS (TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY)
+/* Longest name: it goes into file names, cell keys and table columns. */
+#define TRANSPORT_NAME_MAX 32
+
+static const char *missing_field(const struct transport_ops *ops)
+{
+	if (!ops->name || !ops->name[0])
+		return "name";
+	if (!ops->summary || !ops->summary[0])
+		return "summary";
+	if (!ops->create)
+		return "create";
+	if (!ops->attach)
+		return "attach";
+	if (!ops->send)
+		return "send";
+	if (!ops->recv)
+		return "recv";
+	if (!ops->destroy)
+		return "destroy";
+	return NULL;
+}
+
+static bool name_ok(const char *name)
+{
+	if (strlen(name) > TRANSPORT_NAME_MAX || !islower((unsigned char)name[0]))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
+/* What is wrong with the table's kind and flags, or NULL. */
+static const char *bad_kind_or_flags(const struct transport_ops *ops)
+{
+	if (ops->kind != CHAN_STREAM && ops->kind != CHAN_MESSAGE)
+		return "kind is neither CHAN_STREAM nor CHAN_MESSAGE";
+	if (ops->flags & ~(unsigned)TRANSPORT_KNOWN_FLAGS)
+		return "unknown flag bits";
+	if ((ops->flags & TRANSPORT_SPIN) && (ops->flags & TRANSPORT_CAN_SPIN))
+		return "SPIN and CAN_SPIN both set";
+	if ((ops->flags & TRANSPORT_LOSSY) && ops->kind == CHAN_STREAM)
+		return "LOSSY on a byte stream (a stream cannot lose a message and keep going)";
+	return NULL;
+}
+
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen)
 {
-	const char *missing = NULL;
+	const char *missing = missing_field(ops), *bad;
+	size_t seen = 0;
 
-	if (!ops->name || !ops->name[0])
-		missing = "name";
-	else if (!ops->summary)
-		missing = "summary";
-	else if (!ops->create)
-		missing = "create";
-	else if (!ops->attach)
-		missing = "attach";
-	else if (!ops->send)
-		missing = "send";
-	else if (!ops->recv)
-		missing = "recv";
-	else if (!ops->destroy)
-		missing = "destroy";
 	if (missing) {
 		snprintf(why, whylen, "transport %s: no %s", ops->name ? ops->name : "(unnamed)", missing);
 		return -1;
 	}
-	for (const char *p = ops->name; *p; p++) {
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_') {
-			snprintf(why, whylen, "transport %s: name must be [a-z0-9_]", ops->name);
-			return -1;
-		}
+	if (!name_ok(ops->name)) {
+		snprintf(why, whylen, "transport %s: name must be [a-z0-9_], start with a letter, at most %d long",
+			 ops->name, TRANSPORT_NAME_MAX);
+		return -1;
+	}
+	bad = bad_kind_or_flags(ops);
+	if (bad) {
+		snprintf(why, whylen, "transport %s: %s", ops->name, bad);
+		return -1;
 	}
 	for (size_t i = 0; i < transport_count; i++) {
-		if (transport_table[i] != ops && !strcmp(transport_table[i]->name, ops->name)) {
+		seen += transport_table[i] == ops;
+		if ((transport_table[i] != ops && !strcmp(transport_table[i]->name, ops->name)) || seen > 1) {
 			snprintf(why, whylen, "transport %s: registered twice", ops->name);
 			return -1;
 		}
-	}
-	if ((ops->flags & TRANSPORT_SPIN) && (ops->flags & TRANSPORT_CAN_SPIN)) {
-		snprintf(why, whylen, "transport %s: SPIN and CAN_SPIN both set", ops->name);
-		return -1;
 	}
 	return 0;
 }

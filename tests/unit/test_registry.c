@@ -197,7 +197,48 @@ TEST(reason_fits_a_small_buffer)
 	CHECK(memchr(why, '\0', sizeof(why)) != NULL);
 }
 
+TEST(names_start_with_a_letter_and_stay_short)
+{
+	static const char *const bad[] = {"2pipe", "_pipe", "a_name_that_is_far_too_long_for_a_column"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct transport_ops t = good();
+
+		t.name = bad[i];
+		test_context("name \"%s\"", bad[i]);
+		CHECK_REFUSED(&t, "start with a letter");
+	}
+}
+
+TEST(empty_summary_kind_and_unknown_flags)
+{
+	struct transport_ops t = good();
+
+	t.summary = "";
+	CHECK_REFUSED(&t, "no summary");
+	t = good();
+	t.kind = (enum chan_kind)7;
+	CHECK_REFUSED(&t, "kind");
+	t = good();
+	t.flags |= 1u << 30;
+	CHECK_REFUSED(&t, "unknown flag bits");
+}
+
+TEST(lossy_needs_messages)
+{
+	struct transport_ops t = good();
+	char why[256];
+
+	t.flags = TRANSPORT_LOSSY;
+	CHECK_REFUSED(&t, "LOSSY");
+	t.kind = CHAN_MESSAGE;
+	CHECK_MSG(check(&t, why, sizeof(why)) == 0, "%s", why);
+}
+
 static const struct test_case cases[] = {
+	T(names_start_with_a_letter_and_stay_short),
+	T(empty_summary_kind_and_unknown_flags),
+	T(lossy_needs_messages),
 	T(every_registered_table_passes_and_is_found),
 	T(a_good_table_passes_and_optional_hooks_may_be_null),
 	T(missing_name_or_summary),

@@ -20,7 +20,7 @@ const struct transport_ops *const transport_table[] = {
 	&unix_ops,	 &unix_dgram_ops, &tcp_ops,	   &udp_ops,
 	&sysv_mq_ops,	 &posix_mq_ops,	  &lockfile_ops,   &signal_ops,
 	&eventfd_ops,	 &shm_ring_ops,	  &shm_spin_ops,   &sysv_shm_ops,
-	&futex_ring_ops,
+	&futex_ring_ops, &uring_ops,	  &uring_sock_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

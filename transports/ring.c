@@ -696,6 +696,7 @@ static void *futex_watch_main(void *arg)
 
 			atomic_fetch_add(w, 1);
 			futex_op(w, FUTEX_WAKE, 1, NULL);
+			atomic_fetch_add_explicit(&rc->fw.pokes, 1, memory_order_relaxed);
 		}
 		last = n;
 	}
@@ -711,6 +712,7 @@ int ring_futex_watch_start(struct chan *ch)
 
 	atomic_store(&rc->fw.stop, 0);
 	atomic_store(&rc->fw.waits, 0);
+	atomic_store(&rc->fw.pokes, 0);
 	r = pthread_attr_init(&a);
 	if (r)
 		return chan_fail(ch, r, "pthread_attr_init");

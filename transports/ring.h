@@ -246,6 +246,7 @@ struct ring_futex_watch {
 	_Atomic uint32_t stop;	   /* 1: the helper exits (a private futex) */
 	_Atomic uint64_t waits;	   /* odd while this side sleeps in FUTEX_WAIT */
 	_Atomic unsigned int bell; /* which word it sleeps on: dir * 2 + sem */
+	_Atomic uint64_t pokes;	   /* how often the helper ended a wait (tests: a live peer never needs it) */
 };
 
 /*

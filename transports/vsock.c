@@ -67,12 +67,12 @@ static int vsock_listen(struct chan *ch, struct sockaddr_vm *addr, bool probing)
 		if (e == EADDRNOTAVAIL || probing)
 			return chan_unavailable(ch, e, "bind AF_VSOCK to the local CID: no loopback transport: %s",
 						vsock_enable);
-		return chan_fail(ch, e, "bind AF_VSOCK cid=%u", VMADDR_CID_LOCAL);
+		return chan_fail(ch, e, "bind AF_VSOCK cid=%u", (unsigned)VMADDR_CID_LOCAL);
 	}
 	if (getsockname(fd, (struct sockaddr *)addr, &len) < 0 || listen(fd, 1) < 0) {
 		e = errno;
 		close(fd);
-		return chan_fail(ch, e, "listen AF_VSOCK cid=%u", VMADDR_CID_LOCAL);
+		return chan_fail(ch, e, "listen AF_VSOCK cid=%u", (unsigned)VMADDR_CID_LOCAL);
 	}
 	return fd;
 }
@@ -116,8 +116,8 @@ static int vsock_probe(struct chan *ch)
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "a byte stream over vsock loopback (cid %u): no message limit; buffer %llu KiB", VMADDR_CID_LOCAL,
-		 buf >> 10);
+		 "a byte stream over vsock loopback (cid %u): no message limit; buffer %llu KiB",
+		 (unsigned)VMADDR_CID_LOCAL, buf >> 10);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * ring.c - the shared-memory byte ring of eventfd, signal, shm_ring,
- * shm_spin and sysv_shm: layout, send/recv, the wake protocol and the
- * spin-then-block policy (ring.h explains all three).
+ * shm_spin, sysv_shm, futex_ring and uring: layout, send/recv, the wake
+ * protocol, the spin-then-block policy and the futex doorbell (ring.h
+ * explains them all).
  */
 #include "transports/ring.h"
 #include "common/mono.h"

@@ -1,14 +1,16 @@
 /*
  * ring.h - the single-producer single-consumer byte rings behind every
- * shared-memory transport: eventfd, signal, shm_ring, shm_spin and
- * sysv_shm (internal to transports/; not a transport itself).
+ * shared-memory transport: eventfd, signal, shm_ring, shm_spin,
+ * sysv_shm, futex_ring and uring (internal to transports/; not a
+ * transport itself).
  *
  * A region of shared memory holds two rings, one per direction, and a
  * little bookkeeping.  The transports only differ in where the region
  * comes from (anonymous shared memory inherited through fork, POSIX shm
  * or a System V segment) and in their doorbell, how a sleeping side is
  * woken (an eventfd, a real-time signal, POSIX semaphores in the region,
- * a System V semaphore set), which they pass in as struct ring_wake_ops.
+ * a System V semaphore set, a bare futex word, an io_uring MSG_RING),
+ * which they pass in as struct ring_wake_ops.
  *
  * Layout of one direction (struct ring_ctl), each index on its own 64-byte
  * line so the producer and the consumer never write the same line:

@@ -25,6 +25,14 @@ JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
+# liburing is optional (the uring transports): found by pkg-config, it defines
+# HAVE_LIBURING; without it (or with LIBURING=no) they build and say so.
+ifneq ($(LIBURING),no)
+ifeq ($(shell $(PKG_CONFIG) --exists liburing 2>/dev/null && echo yes),yes)
+LIBURING_CFLAGS := -DHAVE_LIBURING $(shell $(PKG_CONFIG) --cflags liburing)
+LIBURING_LIBS   := $(shell $(PKG_CONFIG) --libs liburing)
+endif
+endif
 
 # Code generation: -O2 unless the user's CFLAGS choose an -O of their own.
 IPCB_OPTFLAGS := $(if $(filter -O%,$(CFLAGS)),,-O2) -g
@@ -35,9 +43,9 @@ IPCB_BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-I. \
 	-DIPCB_VERSION='"$(VERSION)"' -I$(BUILDDIR)/gen \
 	-DIPCB_DATADIR='"$(DATADIR)"' \
-	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP
+	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) $(LIBURING_CFLAGS) -MMD -MP
 IPCB_CFLAGS := $(IPCB_BASE_CFLAGS) $(IPCB_OPTFLAGS)
-IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) -lrt -lm -pthread
+IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) $(LIBURING_LIBS) -lrt -lm -pthread
 
 ifeq ($(WERROR),1)
 IPCB_CFLAGS += -Werror

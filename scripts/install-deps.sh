@@ -3,11 +3,12 @@
 # tests and charts need, when they are missing.  Safe to run again: it only
 # calls apt-get when something is absent.  Needs root (or sudo) for that.
 #   build:  gcc make pkg-config libjansson-dev zlib1g-dev
+#           liburing-dev (optional: the uring transports; without it they are unavailable)
 #   charts: gnuplot-nox
 #   tests:  jq (CLI tests read the JSON), procps, util-linux (ipcs)
 #   checks: cppcheck (make lint), clang-format (make format-check)
 set -eu
-pkgs="gcc make pkg-config libjansson-dev zlib1g-dev gnuplot-nox jq procps util-linux cppcheck clang-format"
+pkgs="gcc make pkg-config libjansson-dev zlib1g-dev liburing-dev gnuplot-nox jq procps util-linux cppcheck clang-format"
 [ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
 missing=""
 for p in $pkgs; do

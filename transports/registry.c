@@ -15,13 +15,15 @@ extern const struct transport_ops pipe_ops, fifo_ops, socketpair_ops, socketpair
 extern const struct transport_ops sysv_mq_ops, posix_mq_ops, lockfile_ops, signal_ops, eventfd_ops;
 extern const struct transport_ops shm_ring_ops, shm_spin_ops, sysv_shm_ops;
 extern const struct transport_ops cma_ops, memfd_ops, vmsplice_ops;
+extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vsock_ops, tipc_ops;
 
 const struct transport_ops *const transport_table[] = {
-	&pipe_ops,    &fifo_ops,       &socketpair_ops, &socketpair_seqpacket_ops,
-	&unix_ops,    &unix_dgram_ops, &tcp_ops,	&udp_ops,
-	&sysv_mq_ops, &posix_mq_ops,   &lockfile_ops,	&signal_ops,
-	&eventfd_ops, &shm_ring_ops,   &shm_spin_ops,	&sysv_shm_ops,
-	&cma_ops,     &memfd_ops,      &vmsplice_ops,
+	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
+	&unix_ops,	 &unix_dgram_ops, &tcp_ops,	   &udp_ops,
+	&sysv_mq_ops,	 &posix_mq_ops,	  &lockfile_ops,   &signal_ops,
+	&eventfd_ops,	 &shm_ring_ops,	  &shm_spin_ops,   &sysv_shm_ops,
+	&futex_ring_ops, &uring_ops,	  &uring_sock_ops, &vsock_ops,
+	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

@@ -1,15 +1,20 @@
 /*
  * ring.c - the shared-memory byte ring of eventfd, signal, shm_ring,
- * shm_spin and sysv_shm: layout, send/recv, the wake protocol and the
- * spin-then-block policy (ring.h explains all three).
+ * shm_spin, sysv_shm, futex_ring and uring: layout, send/recv, the wake
+ * protocol, the spin-then-block policy and the futex doorbell (ring.h
+ * explains them all).
  */
 #include "transports/ring.h"
 #include "common/mono.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static size_t page_round(size_t n)
@@ -625,4 +630,114 @@ int ring_recv(struct chan *ch, void *buf, size_t len)
 		len -= piece;
 	}
 	return 0;
+}
+
+/* ---- the futex doorbell (ring.h) ---- */
+
+/* Shared futexes (not FUTEX_PRIVATE_FLAG): the word is in memory both processes map. */
+static long futex_op(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *rel)
+{
+	return syscall(SYS_futex, w, op, val, rel, NULL, 0);
+}
+
+static int ring_futex_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
+{
+	struct ring_chan *rc = ch->priv;
+	_Atomic uint32_t *w = &rc->rg->bell[dir][sem].seq;
+
+	atomic_fetch_add_explicit(w, 1, memory_order_seq_cst);
+	if (futex_op(w, FUTEX_WAKE, 1, NULL) < 0)
+		return chan_fail(ch, errno, "futex FUTEX_WAKE");
+	return 0;
+}
+
+/* ms is not used: the helper thread ends a long wait (ring.h). */
+static int ring_futex_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
+{
+	struct ring_chan *rc = ch->priv;
+	struct ring_ctl *c = &rc->rg->dir[dir];
+	_Atomic uint32_t *w = &rc->rg->bell[dir][sem].seq;
+	_Atomic uint64_t *wanted = sem == RING_SEM_DATA ? &c->data_wanted : &c->space_wanted;
+	uint32_t seen = atomic_load_explicit(w, memory_order_seq_cst);
+	long r;
+
+	(void)ms;
+	if (!atomic_load_explicit(wanted, memory_order_seq_cst) ||
+	    atomic_load_explicit(&peer_of(rc)->state, memory_order_seq_cst) == RING_PEER_GONE)
+		return 0;
+	atomic_store_explicit(&rc->fw.bell, (unsigned int)dir * 2 + (unsigned int)sem, memory_order_relaxed);
+	atomic_fetch_add_explicit(&rc->fw.waits, 1, memory_order_relaxed);
+	r = futex_op(w, FUTEX_WAIT, seen, NULL);
+	atomic_fetch_add_explicit(&rc->fw.waits, 1, memory_order_relaxed);
+	if (r < 0 && errno != EAGAIN && errno != EINTR)
+		return chan_fail(ch, errno, "futex FUTEX_WAIT");
+	return 0;
+}
+
+const struct ring_wake_ops ring_futex_wake = {
+	.post = ring_futex_post,
+	.wait = ring_futex_wait,
+};
+
+/* The helper: every slice, ring our own word if we slept through the whole last one. */
+static void *futex_watch_main(void *arg)
+{
+	struct ring_chan *rc = arg;
+	struct timespec slice = {.tv_sec = RING_SLICE_MS / 1000, .tv_nsec = (RING_SLICE_MS % 1000) * 1000000L};
+	uint64_t last = 0;
+
+	while (!atomic_load(&rc->fw.stop)) {
+		uint64_t n;
+
+		futex_op(&rc->fw.stop, FUTEX_WAIT_PRIVATE, 0, &slice);
+		n = atomic_load_explicit(&rc->fw.waits, memory_order_relaxed);
+		if ((n & 1) && n == last) {
+			unsigned int b = atomic_load_explicit(&rc->fw.bell, memory_order_relaxed);
+			_Atomic uint32_t *w = &rc->rg->bell[(b >> 1) & 1][b & 1].seq;
+
+			atomic_fetch_add(w, 1);
+			futex_op(w, FUTEX_WAKE, 1, NULL);
+			atomic_fetch_add_explicit(&rc->fw.pokes, 1, memory_order_relaxed);
+		}
+		last = n;
+	}
+	return NULL;
+}
+
+int ring_futex_watch_start(struct chan *ch)
+{
+	struct ring_chan *rc = ch->priv;
+	pthread_attr_t a;
+	sigset_t all, old;
+	int r;
+
+	atomic_store(&rc->fw.stop, 0);
+	atomic_store(&rc->fw.waits, 0);
+	atomic_store(&rc->fw.pokes, 0);
+	r = pthread_attr_init(&a);
+	if (r)
+		return chan_fail(ch, r, "pthread_attr_init");
+	pthread_attr_setstacksize(&a, 256u << 10);
+	/* the helper takes no signal: they stay the main thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&rc->fw.thread, &a, futex_watch_main, rc);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+	if (r)
+		return chan_fail(ch, r, "pthread_create (the futex doorbell's helper)");
+	rc->fw.running = true;
+	return 0;
+}
+
+void ring_futex_watch_stop(struct chan *ch)
+{
+	struct ring_chan *rc = ch->priv;
+
+	if (!rc->fw.running)
+		return;
+	atomic_store(&rc->fw.stop, 1);
+	futex_op(&rc->fw.stop, FUTEX_WAKE_PRIVATE, 1, NULL);
+	pthread_join(rc->fw.thread, NULL);
+	rc->fw.running = false;
 }

@@ -1,14 +1,16 @@
 /*
  * ring.h - the single-producer single-consumer byte rings behind every
- * shared-memory transport: eventfd, signal, shm_ring, shm_spin and
- * sysv_shm (internal to transports/; not a transport itself).
+ * shared-memory transport: eventfd, signal, shm_ring, shm_spin,
+ * sysv_shm, futex_ring and uring (internal to transports/; not a
+ * transport itself).
  *
  * A region of shared memory holds two rings, one per direction, and a
  * little bookkeeping.  The transports only differ in where the region
  * comes from (anonymous shared memory inherited through fork, POSIX shm
  * or a System V segment) and in their doorbell, how a sleeping side is
  * woken (an eventfd, a real-time signal, POSIX semaphores in the region,
- * a System V semaphore set), which they pass in as struct ring_wake_ops.
+ * a System V semaphore set, a bare futex word, an io_uring MSG_RING),
+ * which they pass in as struct ring_wake_ops.
  *
  * Layout of one direction (struct ring_ctl), each index on its own 64-byte
  * line so the producer and the consumer never write the same line:
@@ -119,6 +121,25 @@
  * peer's mutex owner-dead (or the peer marked gone by detach), fails with
  * -EPIPE once the ring holds nothing more for it.  A wait longer than
  * ch->timeout_ms fails with -ETIMEDOUT.
+ *
+ * The futex doorbell (ring_futex_wake, futex_ring): one 32-bit word per
+ * (direction, condition) on its own line in the region.  post: add one to
+ * the word, FUTEX_WAKE.  wait: read the word, then give up at once if the
+ * wanted word is already 0 (the publisher took W: its post is done or on
+ * the way) or the peer has marked itself gone; else FUTEX_WAIT for the
+ * value read, without a timeout.  The publisher changes the word after
+ * its CAS of wanted, and detach after its store of the gone state, so a
+ * waiter that saw W (or no gone state) after reading the word always
+ * finds the word changed or is queued before the wake: no lost wake-up.
+ * No timeout, because a timed FUTEX_WAIT arms an hrtimer each time (a
+ * one-CPU futex ping-pong here: about 4.9 us untimed, 5.7 us with a
+ * 100 ms timeout).  The slices the ring relies on (peer checks, the
+ * deadline) come instead from a helper thread per side (ring_futex_watch):
+ * every RING_SLICE_MS it looks whether its side has been in the same
+ * wait since its last look and, if so, rings that side's own word, so a
+ * wait still ends within one to two slices and the ring re-checks the
+ * peer and ch->timeout_ms as with every other doorbell.  The helper costs
+ * nothing per message: the waiter only bumps a counter in its own memory.
  */
 #ifndef IPCBENCH_RING_H
 #define IPCBENCH_RING_H
@@ -173,6 +194,11 @@ struct ring_peer {
 	_Atomic pid_t pid;			   /* stored by attach, before state (a doorbell may need it) */
 };
 
+/* A futex doorbell word, on its own line. */
+struct ring_bell {
+	_Alignas(RING_LINE) _Atomic uint32_t seq;
+};
+
 /* The start of the shared region; the two data areas follow at data_off. */
 struct ring_region {
 	struct ring_ctl dir[2];		     /* [RING_C2S], [RING_S2C] */
@@ -181,6 +207,7 @@ struct ring_region {
 	uint64_t cap;
 	uint64_t nslots; /* 0: byte rings; else slot rings of nslots lines each */
 	uint64_t data_off[2];
+	struct ring_bell bell[2][2]; /* [dir][enum ring_sem]: the futex doorbell only */
 };
 
 /* This process's view of one direction. */
@@ -214,6 +241,16 @@ struct ring_wake_ops {
 	int (*wait)(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms);
 };
 
+/* The futex doorbell's helper thread, per process (ring.c). */
+struct ring_futex_watch {
+	pthread_t thread;
+	bool running;
+	_Atomic uint32_t stop;	   /* 1: the helper exits (a private futex) */
+	_Atomic uint64_t waits;	   /* odd while this side sleeps in FUTEX_WAIT */
+	_Atomic unsigned int bell; /* which word it sleeps on: dir * 2 + sem */
+	_Atomic uint64_t pokes;	   /* how often the helper ended a wait (tests: a live peer never needs it) */
+};
+
 /*
  * The start of every ring transport's priv.  Written by create() in the
  * parent (inherited by both children) and by attach() in each child.
@@ -226,6 +263,7 @@ struct ring_chan {
 	bool attached;	  /* this process holds rg->peer[role].alive */
 	enum chan_role role;
 	struct ring_end tx, rx;
+	struct ring_futex_watch fw; /* the futex doorbell only */
 };
 
 /*
@@ -248,6 +286,15 @@ int ring_region_init(struct chan *ch, void *mem, size_t map_bytes, size_t cap, b
  */
 int ring_map_anon(struct chan *ch, const struct ring_wake_ops *wake);
 void ring_unmap_anon(struct chan *ch);
+/*
+ * The futex doorbell (see above).  ring_futex_watch_start() in attach,
+ * after ring_attach(); ring_futex_watch_stop() in detach and destroy,
+ * before ring_detach(): idempotent, safe on a zeroed ring_chan.
+ */
+extern const struct ring_wake_ops ring_futex_wake;
+int ring_futex_watch_start(struct chan *ch);
+void ring_futex_watch_stop(struct chan *ch);
+
 /* The pid the peer stored at attach, 0 before. */
 pid_t ring_peer_pid(const struct ring_chan *rc);
 

@@ -33,6 +33,7 @@
 
 #include "harness/clock.h"
 #include "harness/harness.h"
+#include "tests/conformance/faulty.h"
 #include "tests/runner.h"
 #include "transports/ring.h"
 #include "transports/transport.h"
@@ -297,20 +298,21 @@ TEST(futex_timeout)
 /* The harness's stream pattern, a server that exits mid-stream: a cell error within the timeout. */
 static void cell_server_exits(const struct transport_ops *ops)
 {
+	static const struct faulty_config exit_at_50 = {.kind = FAULTY_EXIT, .role = CHAN_SERVER, .at = 50};
 	struct chan_limits lim;
 	char why[300];
+	struct faulty f;
 	struct cell_config cfg = {
-		.ops = ops,
+		.ops = faulty_wrap(&f, ops, &exit_at_50),
 		.pattern = PATTERN_STREAM,
 		.msg_bytes = 65536,
 		.client_cpu = 0,
 		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = "cross",
+		.relation = REL_CROSS,
 		.wait = CHAN_WAIT_BLOCK,
 		.warmup = 5,
 		.iterations = 1000000,
 		.timeout_ms = 3000,
-		.fault_server_exit_after = 50,
 	};
 	struct cell_result res;
 	double t0;

@@ -5,7 +5,7 @@
  * cell and metric, and has compare_out.c render the verdicts (terminal
  * table, Markdown, JSON).
  *
- * Exit status: 0 no gated regression, 1 a gated regression, 2 bad or
+ * Exit status: 0 passed, 1 a failed cell or a gated regression, 2 bad or
  * incomparable input (files that cannot be read, different machines
  * without --allow-different-machines, no cell in common).
  */
@@ -40,8 +40,8 @@ static void compare_usage(FILE *f)
 		"Compares two sets of result files cell by cell: per metric the median over\n"
 		"repetitions, its spread, the relative change, a Mann-Whitney U test over the\n"
 		"repetitions and a verdict (improved, regressed, unchanged, inconclusive,\n"
-		"insufficient samples, incomparable).  BASE and NEW are result files of\n"
-		"'ipcbench run --repeat K', or comma-separated lists of them (pooled).\n\n"
+		"insufficient samples, incomparable, failed).  BASE and NEW are result files\n"
+		"of 'ipcbench run --repeat K', or comma-separated lists of them (pooled).\n\n"
 		"  --threshold PCT            a regression must exceed PCT percent (default %g)\n"
 		"  --alpha A                  significance level of the test (default %g)\n"
 		"  --correction holm|none     Holm-Bonferroni over every tested comparison of the\n"
@@ -54,12 +54,15 @@ static void compare_usage(FILE *f)
 		"  --json FILE                write the comparison as JSON ('-': stdout)\n"
 		"  --allow-different-machines gate even when CPU, CPU count, kernel or\n"
 		"                             virtualization differ\n"
-		"  -q, --quiet                no table on stdout\n"
+		"  -q, --quiet                no table on stdout (a failed gate: one line on stderr)\n"
 		"  -h, --help                 this text\n\n"
 		"Regressed needs p (Holm-adjusted) < alpha, |change| > threshold and |change| > noise factor x the\n"
 		"noise; the direction counts (latency up, throughput down).  Tail\n"
-		"percentiles need 10/(1-p) samples per repetition.  docs/ci.md explains it.\n\n"
-		"Exit status: 0 no regression, 1 a regression, 2 bad or incomparable input.\n",
+		"percentiles need 10/(1-p) samples per repetition.  Failed: new fails\n"
+		"repetitions (status not ok) of a cell whose base repetitions all pass, or\n"
+		"passes none where the base passes some; it gates like regressed.  docs/ci.md\n"
+		"explains it.\n\n"
+		"Exit status: 0 passed, 1 a failed cell or a regression, 2 bad or incomparable input.\n",
 		COMPARE_DEFAULT_THRESHOLD * 100, COMPARE_DEFAULT_ALPHA, COMPARE_DEFAULT_NOISE_FACTOR);
 }
 
@@ -241,7 +244,7 @@ static int exit_code(const struct compare_view *v, char *err, size_t errlen)
 			 compare_cell_key(&res->cells[0]), res->cells[0].reason);
 		return EXIT_USAGE;
 	}
-	return res->regressions ? EXIT_FAIL : EXIT_OK;
+	return res->regressions || res->failed ? EXIT_FAIL : EXIT_OK;
 }
 
 static bool want_colour(void)
@@ -272,6 +275,7 @@ int cmd_compare(int argc, char **argv)
 	struct compare_result res;
 	struct compare_view v = {&res, &a.opt, &base, &cand};
 	char err[600] = "";
+	bool table;
 	int rc;
 
 	compare_options_init(&a.opt);
@@ -281,13 +285,19 @@ int cmd_compare(int argc, char **argv)
 	if (compare_run(base.f, base.n, cand.f, cand.n, &a.opt, &res, err, sizeof(err)))
 		die_usage("compare: %s", err);
 	rc = exit_code(&v, err, sizeof(err));
-	if (!a.quiet && !(a.json && !strcmp(a.json, "-")))
+	table = !a.quiet && !(a.json && !strcmp(a.json, "-"));
+	if (table)
 		compare_print_table(stdout, &v, want_colour());
 	fflush(stdout);
-	if (write_outputs(&a, &v, rc))
+	if (write_outputs(&a, &v, rc)) {
 		rc = EXIT_USAGE;
-	else if (rc == EXIT_USAGE)
+	} else if (rc == EXIT_USAGE) {
 		warnx_("%s", err);
+	} else if (rc == EXIT_FAIL && !table) {
+		/* without the table, one line still says why the gate failed */
+		compare_gate_reason(&res, err, sizeof(err));
+		warnx_("compare: gate failed: %s", err);
+	}
 	compare_result_release(&res);
 	release_side(&base);
 	release_side(&cand);

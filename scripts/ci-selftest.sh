@@ -9,6 +9,10 @@
 #     pipe transport busy-waits DELAY_NS before every send (each round trip
 #     sends twice), against a clean build of the same copy.  Expected: pipe
 #     reported regressed, no other transport.
+#  3. Failing: the same candidate with IPCB_SELFTEST_FAIL=1 in its
+#     environment, where its pipe send fails (EIO) in 1 of 3 processes, so
+#     pipe cells fail in about 5 of 9 rounds.  Expected: exit 1, pipe cells
+#     "failed", no other transport failed.
 #
 # usage: scripts/ci-selftest.sh [options] [-- RUN-OPTIONS...]
 #   -n, --pairs N        identical tries (default 5)
@@ -69,7 +73,7 @@ slow_down() {
 	f=$1/transports/pipe.c
 	grep -q "^$(printf '\t')\.send = fdchan_stream_send,\$" "$f" || die "$f: no '.send = fdchan_stream_send,' to patch"
 	awk -v ns="$delay" '
-	/^#include "transport.h"$/ { print; print "\n#include <time.h>"; next }
+	!inc && /^#include / { print "#include <errno.h>\n#include <stdlib.h>\n#include <time.h>\n#include <unistd.h>"; inc = 1 }
 	/^const struct transport_ops pipe_ops = {$/ {
 		print "/* ci-selftest: a deliberate slowdown of " ns " ns before every send */"
 		print "static int pipe_slow_send(struct chan *ch, const void *buf, size_t len)"
@@ -80,6 +84,8 @@ slow_down() {
 		print "\tdo"
 		print "\t\tclock_gettime(CLOCK_MONOTONIC, &t);"
 		print "\twhile ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < " ns "L);"
+		print "\tif (getenv(\"IPCB_SELFTEST_FAIL\") && getpid() % 3 == 0)"
+		print "\t\treturn -EIO; /* ci-selftest scenario 3: a candidate whose pipe fails */"
 		print "\treturn fdchan_stream_send(ch, buf, len);"
 		print "}"
 		print ""
@@ -144,6 +150,17 @@ say "pipe: $pipe_reg regressed comparisons; other transports: $other_reg"
 if [ "$rc" -ne 1 ] || [ "$pipe_reg" -eq 0 ] || [ "$other_reg" -ne 0 ]; then
 	ok=no
 	regressed "$j" | sed 's/^/    regressed: /' >&2
+fi
+rc=$(export IPCB_SELFTEST_FAIL=1; gate failing "$clean" "$slow" "$@")
+j=$out/failing/compare.json
+[ -s "$j" ] || die "the failing comparison failed (see $out/failing.log)"
+say "failing (pipe send fails in 1 of 3 processes): exit $rc: $(jq -r '.summary.line' "$j")"
+jq -r '.cells[] | select(.verdict == "failed") | "    \(.key): \(.reason)"' "$j" >&2
+pipe_failed=$(jq '[.cells[] | select(.transport == "pipe" and .verdict == "failed")] | length' "$j")
+other_failed=$(jq '[.cells[] | select(.transport != "pipe" and .verdict == "failed")] | length' "$j")
+say "pipe: $pipe_failed failed cells; other transports: $other_failed"
+if [ "$rc" -ne 1 ] || [ "$pipe_failed" -eq 0 ] || [ "$other_failed" -ne 0 ]; then
+	ok=no
 fi
 [ "$out" = "$work/out" ] || say "results in $out"
 [ $ok = yes ] && { say "the gate works here"; exit 0; }

@@ -37,6 +37,7 @@ static const char *const verdict_names[COMPARE_VERDICT__COUNT][2] = {
 	[COMPARE_INCONCLUSIVE] = {"inconclusive", "inconclusive"},
 	[COMPARE_INSUFFICIENT] = {"insufficient samples", "insufficient_samples"},
 	[COMPARE_INCOMPARABLE] = {"incomparable", "incomparable"},
+	[COMPARE_FAILED] = {"failed", "failed"},
 };
 
 const char *compare_metric_name(enum compare_metric m)
@@ -459,39 +460,85 @@ static enum compare_verdict cell_verdict(const struct compare_cell *cc)
 	return COMPARE_INSUFFICIENT;
 }
 
-static bool incomparable(const struct side *base, const struct side *cand, struct compare_cell *cc)
+/* The first error text of a side's failed repetitions of a cell ("" when none says why). */
+static void first_error(const struct side *s, const struct rf_cell *like, char *out, size_t len)
+{
+	const struct rf_cell *c;
+	size_t fi = 0, ci = 0;
+
+	snprintf(out, len, "%s", "");
+	while ((c = next_like(s, like, &fi, &ci))) {
+		bool failed = !streq(c->status, "ok");
+		const char *why = c->error ? c->error : c->reason;
+
+		for (size_t k = 0; k < c->nreps && !failed; k++)
+			failed = !rep_ok(&c->reps[k]);
+		if (failed) {
+			snprintf(out, len, "%s%s%s", nz(c->status), why ? ": " : "", why ? why : "");
+			return;
+		}
+	}
+}
+
+/*
+ * Failed: new fails repetitions of a cell whose base repetitions all
+ * passed, or passes none where the base passes some.  A cell both sides
+ * fail now and then is compared over its ok repetitions (noted).
+ */
+static bool cand_failed(const struct side *cand, struct compare_cell *cc)
+{
+	size_t nb = cc->base_reps + cc->base_failed, nc = cc->cand_reps + cc->cand_failed;
+	char first[160], base[48];
+
+	if (!cc->cand_failed || (cc->base_failed && cc->cand_reps))
+		return false;
+	first_error(cand, cc->base, first, sizeof(first));
+	if (cc->base_failed)
+		snprintf(base, sizeof(base), "%zu of %zu", cc->base_reps, nb);
+	else
+		snprintf(base, sizeof(base), "all %zu", nb);
+	snprintf(cc->reason, sizeof(cc->reason), "%zu of %zu new repetitions failed, %s of base passed%s%s%s",
+		 cc->cand_failed, nc, base, first[0] ? " (" : "", first, first[0] ? ")" : "");
+	return true;
+}
+
+/* Screens a cell before its metrics: incomparable, failed, or COMPARE_VERDICT__COUNT (to compare). */
+static enum compare_verdict screen(const struct side *base, const struct side *cand, struct compare_cell *cc)
 {
 	char w[160];
 
 	if (!cc->base || !cc->cand) {
 		snprintf(cc->reason, sizeof(cc->reason), "only in %s", cc->base ? "base" : "new");
-		return true;
+		return COMPARE_INCOMPARABLE;
 	}
 	if (!same_knobs(cc->base, cc->cand, w, sizeof(w))) {
 		snprintf(cc->reason, sizeof(cc->reason), "measured differently: %s", w);
-		return true;
+		return COMPARE_INCOMPARABLE;
 	}
 	if (!count_reps(base, cc->base, &cc->base_reps, &cc->base_failed, cc->reason, sizeof(cc->reason)) ||
 	    !count_reps(cand, cc->base, &cc->cand_reps, &cc->cand_failed, cc->reason, sizeof(cc->reason)))
-		return true;
+		return COMPARE_INCOMPARABLE;
+	if (cc->base_reps && cand_failed(cand, cc))
+		return COMPARE_FAILED;
 	if (!cc->base_reps || !cc->cand_reps) {
 		const struct rf_cell *c = cc->base_reps ? cc->cand : cc->base;
 		const char *why = c->reason ? c->reason : c->error;
 
 		snprintf(cc->reason, sizeof(cc->reason), "no ok repetition in %s (%s%s%s)",
 			 cc->base_reps ? "new" : "base", nz(c->status), why ? ": " : "", why ? why : "");
-		return true;
+		return COMPARE_INCOMPARABLE;
 	}
-	return false;
+	return COMPARE_VERDICT__COUNT;
 }
 
 static int compare_cell(const struct side *base, const struct side *cand, const struct compare_options *o,
 			struct compare_cell *cc)
 {
+	enum compare_verdict v = screen(base, cand, cc);
 	int err;
 
-	if (incomparable(base, cand, cc)) {
-		cc->verdict = COMPARE_INCOMPARABLE;
+	if (v != COMPARE_VERDICT__COUNT) {
+		cc->verdict = v;
 		return 0;
 	}
 	if (cc->base_failed || cc->cand_failed)
@@ -543,7 +590,7 @@ static void decide_all(struct compare_result *res, const struct compare_options 
 	for (size_t i = 0; i < res->ncells; i++) {
 		struct compare_cell *cc = &res->cells[i];
 
-		if (cc->verdict == COMPARE_INCOMPARABLE)
+		if (cc->verdict == COMPARE_INCOMPARABLE || cc->verdict == COMPARE_FAILED)
 			continue;
 		for (int m = 0; m < COMPARE_METRIC__COUNT; m++)
 			if (cc->m[m].tested)
@@ -670,8 +717,8 @@ static void tally(struct compare_result *res, const struct compare_options *o)
 		res->cell_counts[cc->verdict]++;
 		if (cc->base && cc->cand)
 			res->ncommon++;
-		if (cc->verdict == COMPARE_INCOMPARABLE) {
-			res->metric_counts[COMPARE_INCOMPARABLE]++;
+		if (cc->verdict == COMPARE_INCOMPARABLE || cc->verdict == COMPARE_FAILED) {
+			res->metric_counts[cc->verdict]++;
 			continue;
 		}
 		if (cc->base_reps < fewest[0])
@@ -683,6 +730,7 @@ static void tally(struct compare_result *res, const struct compare_options *o)
 				res->metric_counts[cc->m[m].verdict]++;
 	}
 	res->regressions = res->metric_counts[COMPARE_REGRESSED];
+	res->failed = res->cell_counts[COMPARE_FAILED];
 	if (fewest[0] == SIZE_MAX)
 		return;
 	if (fewest[0] < o->warn_reps || fewest[1] < o->warn_reps)

@@ -36,6 +36,7 @@ enum compare_verdict {
 	COMPARE_INCONCLUSIVE, /* beyond the threshold, but not significant or within the noise */
 	COMPARE_INSUFFICIENT, /* too few repetitions or tail samples to test */
 	COMPARE_INCOMPARABLE, /* on one side only, or measured differently */
+	COMPARE_FAILED,	      /* gated: new fails repetitions of a cell whose base repetitions pass */
 	COMPARE_VERDICT__COUNT
 };
 
@@ -89,7 +90,7 @@ struct compare_metric_result {
 struct compare_cell {
 	const struct rf_cell *base, *cand;
 	enum compare_verdict verdict;	 /* the cell's: the most telling of its metrics */
-	char reason[200];		 /* why it is incomparable, or a note on failed repetitions */
+	char reason[200];		 /* why it is incomparable or failed, or a note on failed repetitions */
 	size_t base_reps, cand_reps;	 /* ok repetitions used */
 	size_t base_failed, cand_failed; /* repetitions that were not ok (left out) */
 	struct compare_metric_result m[COMPARE_METRIC__COUNT];
@@ -116,6 +117,7 @@ struct compare_result {
 	size_t cell_counts[COMPARE_VERDICT__COUNT];   /* cells by verdict */
 	size_t metric_counts[COMPARE_VERDICT__COUNT]; /* cell x metric comparisons by verdict */
 	size_t regressions;			      /* gated regressed comparisons */
+	size_t failed;				      /* gated failed cells */
 	size_t ntested;				      /* comparisons tested: the family size of the correction */
 	size_t nwarnings;
 	char warnings[COMPARE_MAX_WARNINGS][200];

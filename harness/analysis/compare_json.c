@@ -72,6 +72,8 @@ static json_t *cell_json(const struct compare_cell *cc)
 	json_object_set_new(o, "new_repetitions", json_integer((json_int_t)cc->cand_reps));
 	json_object_set_new(o, "base_failed_repetitions", json_integer((json_int_t)cc->base_failed));
 	json_object_set_new(o, "new_failed_repetitions", json_integer((json_int_t)cc->cand_failed));
+	json_object_set_new(o, "gated",
+			    json_boolean(cc->verdict == COMPARE_FAILED || cc->verdict == COMPARE_REGRESSED));
 	json_object_set_new(o, "metrics", ms);
 	return o;
 }
@@ -135,15 +137,15 @@ static json_t *compare_json(const struct compare_view *v, int rc)
 	for (size_t i = 0; i < res->nwarnings; i++)
 		json_array_append_new(warns, json_string(res->warnings[i]));
 	compare_summary_line(res, line, sizeof(line));
-	return json_pack("{s:s,s:i,s:o,s:o,s:o,s:o,s:{s:s,s:o,s:o,s:I,s:I,s:s,s:i},s:o,s:o}", "schema",
+	return json_pack("{s:s,s:i,s:o,s:o,s:o,s:o,s:{s:s,s:o,s:o,s:I,s:I,s:I,s:s,s:i},s:o,s:o}", "schema",
 			 COMPARE_JSON_SCHEMA, "schema_version", COMPARE_JSON_VERSION, "base", side_json(v->base), "new",
 			 side_json(v->cand), "options", options_json(v->opt), "environment", env_json(res), "summary",
 			 "line", line, "cells", counts_json(res->cell_counts), "comparisons",
 			 counts_json(res->metric_counts), "tested", (json_int_t)res->ntested, "gated_regressions",
-			 (json_int_t)res->regressions, "gate",
-			 res->refused	    ? "refused"
-			 : res->regressions ? "failed"
-					    : "passed",
+			 (json_int_t)res->regressions, "failed_cells", (json_int_t)res->failed, "gate",
+			 res->refused			   ? "refused"
+			 : res->regressions || res->failed ? "failed"
+							   : "passed",
 			 "exit_code", rc, "warnings", warns, "cells", cells);
 }
 

@@ -85,6 +85,9 @@ void compare_summary_line(const struct compare_result *res, char *out, size_t le
 	};
 	size_t off = 0;
 
+	/* "N failed, " only when a cell failed: the line reads as before otherwise */
+	if (res->failed)
+		off += (size_t)snprintf(out, len, "%zu %s, ", res->failed, compare_verdict_name(COMPARE_FAILED));
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && off < len; i++)
 		off += (size_t)snprintf(out + off, len - off, "%s%zu %s", i ? ", " : "", res->cell_counts[order[i]],
 					compare_verdict_name(order[i]));
@@ -96,7 +99,45 @@ const char *compare_gate_text(const struct compare_result *res)
 {
 	if (res->refused)
 		return "refused: the machines differ";
-	return res->regressions ? "FAILED" : "passed";
+	return res->regressions || res->failed ? "FAILED" : "passed";
+}
+
+/* "3 failed cells, " or "": the failed cells in the gate lines */
+static void fmt_failed(const struct compare_result *res, char *out, size_t len)
+{
+	if (res->failed)
+		snprintf(out, len, "%zu failed cell%s, ", res->failed, res->failed == 1 ? "" : "s");
+	else
+		snprintf(out, len, "%s", "");
+}
+
+void compare_gate_reason(const struct compare_result *res, char *out, size_t len)
+{
+	const struct compare_cell *first = NULL;
+	enum compare_metric fm = COMPARE_METRIC__COUNT;
+	size_t more;
+
+	snprintf(out, len, "%s", compare_gate_text(res));
+	for (size_t i = 0; i < res->ncells && !first; i++)
+		if (res->cells[i].verdict == COMPARE_FAILED)
+			first = &res->cells[i];
+	for (size_t i = 0; i < res->ncells && !first; i++)
+		for (int m = 0; m < COMPARE_METRIC__COUNT && !first; m++)
+			if (res->cells[i].m[m].present && res->cells[i].m[m].verdict == COMPARE_REGRESSED) {
+				first = &res->cells[i];
+				fm = m;
+			}
+	if (!first)
+		return;
+	more = res->failed + res->regressions - 1;
+	if (fm == COMPARE_METRIC__COUNT)
+		snprintf(out, len, "%s failed: %s", compare_cell_key(first), first->reason);
+	else
+		snprintf(out, len, "%s %s regressed: %s", compare_cell_key(first), compare_metric_name(fm),
+			 first->m[fm].why);
+	if (more && strlen(out) + 40 < len)
+		snprintf(out + strlen(out), len - strlen(out), " (and %zu more failed cell%s or regression%s)", more,
+			 more == 1 ? "" : "s", more == 1 ? "" : "s");
 }
 
 /* ---- the terminal table ---- */
@@ -105,6 +146,7 @@ static const char *colour_of(enum compare_verdict v)
 {
 	switch (v) {
 	case COMPARE_REGRESSED:
+	case COMPARE_FAILED:
 		return "\033[1;31m";
 	case COMPARE_IMPROVED:
 		return "\033[32m";
@@ -171,7 +213,7 @@ static void print_cell(FILE *f, const struct compare_cell *cc, bool colour)
 {
 	fprintf(f, "%s  ", compare_cell_key(cc));
 	put_verdict(f, cc->verdict, colour);
-	if (cc->verdict == COMPARE_INCOMPARABLE) {
+	if (cc->verdict == COMPARE_INCOMPARABLE || cc->verdict == COMPARE_FAILED) {
 		fprintf(f, ": %s\n", cc->reason);
 		return;
 	}
@@ -185,13 +227,14 @@ static void print_cell(FILE *f, const struct compare_cell *cc, bool colour)
 static void print_gate(FILE *f, const struct compare_view *v)
 {
 	const struct compare_result *res = v->res;
-	char line[256];
+	char line[256], failed[32];
 
 	compare_summary_line(res, line, sizeof(line));
+	fmt_failed(res, failed, sizeof(failed));
 	fprintf(f,
-		"\n%s\ngate: %s (%zu regressed comparison%s; threshold %g%%, alpha %g%s over %zu tests, "
+		"\n%s\ngate: %s (%s%zu regressed comparison%s; threshold %g%%, alpha %g%s over %zu tests, "
 		"noise factor %g)\n",
-		line, compare_gate_text(res), res->regressions, res->regressions == 1 ? "" : "s",
+		line, compare_gate_text(res), failed, res->regressions, res->regressions == 1 ? "" : "s",
 		v->opt->threshold * 100, v->opt->alpha, v->opt->holm ? " Holm-corrected" : "", res->ntested,
 		v->opt->noise_factor);
 }
@@ -225,15 +268,17 @@ static void md_put(FILE *f, const char *s)
 static void md_header(FILE *f, const struct compare_view *v)
 {
 	const struct compare_result *res = v->res;
-	char line[256];
+	char line[256], failed[32];
 
 	compare_summary_line(res, line, sizeof(line));
+	fmt_failed(res, failed, sizeof(failed));
 	fprintf(f, "### ipcbench compare: %s\n\n", line);
 	fprintf(f,
-		"**Gate: %s** (%zu regressed comparison%s; threshold %g%%, alpha %g%s over %zu tests, "
+		"**Gate: %s** (%s%zu regressed comparison%s; threshold %g%%, alpha %g%s over %zu tests, "
 		"noise factor %g).  ",
-		compare_gate_text(res), res->regressions, res->regressions == 1 ? "" : "s", v->opt->threshold * 100,
-		v->opt->alpha, v->opt->holm ? " Holm-corrected" : "", res->ntested, v->opt->noise_factor);
+		compare_gate_text(res), failed, res->regressions, res->regressions == 1 ? "" : "s",
+		v->opt->threshold * 100, v->opt->alpha, v->opt->holm ? " Holm-corrected" : "", res->ntested,
+		v->opt->noise_factor);
 	fprintf(f, "Base: %zu file%s, revision `%s`; new: %zu file%s, revision `%s`.\n\n", v->base->n,
 		v->base->n == 1 ? "" : "s", v->base->f[0].git_revision ? v->base->f[0].git_revision : "?", v->cand->n,
 		v->cand->n == 1 ? "" : "s", v->cand->f[0].git_revision ? v->cand->f[0].git_revision : "?");
@@ -293,6 +338,24 @@ static void md_row(FILE *f, const struct compare_cell *cc, enum compare_metric m
 	fputc('\n', f);
 }
 
+/* The cells new fails where the base passes: what fails the gate first. */
+static void md_failed(FILE *f, const struct compare_view *v)
+{
+	const struct compare_result *res = v->res;
+
+	if (!res->failed)
+		return;
+	fprintf(f, "#### Failed\n\n| cell | why |\n|---|---|\n");
+	for (size_t i = 0; i < res->ncells; i++) {
+		if (res->cells[i].verdict != COMPARE_FAILED)
+			continue;
+		fprintf(f, "| `%s` | **failed**: ", compare_cell_key(&res->cells[i]));
+		md_put(f, res->cells[i].reason);
+		fprintf(f, " |\n");
+	}
+	fputc('\n', f);
+}
+
 static void md_changes(FILE *f, const struct compare_view *v)
 {
 	const struct compare_result *res = v->res;
@@ -330,8 +393,9 @@ static void md_all(FILE *f, const struct compare_view *v)
 	for (size_t i = 0; i < res->ncells; i++) {
 		const struct compare_cell *cc = &res->cells[i];
 
-		if (cc->verdict == COMPARE_INCOMPARABLE) {
-			fprintf(f, "| `%s` | | | | | | | incomparable | ", compare_cell_key(cc));
+		if (cc->verdict == COMPARE_INCOMPARABLE || cc->verdict == COMPARE_FAILED) {
+			fprintf(f, "| `%s` | | | | | | | %s | ", compare_cell_key(cc),
+				cc->verdict == COMPARE_FAILED ? "**failed**" : "incomparable");
 			md_put(f, cc->reason);
 			fprintf(f, " |\n");
 			continue;
@@ -362,6 +426,7 @@ void compare_write_markdown(FILE *f, const struct compare_view *v)
 {
 	md_header(f, v);
 	md_env(f, v);
+	md_failed(f, v);
 	md_changes(f, v);
 	md_all(f, v);
 	md_warnings(f, v);

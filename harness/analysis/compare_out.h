@@ -45,6 +45,8 @@ const char *compare_cell_key(const struct compare_cell *cc);
 void compare_summary_line(const struct compare_result *res, char *out, size_t len);
 /* "passed", "FAILED", or why it was refused */
 const char *compare_gate_text(const struct compare_result *res);
+/* Why the gate failed in one line: the first failed cell's reason, else the first regressed metric's */
+void compare_gate_reason(const struct compare_result *res, char *out, size_t len);
 /* "7.02 us ±1.0%", "6.95 us .. 7.10 us", "+3.1%", "0.0123" */
 void compare_fmt_stat(enum compare_metric m, const struct compare_stats *st, char *out, size_t len);
 void compare_fmt_range(enum compare_metric m, const struct compare_stats *st, char *out, size_t len);

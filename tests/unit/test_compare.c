@@ -613,7 +613,7 @@ TEST(failed_repetitions_are_left_out)
 	for (int i = 0; i < 10; i++)
 		sn.reps[0][i].status = (char *)"error";
 	run_cmp(&sb, &sn, &o, &res);
-	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_INCOMPARABLE);
+	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	compare_result_release(&res);
 }
 

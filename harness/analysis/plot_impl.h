@@ -85,6 +85,19 @@ void plot_group_title(const struct plot_cell *pc, char *out, size_t outlen);
 const char *plot_latency_meaning(const char *pattern);
 void plot_cpus_note(const struct plot_set *ps, const struct plot_pick *p, char *out, size_t outlen);
 
+/* The words a chart's file name and title are made of, for the cells p picks. */
+struct plot_names {
+	char gtag[48]; /* p->group, file-name safe (a pattern from the file: no '/') */
+	char gt[48];   /* the group's title: "ping-pong", "open loop at 10 k msgs/s" */
+	char sz[32];   /* p->bytes as printed: "4 KiB" */
+	char tag[32];  /* p->bytes in a file name: "4KiB" */
+	char rel[32];  /* p->relation, file-name safe; "" when p picks any */
+	char cpus[32]; /* " (CPUs 0,1)" when every picked cell ran on that pair */
+};
+/* any: a cell p picks (its pattern titles the group). */
+void plot_chart_names(const struct plot_set *ps, const struct plot_pick *p, const struct plot_cell *any,
+		      struct plot_names *n);
+
 /* ---- axis units and extents (plot_select.c) ---- */
 
 struct plot_unit {

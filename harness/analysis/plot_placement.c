@@ -115,10 +115,10 @@ static char *placement_plot(const char *name, const char **rels, size_t nr, cons
 
 int plot_placement_chart(struct plot_writer *w, const struct plot_pick *p, const char **rels, size_t nr)
 {
-	char gtag[48];
 	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
-	char name[128], title[192], gt[48], sz[32], tag[32];
+	char name[128], title[192];
+	struct plot_names nm;
 	struct plot_unit u = plot_chart_time_unit(w->ps, p);
 	double lo = NAN, hi = NAN;
 	size_t n;
@@ -127,12 +127,9 @@ int plot_placement_chart(struct plot_writer *w, const struct plot_pick *p, const
 	if (!rows)
 		return -ENOMEM;
 	n = plot_bar_rows(w->ps, *p, rels[0], rows);
-	plot_group_title(any, gt, sizeof(gt));
-	units_bytes(p->bytes, sz, sizeof(sz));
-	plot_size_tag(p->bytes, tag, sizeof(tag));
-	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
-	snprintf(name, sizeof(name), "placement-%s-%s", gtag, tag);
-	snprintf(title, sizeof(title), "Placement effect at %s: %s, p50 by placement", sz, gt);
+	plot_chart_names(w->ps, p, any, &nm);
+	snprintf(name, sizeof(name), "placement-%s-%s", nm.gtag, nm.tag);
+	snprintf(title, sizeof(title), "Placement effect at %s: %s, p50 by placement", nm.sz, nm.gt);
 	r = placement_data(w, name, p, rels, nr, rows, n, &lo, &hi);
 	free(rows);
 	if (r)

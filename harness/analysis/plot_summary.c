@@ -162,10 +162,10 @@ static int summary_data(struct plot_writer *w, const char *name, const struct pl
 
 static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 {
-	char gtag[48];
 	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
-	char name[128], title[192], gt[48], sz[32], tag[32], rel[32], cpus[32];
+	char name[128], title[192];
+	struct plot_names nm;
 	struct plot_unit u = plot_chart_time_unit(w->ps, p);
 	double lo = NAN, hi = NAN;
 	size_t n;
@@ -174,15 +174,10 @@ static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 	if (!rows)
 		return -ENOMEM;
 	n = plot_bar_rows(w->ps, *p, p->relation, rows);
-	plot_group_title(any, gt, sizeof(gt));
-	units_bytes(p->bytes, sz, sizeof(sz));
-	plot_size_tag(p->bytes, tag, sizeof(tag));
-	plot_safe_tag(p->relation, rel, sizeof(rel));
-	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
-	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
-	snprintf(name, sizeof(name), "summary-%s-%s-%s", gtag, tag, rel);
-	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", sz, gt,
-		 plot_relation_title(p->relation), cpus);
+	plot_chart_names(w->ps, p, any, &nm);
+	snprintf(name, sizeof(name), "summary-%s-%s-%s", nm.gtag, nm.tag, nm.rel);
+	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", nm.sz, nm.gt,
+		 plot_relation_title(p->relation), nm.cpus);
 	r = summary_data(w, name, p, rows, n, &lo, &hi);
 	free(rows);
 	if (r)

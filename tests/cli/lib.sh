@@ -106,6 +106,26 @@ run_tests() {
 	[ $failed -eq 0 ]
 }
 
+# cell_pair SECONDS PID OLD...: waits (SECONDS at most) until the run PID
+# has a cell's two children, none of them in OLD, and prints them, the
+# server (forked first) first; returns 1 when they do not come
+cell_pair() {
+	tries=$(($1 * 100)) run=$2
+	shift 2
+	old=" $* "
+	for _ in $(seq "$tries"); do
+		kids=$(pgrep -P "$run" | sort -n | tr '\n' ' ')
+		n=0 fresh=1
+		for k in $kids; do
+			n=$((n + 1))
+			case "$old" in *" $k "*) fresh=0 ;; esac
+		done
+		[ $n -eq 2 ] && [ $fresh -eq 1 ] && { echo $kids; return 0; }
+		sleep 0.01
+	done
+	return 1
+}
+
 # size_tag BYTES: the size as chart names spell it (64B, 4KiB, 1MiB)
 size_tag() {
 	if [ $(($1 % 1048576)) -eq 0 ]; then

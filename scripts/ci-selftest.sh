@@ -70,8 +70,9 @@ slow_down() {
 	f=$1/transports/pipe.c
 	grep -q "^$(printf '\t')\.send = fdchan_stream_send,\$" "$f" || die "$f: no '.send = fdchan_stream_send,' to patch"
 	awk -v ns="$delay" '
-	/^#include "transport.h"$/ { print; print "\n#include <time.h>"; next }
 	/^const struct transport_ops pipe_ops = {$/ {
+		print "#include <time.h>"
+		print ""
 		print "/* ci-selftest: a deliberate slowdown of " ns " ns before every send */"
 		print "static int pipe_slow_send(struct chan *ch, const void *buf, size_t len)"
 		print "{"

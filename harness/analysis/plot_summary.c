@@ -160,34 +160,45 @@ static int summary_data(struct plot_writer *w, const char *name, const struct pl
 	return plot_close_out(w, &of);
 }
 
+int plot_bar_begin(struct plot_writer *w, const struct plot_pick *p, const char *rel0, struct plot_bar_chart *b)
+{
+	b->rows = calloc(w->ps->nseries + 1, sizeof(*b->rows));
+	if (!b->rows)
+		return -ENOMEM;
+	b->any = plot_find_cell(w->ps, p);
+	b->u = plot_chart_time_unit(w->ps, p);
+	b->lo = b->hi = NAN;
+	b->n = plot_bar_rows(w->ps, *p, rel0, b->rows);
+	plot_chart_names(w->ps, p, b->any, &b->nm);
+	return 0;
+}
+
+void plot_bar_vars(struct plot_writer *w, const struct plot_bar_chart *b)
+{
+	plot_bar_range(w, b->lo, b->hi, b->u.div);
+	plot_var_set(w, "NROWS", "%zu", b->n);
+	plot_var_set(w, "XLABEL", "%s (%s, log scale): bar p50, whisker to p99",
+		     plot_latency_meaning(b->any->c->pattern), b->u.name);
+}
+
 static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 {
-	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
-	const struct plot_cell *any = plot_find_cell(w->ps, p);
 	char name[128], title[192];
-	struct plot_names nm;
-	struct plot_unit u = plot_chart_time_unit(w->ps, p);
-	double lo = NAN, hi = NAN;
-	size_t n;
-	int r;
+	struct plot_bar_chart b;
+	int r = plot_bar_begin(w, p, p->relation, &b);
 
-	if (!rows)
-		return -ENOMEM;
-	n = plot_bar_rows(w->ps, *p, p->relation, rows);
-	plot_chart_names(w->ps, p, any, &nm);
-	snprintf(name, sizeof(name), "summary-%s-%s-%s", nm.gtag, nm.tag, nm.rel);
-	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", nm.sz, nm.gt,
-		 plot_relation_title(p->relation), nm.cpus);
-	r = summary_data(w, name, p, rows, n, &lo, &hi);
-	free(rows);
 	if (r)
 		return r;
-	plot_bar_range(w, lo, hi, u.div);
-	plot_var_set(w, "DIV", "%g", u.div);
-	plot_var_set(w, "NROWS", "%zu", n);
-	plot_var_set(w, "XLABEL", "%s (%s, log scale): bar p50, whisker to p99", plot_latency_meaning(any->c->pattern),
-		     u.name);
-	return plot_finish_chart(w, PLOT_SUMMARY, name, title, "summary.gp", 1000, (int)(170 + 38 * n));
+	snprintf(name, sizeof(name), "summary-%s-%s-%s", b.nm.gtag, b.nm.tag, b.nm.rel);
+	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", b.nm.sz, b.nm.gt,
+		 plot_relation_title(p->relation), b.nm.cpus);
+	r = summary_data(w, name, p, b.rows, b.n, &b.lo, &b.hi);
+	free(b.rows);
+	if (r)
+		return r;
+	plot_bar_vars(w, &b);
+	plot_var_set(w, "DIV", "%g", b.u.div);
+	return plot_finish_chart(w, PLOT_SUMMARY, name, title, "summary.gp", 1000, (int)(170 + 38 * b.n));
 }
 int plot_bar_charts(struct plot_writer *w)
 {

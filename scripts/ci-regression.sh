@@ -27,6 +27,7 @@ set -u
 
 die() { echo "ci-regression: $*" >&2; exit 2; }
 say() { echo "ci-regression: $*" >&2; }
+. "$(dirname "$0")/ci-lib.sh"
 
 base_rev=${BASE_REV:-}
 cand_rev=${CANDIDATE_REV:-}
@@ -92,10 +93,7 @@ worktree() {
 # build SRC-DIR NAME: make into $work/build-NAME; prints the binary
 build() {
 	say "building $2 from $1"
-	make -C "$1" -j"$(nproc 2>/dev/null || echo 2)" BUILDDIR="$work/build-$2" >"$work/build-$2.log" 2>&1 || {
-		tail -n 20 "$work/build-$2.log" >&2
-		die "building $2 failed (log above)"
-	}
+	ci_build "$1" "$2"
 	echo "$work/build-$2/ipcbench"
 }
 

@@ -28,6 +28,7 @@ die() { echo "ci-selftest: $*" >&2; exit 2; }
 say() { echo "ci-selftest: $*" >&2; }
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/ci-lib.sh"
 pairs=5 rounds=15 delay=2000 src='' out=''
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -98,10 +99,7 @@ slow_down() {
 
 build() {
 	say "building $2"
-	make -C "$1" -j"$(nproc 2>/dev/null || echo 2)" BUILDDIR="$work/build-$2" >"$work/build-$2.log" 2>&1 || {
-		tail -n 20 "$work/build-$2.log" >&2
-		die "building $2 failed"
-	}
+	ci_build "$1" "$2"
 }
 
 copy_src "$work/src-clean"

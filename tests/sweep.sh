@@ -84,6 +84,9 @@ trap 'exit 143' TERM
 
 # ---- helpers ----
 
+# the CLI tests' helpers (cell_pair); the checks it makes on loading passed above
+. "$(dirname "$0")/cli/lib.sh"
+
 rand() { # rand N: R = a number in [0, N) (in this shell: the seed must advance)
 	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
 	R=$(( (seed / 65536) % $1 ))
@@ -218,23 +221,6 @@ finish() {
 
 signum() { kill -l "$1" 2>/dev/null || case $1 in INT) echo 2 ;; HUP) echo 1 ;; TERM) echo 15 ;; KILL) echo 9 ;; esac; }
 
-# pair_of PID OLD...: the two children of a cell (server first), none in OLD
-pair_of() {
-	run=$1; shift
-	old=" $* "
-	for _ in $(seq 300); do
-		kids=$(pgrep -P "$run" | sort -n | tr '\n' ' ')
-		n=0 fresh=1
-		for k in $kids; do
-			n=$((n + 1))
-			case "$old" in *" $k "*) fresh=0 ;; esac
-		done
-		[ $n -eq 2 ] && [ $fresh -eq 1 ] && { echo $kids; return 0; }
-		sleep 0.01
-	done
-	return 1
-}
-
 # ---- signals at random points of a run ----
 
 signal_case() { # signal_case TRANSPORT SIG
@@ -286,7 +272,7 @@ peer_case() { # peer_case TRANSPORT SIG ROLE
 	"$IPCBENCH" run -t "$t" -s 64 -n 100000000 --cpus 0,1 --no-calibrate --timeout 1s -q \
 		-o "$C/r.json" >"$C/out" 2>"$C/err" &
 	pid=$!
-	if pair=$(pair_of $pid); then
+	if pair=$(cell_pair 3 $pid); then
 		sleep_ms "$ms"
 		if [ "$role" = server ]; then victim=${pair%% *}; else victim=${pair##* }; fi
 		kill -"$sig" "$victim"

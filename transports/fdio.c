@@ -58,57 +58,47 @@ int fdio_wait(struct chan *ch, int fd, short events)
 	return 0;
 }
 
-int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len)
+/*
+ * Moves len bytes through a stream fd in either direction (out: write),
+ * over short transfers, EINTR and EAGAIN.  The end of file on a read is
+ * the peer gone; a write that moves nothing is EIO.
+ */
+static int stream_all(struct chan *ch, int fd, char *p, size_t len, bool out)
 {
-	const char *p = buf;
+	const char *what = out ? "write" : "read";
 	unsigned int spins = 0;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
+		} else if (n == 0 && !out) {
+			return chan_fail(ch, EPIPE, "read fd=%d: end of file, peer gone with %zu bytes missing", fd,
+					 len);
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
-			int r = wait_again(ch, fd, POLLOUT, &spins);
+			int r = wait_again(ch, fd, out ? POLLOUT : POLLIN, &spins);
 
 			if (r)
 				return r;
 		} else {
-			return chan_fail(ch, n < 0 ? errno : EIO, "write fd=%d", fd);
+			return chan_fail(ch, n < 0 ? errno : EIO, "%s fd=%d", what, fd);
 		}
 	}
 	return 0;
 }
 
+int fdio_write_all(struct chan *ch, int fd, const void *buf, size_t len)
+{
+	return stream_all(ch, fd, (char *)buf, len, true); /* write() only reads buf */
+}
+
 int fdio_read_all(struct chan *ch, int fd, void *buf, size_t len)
 {
-	char *p = buf;
-	unsigned int spins = 0;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		} else if (n == 0) {
-			return chan_fail(ch, EPIPE, "read fd=%d: end of file, peer gone with %zu bytes missing", fd,
-					 len);
-		} else if (errno == EINTR) {
-			continue;
-		} else if (errno == EAGAIN) {
-			int r = wait_again(ch, fd, POLLIN, &spins);
-
-			if (r)
-				return r;
-		} else {
-			return chan_fail(ch, errno, "read fd=%d", fd);
-		}
-	}
-	return 0;
+	return stream_all(ch, fd, buf, len, false);
 }
 
 /*

@@ -280,6 +280,7 @@ static int add_chart(struct plot_writer *w, enum plot_kind kind, const char *nam
 	c->kind = kind;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	snprintf(c->title, sizeof(c->title), "%s", title);
+	c->note[0] = '\0'; /* a family that has a note sets it after plot_finish_chart */
 	return 0;
 }
 

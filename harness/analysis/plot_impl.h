@@ -85,6 +85,19 @@ void plot_group_title(const struct plot_cell *pc, char *out, size_t outlen);
 const char *plot_latency_meaning(const char *pattern);
 void plot_cpus_note(const struct plot_set *ps, const struct plot_pick *p, char *out, size_t outlen);
 
+/* The words a chart's file name and title are made of, for the cells p picks. */
+struct plot_names {
+	char gtag[48]; /* p->group, file-name safe (a pattern from the file: no '/') */
+	char gt[48];   /* the group's title: "ping-pong", "open loop at 10 k msgs/s" */
+	char sz[32];   /* p->bytes as printed: "4 KiB" */
+	char tag[32];  /* p->bytes in a file name: "4KiB" */
+	char rel[32];  /* p->relation, file-name safe; "" when p picks any */
+	char cpus[32]; /* " (CPUs 0,1)" when every picked cell ran on that pair */
+};
+/* any: a cell p picks (its pattern titles the group). */
+void plot_chart_names(const struct plot_set *ps, const struct plot_pick *p, const struct plot_cell *any,
+		      struct plot_names *n);
+
 /* ---- axis units and extents (plot_select.c) ---- */
 
 struct plot_unit {
@@ -137,6 +150,20 @@ size_t plot_bar_rows(const struct plot_set *ps, struct plot_pick p, const char *
 void plot_bar_label(const struct rf_cell *c, char *out, size_t outlen);
 void plot_bar_range(struct plot_writer *w, double lo, double hi, double div);
 void plot_bar_extremes(const struct rf_cell *c, double *lo, double *hi);
+
+/* What a bar chart (summary, placement) is drawn from. */
+struct plot_bar_chart {
+	const struct plot_cell *any; /* a cell of the chart (its pattern) */
+	struct plot_bar_row *rows;   /* sorted by p50 at the first placement; malloc'd */
+	size_t n;
+	struct plot_names nm;
+	struct plot_unit u; /* the time unit of the x axis */
+	double lo, hi;	    /* the extremes the data file drew (plot_bar_extremes) */
+};
+/* The rows at placement rel0, the names and the unit of the cells p picks: 0 or -ENOMEM. */
+int plot_bar_begin(struct plot_writer *w, const struct plot_pick *p, const char *rel0, struct plot_bar_chart *b);
+/* Once the data file is written: the x range, NROWS and XLABEL. */
+void plot_bar_vars(struct plot_writer *w, const struct plot_bar_chart *b);
 int plot_placement_chart(struct plot_writer *w, const struct plot_pick *p, const char **rels, size_t nr);
 
 #endif

@@ -123,10 +123,10 @@ static int percentile_data(struct plot_writer *w, const char *name, const struct
 
 static int percentile_chart(struct plot_writer *w, const struct plot_pick *p)
 {
-	char gtag[48];
 	size_t *ser = calloc(w->ps->nseries + 1, sizeof(*ser)), n;
 	const struct plot_cell *any = plot_find_cell(w->ps, p);
-	char name[128], title[192], gt[48], sz[32], tag[32], rel[32], cpus[32];
+	char name[128], title[192];
+	struct plot_names nm;
 	struct plot_unit u = plot_chart_time_unit(w->ps, p);
 	double lo, hi;
 	int64_t nmax = 2;
@@ -138,15 +138,10 @@ static int percentile_chart(struct plot_writer *w, const struct plot_pick *p)
 	if (!ser)
 		return -ENOMEM;
 	n = plot_pick_series(w->ps, *p, ser);
-	plot_group_title(any, gt, sizeof(gt));
-	units_bytes(p->bytes, sz, sizeof(sz));
-	plot_size_tag(p->bytes, tag, sizeof(tag));
-	plot_safe_tag(p->relation, rel, sizeof(rel));
-	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
-	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
-	snprintf(name, sizeof(name), "latency-by-percentile-%s-%s-%s", gtag, tag, rel);
-	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", gt, sz, plot_relation_title(p->relation),
-		 cpus);
+	plot_chart_names(w->ps, p, any, &nm);
+	snprintf(name, sizeof(name), "latency-by-percentile-%s-%s-%s", nm.gtag, nm.tag, nm.rel);
+	snprintf(title, sizeof(title), "Latency by percentile: %s, %s, %s%s", nm.gt, nm.sz,
+		 plot_relation_title(p->relation), nm.cpus);
 	r = percentile_data(w, name, p, ser, n, &nmax);
 	m = r ? NULL : open_memstream(&plot, &plen);
 	for (size_t i = 0; m && i < n; i++)

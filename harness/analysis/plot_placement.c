@@ -115,33 +115,20 @@ static char *placement_plot(const char *name, const char **rels, size_t nr, cons
 
 int plot_placement_chart(struct plot_writer *w, const struct plot_pick *p, const char **rels, size_t nr)
 {
-	char gtag[48];
-	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
-	const struct plot_cell *any = plot_find_cell(w->ps, p);
-	char name[128], title[192], gt[48], sz[32], tag[32];
-	struct plot_unit u = plot_chart_time_unit(w->ps, p);
-	double lo = NAN, hi = NAN;
-	size_t n;
-	int r;
+	char name[128], title[192];
+	struct plot_bar_chart b;
+	int r = plot_bar_begin(w, p, rels[0], &b);
 
-	if (!rows)
-		return -ENOMEM;
-	n = plot_bar_rows(w->ps, *p, rels[0], rows);
-	plot_group_title(any, gt, sizeof(gt));
-	units_bytes(p->bytes, sz, sizeof(sz));
-	plot_size_tag(p->bytes, tag, sizeof(tag));
-	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
-	snprintf(name, sizeof(name), "placement-%s-%s", gtag, tag);
-	snprintf(title, sizeof(title), "Placement effect at %s: %s, p50 by placement", sz, gt);
-	r = placement_data(w, name, p, rels, nr, rows, n, &lo, &hi);
-	free(rows);
 	if (r)
 		return r;
-	plot_bar_range(w, lo, hi, u.div);
-	plot_var_take(w, "PLOT", placement_plot(name, rels, nr, w->ps, p, u.div));
-	plot_var_set(w, "NROWS", "%zu", n);
-	plot_var_set(w, "XLABEL", "%s (%s, log scale): bar p50, whisker to p99", plot_latency_meaning(any->c->pattern),
-		     u.name);
+	snprintf(name, sizeof(name), "placement-%s-%s", b.nm.gtag, b.nm.tag);
+	snprintf(title, sizeof(title), "Placement effect at %s: %s, p50 by placement", b.nm.sz, b.nm.gt);
+	r = placement_data(w, name, p, rels, nr, b.rows, b.n, &b.lo, &b.hi);
+	free(b.rows);
+	if (r)
+		return r;
+	plot_bar_vars(w, &b);
+	plot_var_take(w, "PLOT", placement_plot(name, rels, nr, w->ps, p, b.u.div));
 	return plot_finish_chart(w, PLOT_PLACEMENT, name, title, "placement.gp", 1000,
-				 (int)(190 + (double)n * (18.0 * (double)nr + 14)));
+				 (int)(190 + (double)b.n * (18.0 * (double)nr + 14)));
 }

@@ -241,6 +241,17 @@ void plot_cpus_note(const struct plot_set *ps, const struct plot_pick *p, char *
 		snprintf(out, outlen, " (CPUs %d,%d)", first->client_cpu, first->server_cpu);
 }
 
+void plot_chart_names(const struct plot_set *ps, const struct plot_pick *p, const struct plot_cell *any,
+		      struct plot_names *n)
+{
+	plot_safe_tag(p->group, n->gtag, sizeof(n->gtag));
+	plot_group_title(any, n->gt, sizeof(n->gt));
+	units_bytes(p->bytes, n->sz, sizeof(n->sz));
+	plot_size_tag(p->bytes, n->tag, sizeof(n->tag));
+	plot_safe_tag(p->relation ? p->relation : "", n->rel, sizeof(n->rel));
+	plot_cpus_note(ps, p, n->cpus, sizeof(n->cpus));
+}
+
 /* ---- units ---- */
 
 static struct plot_unit time_unit(double typical_ns)

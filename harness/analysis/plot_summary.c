@@ -160,39 +160,45 @@ static int summary_data(struct plot_writer *w, const char *name, const struct pl
 	return plot_close_out(w, &of);
 }
 
+int plot_bar_begin(struct plot_writer *w, const struct plot_pick *p, const char *rel0, struct plot_bar_chart *b)
+{
+	b->rows = calloc(w->ps->nseries + 1, sizeof(*b->rows));
+	if (!b->rows)
+		return -ENOMEM;
+	b->any = plot_find_cell(w->ps, p);
+	b->u = plot_chart_time_unit(w->ps, p);
+	b->lo = b->hi = NAN;
+	b->n = plot_bar_rows(w->ps, *p, rel0, b->rows);
+	plot_chart_names(w->ps, p, b->any, &b->nm);
+	return 0;
+}
+
+void plot_bar_vars(struct plot_writer *w, const struct plot_bar_chart *b)
+{
+	plot_bar_range(w, b->lo, b->hi, b->u.div);
+	plot_var_set(w, "NROWS", "%zu", b->n);
+	plot_var_set(w, "XLABEL", "%s (%s, log scale): bar p50, whisker to p99",
+		     plot_latency_meaning(b->any->c->pattern), b->u.name);
+}
+
 static int summary_chart(struct plot_writer *w, const struct plot_pick *p)
 {
-	char gtag[48];
-	struct plot_bar_row *rows = calloc(w->ps->nseries + 1, sizeof(*rows));
-	const struct plot_cell *any = plot_find_cell(w->ps, p);
-	char name[128], title[192], gt[48], sz[32], tag[32], rel[32], cpus[32];
-	struct plot_unit u = plot_chart_time_unit(w->ps, p);
-	double lo = NAN, hi = NAN;
-	size_t n;
-	int r;
+	char name[128], title[192];
+	struct plot_bar_chart b;
+	int r = plot_bar_begin(w, p, p->relation, &b);
 
-	if (!rows)
-		return -ENOMEM;
-	n = plot_bar_rows(w->ps, *p, p->relation, rows);
-	plot_group_title(any, gt, sizeof(gt));
-	units_bytes(p->bytes, sz, sizeof(sz));
-	plot_size_tag(p->bytes, tag, sizeof(tag));
-	plot_safe_tag(p->relation, rel, sizeof(rel));
-	plot_cpus_note(w->ps, p, cpus, sizeof(cpus));
-	plot_safe_tag(p->group, gtag, sizeof(gtag)); /* a pattern from the file: no '/' */
-	snprintf(name, sizeof(name), "summary-%s-%s-%s", gtag, tag, rel);
-	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", sz, gt,
-		 plot_relation_title(p->relation), cpus);
-	r = summary_data(w, name, p, rows, n, &lo, &hi);
-	free(rows);
 	if (r)
 		return r;
-	plot_bar_range(w, lo, hi, u.div);
-	plot_var_set(w, "DIV", "%g", u.div);
-	plot_var_set(w, "NROWS", "%zu", n);
-	plot_var_set(w, "XLABEL", "%s (%s, log scale): bar p50, whisker to p99", plot_latency_meaning(any->c->pattern),
-		     u.name);
-	return plot_finish_chart(w, PLOT_SUMMARY, name, title, "summary.gp", 1000, (int)(170 + 38 * n));
+	snprintf(name, sizeof(name), "summary-%s-%s-%s", b.nm.gtag, b.nm.tag, b.nm.rel);
+	snprintf(title, sizeof(title), "Every transport at %s: %s, %s%s, sorted by p50", b.nm.sz, b.nm.gt,
+		 plot_relation_title(p->relation), b.nm.cpus);
+	r = summary_data(w, name, p, b.rows, b.n, &b.lo, &b.hi);
+	free(b.rows);
+	if (r)
+		return r;
+	plot_bar_vars(w, &b);
+	plot_var_set(w, "DIV", "%g", b.u.div);
+	return plot_finish_chart(w, PLOT_SUMMARY, name, title, "summary.gp", 1000, (int)(170 + 38 * b.n));
 }
 int plot_bar_charts(struct plot_writer *w)
 {

@@ -6,22 +6,11 @@
 # interrupted plot or report that leaves no gnuplot and no temp directory.
 . "$(dirname "$0")/lib.sh"
 
-SRC=${IPCB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-IPCBENCH_DATADIR="$SRC/scripts"
-export IPCBENCH_DATADIR
-S=$(mktemp -d "${TMPDIR:-/tmp}/ipcb-hardtest.XXXXXX")
-trap 'rm -rf "$S"' EXIT
+chart_suite hardtest
 # a small real result: the example run's 64-byte cells
 R="$S/r.json"
-jq '.results |= map(select(.msg_bytes == 64))' "$SRC/results/example/result.json" >"$R" || {
-	echo "setup: cannot read results/example/result.json"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-}
-
-need_gnuplot() {
-	command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
-}
+jq '.results |= map(select(.msg_bytes == 64))' "$SRC/results/example/result.json" >"$R" ||
+	setup_failed "cannot read results/example/result.json"
 
 # still_link PATH: PATH is still a symlink, and $T/target still holds what it held
 still_link() {

@@ -60,26 +60,6 @@ t_clean_leaves_live_runs_and_other_programs_alone() {
 	rmdir "$T/ipcbench-999999-public"
 }
 
-
-# server_of PID OLD...: waits (5 s at most) until the run PID has a cell's
-# two children, none of them in OLD, and prints them, the server (forked
-# first) first
-server_of() {
-	run=$1; shift
-	old=" $* "
-	for _ in $(seq 500); do
-		kids=$(pgrep -P "$run" | sort -n | tr '\n' ' ')
-		n=0 fresh=1
-		for k in $kids; do
-			n=$((n + 1))
-			case "$old" in *" $k "*) fresh=0 ;; esac
-		done
-		[ $n -eq 2 ] && [ $fresh -eq 1 ] && { echo $kids; return 0; }
-		sleep 0.01
-	done
-	return 1
-}
-
 # Real signals from outside, no hooks in the production code: a stopped
 # server is a hung peer, a killed one an error naming the signal; the next
 # cell still runs.  (Servers that exit or hang by themselves, mid-message,
@@ -92,7 +72,7 @@ signalled_server() {
 	pid=$!
 	old=""
 	for cell in 1 2; do
-		pair=$(server_of $pid $old) || { kill $pid; fail "cell $cell: no server child found"; }
+		pair=$(cell_pair 5 $pid $old) || { kill $pid; fail "cell $cell: no server child found"; }
 		kill -"$sig" ${pair%% *}
 		old="$old $pair"
 	done

@@ -5,7 +5,9 @@
 # a fresh scratch directory $T (removed afterwards), and prints
 # "ok/not ok NAME" lines and "N passed, N failed, N skipped" at the end.
 # Helpers: fail MSG (ends the test), skip MSG, expect_exit CODE CMD...
-# (stdout in $T/out, stderr in $T/err), json_check JQ-EXPR FILE.
+# (stdout in $T/out, stderr in $T/err), json_check JQ-EXPR FILE.  Suite
+# setup: chart_suite NAME (the chart templates and a suite scratch $S),
+# setup_failed MSG (the suite cannot run), need_gnuplot.
 set -u
 : "${IPCBENCH:?IPCBENCH must name the ipcbench binary}"
 command -v jq >/dev/null 2>&1 || { echo "jq is required (scripts/install-deps.sh installs it)"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -41,6 +43,28 @@ judge_only_if() {
 skip_if_floors_moved() {
 	m=$(grep -o 'the floors moved during the run ([^)]*)' "$1" 2>/dev/null | head -n 1)
 	[ -z "$m" ] || skip "cannot judge: the machine changed mid-run ($m)"
+}
+
+# chart_suite NAME: for the suites that draw charts: SRC is the source
+# tree, IPCBENCH_DATADIR its scripts/ (the gnuplot templates), and $S a
+# scratch directory of the whole suite, removed when it exits.
+chart_suite() {
+	SRC=${IPCB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+	IPCBENCH_DATADIR="$SRC/scripts"
+	export IPCBENCH_DATADIR
+	S=$(mktemp -d "${TMPDIR:-/tmp}/ipcb-$1.XXXXXX")
+	trap 'rm -rf "$S"' EXIT
+}
+
+# setup_failed MSG: the suite cannot run: says why, counts as one failure, exits
+setup_failed() {
+	echo "setup: $*"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+}
+
+need_gnuplot() {
+	command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
 }
 
 # json_check EXPR FILE: jq -e EXPR must be true
@@ -80,6 +104,26 @@ run_tests() {
 	done
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ $failed -eq 0 ]
+}
+
+# cell_pair SECONDS PID OLD...: waits (SECONDS at most) until the run PID
+# has a cell's two children, none of them in OLD, and prints them, the
+# server (forked first) first; returns 1 when they do not come
+cell_pair() {
+	tries=$(($1 * 100)) run=$2
+	shift 2
+	old=" $* "
+	for _ in $(seq "$tries"); do
+		kids=$(pgrep -P "$run" | sort -n | tr '\n' ' ')
+		n=0 fresh=1
+		for k in $kids; do
+			n=$((n + 1))
+			case "$old" in *" $k "*) fresh=0 ;; esac
+		done
+		[ $n -eq 2 ] && [ $fresh -eq 1 ] && { echo $kids; return 0; }
+		sleep 0.01
+	done
+	return 1
 }
 
 # size_tag BYTES: the size as chart names spell it (64B, 4KiB, 1MiB)

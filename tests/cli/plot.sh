@@ -5,20 +5,11 @@
 # without ipcbench, one self-contained HTML report, and bad input.
 . "$(dirname "$0")/lib.sh"
 
-IPCBENCH_DATADIR="${IPCB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/scripts"
-export IPCBENCH_DATADIR
-S=$(mktemp -d "${TMPDIR:-/tmp}/ipcb-plottest.XXXXXX")
-trap 'rm -rf "$S"' EXIT
+chart_suite plottest
 R="$S/r.json"
 if ! "$IPCBENCH" run -t pipe,unix -p pingpong,stream -s 64,4k -n 300 --warmup 20 -q -o "$R" 2>"$S/err"; then
-	echo "setup: the run failed: $(head -c 300 "$S/err")"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
+	setup_failed "the run failed: $(head -c 300 "$S/err")"
 fi
-
-need_gnuplot() {
-	command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
-}
 
 # dat_value FILE SERIES X COL: column COL of the row whose first column is X in SERIES's block
 dat_value() {

@@ -10,31 +10,17 @@
 # nothing else in plot's output changes.
 . "$(dirname "$0")/lib.sh"
 
-SRC=${IPCB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-IPCBENCH_DATADIR="$SRC/scripts"
-export IPCBENCH_DATADIR
-S=$(mktemp -d "${TMPDIR:-/tmp}/ipcb-zctest.XXXXXX")
-trap 'rm -rf "$S"' EXIT
+chart_suite zctest
 R="$S/r.json"
 if ! "$IPCBENCH" run -t pipe,shm_ring,shm_spin -p stream -s 4k,64k,1M -d 100ms -q -o "$R" 2>"$S/err"; then
-	echo "setup: the run failed: $(head -c 300 "$S/err")"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
+	setup_failed "the run failed: $(head -c 300 "$S/err")"
 fi
 # the six: the run's cells and a renamed copy of each
 Z="$S/six.json"
 jq '.results += [.results[] | ({"pipe": "vmsplice", "shm_ring": "cma", "shm_spin": "memfd"}[.transport]) as $n |
-	.transport = $n | .key |= ($n + sub("^[^/]+"; ""))]' "$R" >"$Z" || {
-	echo "setup: jq failed"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-}
+	.transport = $n | .key |= ($n + sub("^[^/]+"; ""))]' "$R" >"$Z" || setup_failed "jq failed"
 SIX="pipe vmsplice cma memfd shm_ring shm_spin"
 SIZES="4096 65536 1048576"
-
-need_gnuplot() {
-	command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
-}
 
 chart() { echo "$1/zerocopy-throughput-vs-size-$2.dat"; }
 

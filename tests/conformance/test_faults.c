@@ -26,6 +26,7 @@
 #include "harness/cleanup.h"
 #include "harness/clock.h"
 #include "harness/harness.h"
+#include "tests/conformance/confcell.h"
 #include "tests/conformance/faulty.h"
 #include "tests/runner.h"
 #include "transports/transport.h"
@@ -196,30 +197,10 @@ static const struct transport_ops *find(const char *name)
 {
 	const struct transport_ops *ops = transport_find(name);
 	struct chan_limits lim;
-	char why[300];
 
 	CHECK_MSG(ops, "transport %s is not registered", name);
-	if (cell_probe(ops, &lim, why, sizeof(why)))
-		SKIP("%s not available here: %s", name, why);
+	confcell_probe_or_skip(ops, &lim);
 	return ops;
-}
-
-static struct cell_config faulty_cfg(const struct transport_ops *ops, enum pattern p, size_t msg_bytes)
-{
-	struct cell_config c = {
-		.ops = ops,
-		.pattern = p,
-		.msg_bytes = msg_bytes,
-		.client_cpu = 0,
-		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = REL_CROSS,
-		.wait = CHAN_WAIT_BLOCK,
-		.warmup = 5,
-		.iterations = 100,
-		.timeout_ms = TIMEOUT_MS,
-		.run_dir = run_dir,
-	};
-	return c;
 }
 
 /* The run directory holds nothing but its marker once a cell is over, however it ended. */
@@ -245,7 +226,8 @@ static void run_faulty(const struct transport_ops *ops, enum pattern p, size_t m
 
 	clock_setup(true);
 	CHECK_OK(rundir_create(run_dir, sizeof(run_dir)));
-	cfg = faulty_cfg(faulty_wrap(&f, ops, fc), p, msg_bytes);
+	cfg = confcell_config(faulty_wrap(&f, ops, fc), p, msg_bytes, run_dir);
+	cfg.timeout_ms = TIMEOUT_MS;
 	test_context("%s %s %zu bytes, %s by the %s at message %llu", ops->name, pattern_name(p), msg_bytes,
 		     faulty_kind_name(fc->kind), fc->role == CHAN_CLIENT ? "client" : "server",
 		     (unsigned long long)fc->at);

@@ -38,6 +38,7 @@
 
 #include "harness/clock.h"
 #include "harness/harness.h"
+#include "tests/conformance/confcell.h"
 #include "tests/conformance/faulty.h"
 #include "tests/runner.h"
 #include "transports/transport.h"
@@ -58,20 +59,7 @@ static void teardown(void)
 
 static struct cell_config base_cfg(const struct transport_ops *ops, size_t size)
 {
-	struct cell_config c = {
-		.ops = ops,
-		.pattern = PATTERN_PINGPONG,
-		.msg_bytes = size,
-		.client_cpu = 0,
-		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = REL_CROSS,
-		.wait = CHAN_WAIT_BLOCK,
-		.warmup = 5,
-		.iterations = size > 65536 ? 20 : 100,
-		.timeout_ms = 5000,
-		.run_dir = run_dir,
-	};
-	return c;
+	return confcell_config(ops, PATTERN_PINGPONG, size, run_dir);
 }
 
 static void run_ok(struct cell_config *cfg, struct cell_result *res)
@@ -85,15 +73,6 @@ static void run_ok(struct cell_config *cfg, struct cell_result *res)
 	CHECK(res->elapsed_ns > 0);
 }
 
-static bool probe(const struct transport_ops *ops, struct chan_limits *lim)
-{
-	char why[300];
-
-	if (cell_probe(ops, lim, why, sizeof(why)))
-		SKIP("%s not available here: %s", ops->name, why);
-	return true;
-}
-
 static void case_roundtrip(void)
 {
 	const struct transport_ops *ops = test_arg;
@@ -102,7 +81,7 @@ static void case_roundtrip(void)
 	const size_t nsizes = sizeof(sizes) / sizeof(sizes[0]);
 	struct chan_limits lim;
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	sizes[nsizes - 1] = lim.max_msg_bytes && lim.max_msg_bytes < (1u << 20) ? lim.max_msg_bytes : 1u << 20;
 	setup();
 	for (size_t i = 0; i < nsizes; i++) {
@@ -138,7 +117,7 @@ static void case_stream(void)
 	struct chan_limits lim;
 	size_t sizes[] = {64, 65536};
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	setup();
 	for (size_t i = 0; i < 2; i++) {
 		struct cell_config cfg = base_cfg(ops, sizes[i]);
@@ -257,7 +236,7 @@ static void case_bytestream(void)
 	struct chan_limits lim;
 	const size_t msg[] = {40, 200, 4096};
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	if (ops->kind != CHAN_STREAM)
 		SKIP("%s keeps record boundaries (see boundaries)", ops->name);
 	setup();
@@ -297,7 +276,7 @@ static void case_boundaries(void)
 	const struct transport_ops *ops = test_arg;
 	struct chan_limits lim;
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	if (ops->kind != CHAN_MESSAGE)
 		SKIP("%s is a byte stream: no record boundaries", ops->name);
 	setup();
@@ -314,7 +293,7 @@ static void case_peer_dies(void)
 	struct timespec a, b;
 	struct faulty f;
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	setup();
 	cfg = base_cfg(ops, 64);
 	cfg.iterations = 1000000;
@@ -377,7 +356,7 @@ static void case_cleanup(void)
 	size_t sizes[] = {64, 1u << 20};
 	struct faulty f;
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	setup();
 	for (size_t i = 0; i < 2; i++) {
 		for (int fault = 0; fault < 2; fault++) {
@@ -424,7 +403,7 @@ static void case_spin(void)
 	struct cell_config cfg;
 	struct cell_result res;
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	if (!(ops->flags & (TRANSPORT_CAN_SPIN | TRANSPORT_SPIN)))
 		SKIP("%s cannot busy-poll", ops->name);
 	setup();
@@ -443,7 +422,7 @@ static void case_limit(void)
 	struct cell_config cfg;
 	struct cell_result res;
 
-	probe(ops, &lim);
+	confcell_probe_or_skip(ops, &lim);
 	if (!lim.max_msg_bytes || lim.max_msg_bytes <= (1u << 20) || lim.max_msg_bytes > (64u << 20))
 		SKIP("%s: limit %zu is covered by roundtrip (or none)", ops->name, lim.max_msg_bytes);
 	setup();

@@ -33,6 +33,7 @@
 
 #include "harness/clock.h"
 #include "harness/harness.h"
+#include "tests/conformance/confcell.h"
 #include "tests/conformance/faulty.h"
 #include "tests/runner.h"
 #include "transports/transport.h"
@@ -47,10 +48,8 @@ static char run_dir[4096];
 static void setup(const struct transport_ops *ops)
 {
 	struct chan_limits lim;
-	char why[300];
 
-	if (cell_probe(ops, &lim, why, sizeof(why)))
-		SKIP("%s not available here: %s", ops->name, why);
+	confcell_probe_or_skip(ops, &lim);
 	clock_setup(true);
 	if (rundir_create(run_dir, sizeof(run_dir)))
 		test_fail(__FILE__, __LINE__, "cannot create a run directory");
@@ -58,19 +57,12 @@ static void setup(const struct transport_ops *ops)
 
 static struct cell_config cfg_for(const struct transport_ops *ops, enum pattern p, size_t size)
 {
-	struct cell_config c = {
-		.ops = ops,
-		.pattern = p,
-		.msg_bytes = size,
-		.client_cpu = 0,
-		.server_cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0,
-		.relation = REL_CROSS,
-		.wait = CHAN_WAIT_BLOCK,
-		.warmup = 2,
-		.iterations = size >= 16 * MIB ? 6 : 40,
-		.timeout_ms = 10000,
-		.run_dir = run_dir,
-	};
+	struct cell_config c = confcell_config(ops, p, size, run_dir);
+
+	/* megabytes a message: fewer of them, and more time */
+	c.warmup = 2;
+	c.iterations = size >= 16 * MIB ? 6 : 40;
+	c.timeout_ms = 10000;
 	return c;
 }
 

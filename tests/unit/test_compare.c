@@ -282,6 +282,30 @@ static void run_cmp(const struct synth *b, const struct synth *n, const struct c
 
 static struct synth sb, sn;
 
+/* Starts a comparison: default options, base and new files of one machine. */
+static void synth_start(struct compare_options *o)
+{
+	compare_options_init(o);
+	synth_init(&sb, "cpu");
+	synth_init(&sn, "cpu");
+}
+
+/* Adds the same cell to both files: p50 base_ns in base, new_ns in new. */
+static void synth_both(const char *transport, const char *pattern, double base_ns, double new_ns, size_t n,
+		       int64_t samples)
+{
+	synth_cell(&sb, transport, pattern, base_ns, n, samples);
+	synth_cell(&sn, transport, pattern, new_ns, n, samples);
+}
+
+/* New against base: metric improves and nothing regresses; res is the caller's to check further and release. */
+static void check_reverse_improves(const struct compare_options *o, int metric, struct compare_result *res)
+{
+	run_cmp(&sn, &sb, o, res);
+	CHECK_EQ_I64(res->cells[0].m[metric].verdict, COMPARE_IMPROVED);
+	CHECK_EQ_I64(res->regressions, 0);
+}
+
 TEST(identical_inputs_are_unchanged_everywhere)
 {
 	struct compare_options o;
@@ -320,13 +344,9 @@ TEST(shift_is_regressed_with_the_right_sign)
 	struct compare_result res;
 	const struct compare_cell *c;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 9, 100000);
-	synth_cell(&sb, "tcp", "pingpong", 14000, 9, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 7000, 9, 100000); /* +40% latency */
-	synth_cell(&sn, "tcp", "pingpong", 14000, 9, 100000);
+	synth_start(&o);
+	synth_both("pipe", "pingpong", 5000, 7000, 9, 100000); /* +40% latency */
+	synth_both("tcp", "pingpong", 14000, 14000, 9, 100000);
 	run_cmp(&sb, &sn, &o, &res);
 	c = &res.cells[0];
 	CHECK_EQ_I64(c->verdict, COMPARE_REGRESSED);
@@ -346,12 +366,10 @@ TEST(shift_is_regressed_with_the_right_sign)
 	compare_result_release(&res);
 
 	/* the reverse is an improvement, never a regression */
-	run_cmp(&sn, &sb, &o, &res);
+	check_reverse_improves(&o, COMPARE_P50, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_IMPROVED);
-	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_IMPROVED);
 	CHECK(res.cells[0].m[COMPARE_P50].change < 0);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_ROUND_TRIPS].verdict, COMPARE_IMPROVED);
-	CHECK_EQ_I64(res.regressions, 0);
 	compare_result_release(&res);
 }
 
@@ -361,12 +379,9 @@ TEST(throughput_direction_in_stream_cells)
 	struct compare_result res;
 	const struct compare_cell *c;
 
-	compare_options_init(&o);
+	synth_start(&o);
 	o.metrics = 1u << COMPARE_MSGS | 1u << COMPARE_BYTES;
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "unix", "stream", 1000, 9, 100000);
-	synth_cell(&sn, "unix", "stream", 1500, 9, 100000); /* msgs/s down by a third */
+	synth_both("unix", "stream", 1000, 1500, 9, 100000); /* msgs/s down by a third */
 	run_cmp(&sb, &sn, &o, &res);
 	c = &res.cells[0];
 	CHECK(!c->m[COMPARE_ROUND_TRIPS].present && !c->m[COMPARE_P50].present);
@@ -374,9 +389,7 @@ TEST(throughput_direction_in_stream_cells)
 	CHECK_EQ_I64(c->m[COMPARE_BYTES].verdict, COMPARE_REGRESSED);
 	CHECK_NEAR(c->m[COMPARE_MSGS].change, 1000.0 / 1500 - 1, 1e-9);
 	compare_result_release(&res);
-	run_cmp(&sn, &sb, &o, &res);
-	CHECK_EQ_I64(res.cells[0].m[COMPARE_MSGS].verdict, COMPARE_IMPROVED);
-	CHECK_EQ_I64(res.regressions, 0);
+	check_reverse_improves(&o, COMPARE_MSGS, &res);
 	compare_result_release(&res);
 }
 
@@ -385,11 +398,8 @@ TEST(small_significant_change_is_unchanged)
 	struct compare_options o;
 	struct compare_result res;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 9, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 5250, 9, 100000); /* +5%: significant, below 10% */
+	synth_start(&o);
+	synth_both("pipe", "pingpong", 5000, 5250, 9, 100000); /* +5%: significant, below 10% */
 	run_cmp(&sb, &sn, &o, &res);
 	CHECK(res.cells[0].m[COMPARE_P50].p < 0.001);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_UNCHANGED);
@@ -408,11 +418,8 @@ TEST(change_within_the_noise_is_inconclusive)
 	struct compare_result res;
 	const struct compare_metric_result *m;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 9, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 5000, 9, 100000);
+	synth_start(&o);
+	synth_both("pipe", "pingpong", 5000, 5000, 9, 100000);
 	for (int i = 0; i < 9; i++) {
 		synth_rep(&sb.reps[0][i], "pingpong", 5000 * wide[i], 100000, 64);
 		synth_rep(&sn.reps[0][i], "pingpong", 5000 * (wide[i] + 0.5), 100000, 64);
@@ -434,19 +441,15 @@ TEST(holm_correction_over_the_run)
 	struct compare_options o;
 	struct compare_result res;
 
-	compare_options_init(&o);
+	synth_start(&o);
 	o.metrics = 1u << COMPARE_P50;
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 4, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 9000, 4, 100000);
+	synth_both("pipe", "pingpong", 5000, 9000, 4, 100000);
 	run_cmp(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.ntested, 1);
 	CHECK_NEAR(res.cells[0].m[COMPARE_P50].p_adj, 2.0 / 70, 1e-12);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_REGRESSED);
 	compare_result_release(&res);
-	synth_cell(&sb, "tcp", "pingpong", 5000, 4, 100000);
-	synth_cell(&sn, "tcp", "pingpong", 5000, 4, 100000);
+	synth_both("tcp", "pingpong", 5000, 5000, 4, 100000);
 	o.metrics = COMPARE_ALL_METRICS;
 	run_cmp(&sb, &sn, &o, &res);
 	CHECK(res.ntested >= 8);
@@ -467,11 +470,8 @@ TEST(too_few_repetitions_are_insufficient)
 	struct compare_options o;
 	struct compare_result res;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 2, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 9000, 2, 100000);
+	synth_start(&o);
+	synth_both("pipe", "pingpong", 5000, 9000, 2, 100000);
 	run_cmp(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_INSUFFICIENT);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_INSUFFICIENT);
@@ -500,13 +500,9 @@ TEST(tail_percentile_with_few_samples_is_insufficient)
 	struct compare_result res;
 	const struct compare_cell *c;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 9, 5000); /* p99 needs 1000, p99.9 10000 */
-	synth_cell(&sn, "pipe", "pingpong", 9000, 9, 5000);
-	synth_cell(&sb, "tcp", "pingpong", 5000, 9, 999);
-	synth_cell(&sn, "tcp", "pingpong", 9000, 9, 999);
+	synth_start(&o);
+	synth_both("pipe", "pingpong", 5000, 9000, 9, 5000); /* p99 needs 1000, p99.9 10000 */
+	synth_both("tcp", "pingpong", 5000, 9000, 9, 999);
 	run_cmp(&sb, &sn, &o, &res);
 	c = &res.cells[0];
 	CHECK_EQ_I64(c->m[COMPARE_P50].verdict, COMPARE_REGRESSED);
@@ -525,9 +521,7 @@ TEST(cells_on_one_side_or_measured_differently_are_incomparable)
 	struct compare_options o;
 	struct compare_result res;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
+	synth_start(&o);
 	synth_cell(&sb, "pipe", "pingpong", 5000, 9, 100000);
 	synth_cell(&sb, "fifo", "pingpong", 5000, 9, 100000);
 	synth_cell(&sn, "pipe", "pingpong", 5000, 9, 100000)->warmup = 20;
@@ -551,8 +545,7 @@ TEST(different_machines_are_refused_unless_allowed)
 	compare_options_init(&o);
 	synth_init(&sb, "AMD EPYC");
 	synth_init(&sn, "Intel Xeon");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 9, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 5000, 9, 100000);
+	synth_both("pipe", "pingpong", 5000, 5000, 9, 100000);
 	run_cmp(&sb, &sn, &o, &res);
 	CHECK(res.different_machines);
 	CHECK(res.refused);
@@ -598,11 +591,8 @@ TEST(failed_repetitions_are_left_out)
 	struct compare_options o;
 	struct compare_result res;
 
-	compare_options_init(&o);
-	synth_init(&sb, "cpu");
-	synth_init(&sn, "cpu");
-	synth_cell(&sb, "pipe", "pingpong", 5000, 10, 100000);
-	synth_cell(&sn, "pipe", "pingpong", 5000, 10, 100000);
+	synth_start(&o);
+	synth_both("pipe", "pingpong", 5000, 5000, 10, 100000);
 	sn.reps[0][0].status = (char *)"error";
 	sn.reps[0][0].lat.pct[0] = 1e9; /* would be a huge outlier */
 	run_cmp(&sb, &sn, &o, &res);

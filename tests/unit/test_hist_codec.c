@@ -343,11 +343,26 @@ TEST(hist_decode_hostile)
 	expect_refused(b, n, "trailing");
 }
 
+/* Wraps the len bytes of raw in a compressed (V2 deflate) envelope whose
+ * own header is sound, and checks that the decoder refuses it. */
+static void expect_envelope_refused(const uint8_t *raw, size_t len, const char *reason_part)
+{
+	uLongf zl = compressBound(len);
+	uint8_t *big = malloc(8 + zl);
+
+	CHECK(big != NULL);
+	CHECK(compress2(big + 8, &zl, raw, len, 6) == Z_OK);
+	put32(big, 0x1c849314);
+	put32(big + 4, (uint32_t)zl);
+	expect_refused(big, 8 + zl, reason_part);
+	free(big);
+}
+
 TEST(hist_decode_compressed_hostile)
 {
 	struct hist h, d;
-	uint8_t *buf, *big;
-	size_t len;
+	uint8_t *buf, raw[48];
+	size_t len, n;
 	char why[128];
 
 	hfix_make("worked", &h);
@@ -366,34 +381,14 @@ TEST(hist_decode_compressed_hostile)
 	free(buf);
 
 	/* a compressed envelope around something other than a V2 raw form */
-	{
-		uint8_t raw[41];
-		uLongf zl = compressBound(sizeof(raw));
-
-		hostile(raw, 1, H12, 3, "\x02", 1);
-		put32(raw, 0x1c849301);
-		big = malloc(8 + zl);
-		CHECK(compress2(big + 8, &zl, raw, sizeof(raw), 6) == Z_OK);
-		put32(big, 0x1c849314);
-		put32(big + 4, (uint32_t)zl);
-		expect_refused(big, 8 + zl, "inner cookie");
-		free(big);
-	}
+	n = hostile(raw, 1, H12, 3, "\x02", 1);
+	put32(raw, 0x1c849301);
+	expect_envelope_refused(raw, n, "inner cookie");
 
 	/* a zlib stream whose inner header claims a huge payload it lacks */
-	{
-		uint8_t raw[44];
-		uLongf zl = compressBound(sizeof(raw));
-
-		hostile(raw, 1, H12, 3, "\x02\x02\x02\x02", 4);
-		put32(raw + 4, 0x7ffffff0);
-		big = malloc(8 + zl);
-		CHECK(compress2(big + 8, &zl, raw, sizeof(raw), 6) == Z_OK);
-		put32(big, 0x1c849314);
-		put32(big + 4, (uint32_t)zl);
-		expect_refused(big, 8 + zl, "truncated");
-		free(big);
-	}
+	n = hostile(raw, 1, H12, 3, "\x02\x02\x02\x02", 4);
+	put32(raw + 4, 0x7ffffff0);
+	expect_envelope_refused(raw, n, "truncated");
 	hist_release(&h);
 }
 

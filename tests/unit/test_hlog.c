@@ -242,68 +242,6 @@ static int read_all(const char *s, struct hlog_reader *r, double *starts, char *
 	return n;
 }
 
-TEST(hlog_reader_time_rules)
-{
-	char *b = some_b64(), s[2048], *tags[4];
-	double st[4];
-	struct hlog_reader r;
-
-	/* explicit BaseTime */
-	snprintf(s, sizeof(s),
-		 "#[StartTime: 1000.500 (seconds since epoch), x]\n"
-		 "#[BaseTime: 1000.000 (seconds since epoch)]\n5.000,1.000,123.457,%s\n",
-		 b);
-	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
-	CHECK(st[0] == 1005.0);
-	CHECK(r.start_time_s == 1000.5 && r.base_time_s == 1000.0);
-
-	/* absolute timestamps, no BaseTime: within a year of StartTime */
-	snprintf(s, sizeof(s),
-		 "#[StartTime: 1795243020.000 (seconds since epoch), x]\n"
-		 "1795243021.500,1.000,0.0,%s\n",
-		 b);
-	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
-	CHECK(st[0] == 1795243021.5);
-	CHECK(r.base_time_s == 0.0);
-
-	/* no StartTime: the first timestamp is the start, times are absolute */
-	snprintf(s, sizeof(s), "Tag=a,7.000,1.000,0.0,%s\n8.000,1.000,0.0,%s\n", b, b);
-	CHECK_EQ_I64(read_all(s, &r, st, tags), 2);
-	CHECK(st[0] == 7.0 && st[1] == 8.0);
-	CHECK(r.start_time_s == 7.0);
-	CHECK_EQ_STR(tags[0], "a");
-	CHECK(tags[1] == NULL);
-	free(tags[0]);
-
-	/* a space is a delimiter too: "Tag=sp 9.000,..." is a tagged line */
-	snprintf(s, sizeof(s), "Tag=sp 9.000,1.000,0.0,%s\n", b);
-	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
-	CHECK(st[0] == 9.0);
-	CHECK_EQ_STR(tags[0], "sp");
-	free(tags[0]);
-
-	/* two spaces after "#[StartTime:": Java ignores the start time */
-	snprintf(s, sizeof(s),
-		 "#[StartTime:  1795243020.000 (seconds since epoch), x]\n"
-		 "3.000,1.000,0.0,%s\n",
-		 b);
-	CHECK_EQ_I64(read_all(s, &r, st, tags), 1);
-	CHECK(st[0] == 3.0);
-	CHECK(r.start_time_s == 3.0);
-
-	/* CRLF line ends, comments, legend, an empty tag, extra fields, trailing blanks */
-	snprintf(s, sizeof(s),
-		 "#[Logged with x]\r\n#[StartTime: 1795243020.000 (seconds since epoch), x]\r\n"
-		 "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\r\n"
-		 "#\r\nTag=,0.000,1.000,0.0,%s\r\n1.5,1,0,%s,extra,fields\n\n\r\n \n",
-		 b, b);
-	CHECK_EQ_I64(read_all(s, &r, st, tags), 2);
-	CHECK(st[0] == START_S && st[1] == START_S + 1.5);
-	CHECK_EQ_STR(tags[0], "");
-	free(tags[0]);
-	free(b);
-}
-
 /* Copies tmpl to out with each "%s" replaced by b. */
 static void expand(char *out, size_t size, const char *tmpl, const char *b)
 {
@@ -319,6 +257,75 @@ static void expand(char *out, size_t size, const char *tmpl, const char *b)
 		p += add != NULL;
 	}
 	out[n] = '\0';
+}
+
+TEST(hlog_reader_time_rules)
+{
+	/* What each log must read as: NAN is not checked; tags counts the
+	 * entries of tag[] that are checked (NULL: an untagged interval). */
+	struct want {
+		int n;
+		double st[2], start, base;
+		int tags;
+		const char *tag[2];
+	};
+	static const struct {
+		const char *what;
+		struct want w;
+		const char *fmt; /* %s: a good histogram */
+	} cases[] = {
+		{"explicit BaseTime",
+		 {1, {1005.0}, 1000.5, 1000.0, 0, {NULL}},
+		 "#[StartTime: 1000.500 (seconds since epoch), x]\n"
+		 "#[BaseTime: 1000.000 (seconds since epoch)]\n5.000,1.000,123.457,%s\n"},
+		{"absolute timestamps, no BaseTime: within a year of StartTime",
+		 {1, {1795243021.5}, NAN, 0.0, 0, {NULL}},
+		 "#[StartTime: 1795243020.000 (seconds since epoch), x]\n"
+		 "1795243021.500,1.000,0.0,%s\n"},
+		{"no StartTime: the first timestamp is the start, times are absolute",
+		 {2, {7.0, 8.0}, 7.0, NAN, 2, {"a", NULL}},
+		 "Tag=a,7.000,1.000,0.0,%s\n8.000,1.000,0.0,%s\n"},
+		{"a space is a delimiter too: \"Tag=sp 9.000,...\" is a tagged line",
+		 {1, {9.0}, NAN, NAN, 1, {"sp"}},
+		 "Tag=sp 9.000,1.000,0.0,%s\n"},
+		{"two spaces after \"#[StartTime:\": Java ignores the start time",
+		 {1, {3.0}, 3.0, NAN, 0, {NULL}},
+		 "#[StartTime:  1795243020.000 (seconds since epoch), x]\n"
+		 "3.000,1.000,0.0,%s\n"},
+		{"CRLF line ends, comments, legend, an empty tag, extra fields, trailing blanks",
+		 {2, {START_S, START_S + 1.5}, NAN, NAN, 1, {""}},
+		 "#[Logged with x]\r\n#[StartTime: 1795243020.000 (seconds since epoch), x]\r\n"
+		 "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\r\n"
+		 "#\r\nTag=,0.000,1.000,0.0,%s\r\n1.5,1,0,%s,extra,fields\n\n\r\n \n"},
+	};
+	char *b = some_b64(), s[2048], *tags[4];
+	double st[4];
+	struct hlog_reader r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct want *w = &cases[i].w;
+		int n;
+
+		test_context("%s", cases[i].what);
+		expand(s, sizeof(s), cases[i].fmt, b);
+		n = read_all(s, &r, st, tags);
+		CHECK_EQ_I64(n, w->n);
+		for (int k = 0; k < n && k < w->n; k++)
+			CHECK(st[k] == w->st[k]);
+		if (!isnan(w->start))
+			CHECK(r.start_time_s == w->start);
+		if (!isnan(w->base))
+			CHECK(r.base_time_s == w->base);
+		for (int k = 0; k < w->tags && k < n; k++) {
+			if (w->tag[k])
+				CHECK_EQ_STR(tags[k], w->tag[k]);
+			else
+				CHECK(tags[k] == NULL);
+		}
+		for (int k = 0; k < n; k++)
+			free(tags[k]);
+	}
+	free(b);
 }
 
 /* The first hlog_read_next error of s: its return code and reason. */

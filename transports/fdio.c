@@ -200,6 +200,43 @@ int fdchan_add_fd(struct chan *ch, int fd)
 	return 0;
 }
 
+int fdchan_add_pipes(struct chan *ch)
+{
+	int c2s[2], s2c[2];
+
+	if (pipe2(c2s, O_CLOEXEC) < 0)
+		return chan_fail(ch, errno, "pipe2");
+	if (pipe2(s2c, O_CLOEXEC) < 0) {
+		int e = errno;
+
+		close(c2s[0]);
+		close(c2s[1]);
+		return chan_fail(ch, e, "pipe2");
+	}
+	fdchan_add_fd(ch, c2s[0]);
+	fdchan_add_fd(ch, c2s[1]);
+	fdchan_add_fd(ch, s2c[0]);
+	return fdchan_add_fd(ch, s2c[1]);
+}
+
+int fdchan_accept(struct chan *ch)
+{
+	struct fd_chan *fc = ch->priv;
+	int fd;
+
+	do
+		fd = accept4(fc->fd[0], NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	return fd;
+}
+
+int fdchan_use_conn(struct chan *ch, int fd)
+{
+	if (fdchan_add_fd(ch, fd))
+		return -ch->err;
+	return fdchan_use(ch, fd, fd);
+}
+
 int fdchan_add_path(struct chan *ch, const char *path)
 {
 	struct fd_chan *fc = ch->priv;

@@ -56,7 +56,17 @@ struct fd_chan {
 };
 
 int fdchan_add_fd(struct chan *ch, int fd);
+/*
+ * Two pipes, one per direction, added as fd[FDCHAN_C2S_R], [FDCHAN_C2S_W],
+ * [FDCHAN_S2C_R], [FDCHAN_S2C_W] (they must be the channel's first fds).
+ */
+enum { FDCHAN_C2S_R, FDCHAN_C2S_W, FDCHAN_S2C_R, FDCHAN_S2C_W };
+int fdchan_add_pipes(struct chan *ch);
 int fdchan_add_path(struct chan *ch, const char *path);
+/* accept4 on the listening socket fd[0], again after EINTR: the new fd, or -1 with errno set. */
+int fdchan_accept(struct chan *ch);
+/* Adds a connected socket and uses it both ways (0 or -errno, recorded). */
+int fdchan_use_conn(struct chan *ch, int fd);
 int fdchan_use(struct chan *ch, int rfd, int wfd);
 int fdchan_stream_send(struct chan *ch, const void *buf, size_t len);
 int fdchan_stream_recv(struct chan *ch, void *buf, size_t len);

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-enum { C2S_R, C2S_W, S2C_R, S2C_W };
+enum { C2S_R = FDCHAN_C2S_R, C2S_W = FDCHAN_C2S_W, S2C_R = FDCHAN_S2C_R, S2C_W = FDCHAN_S2C_W };
 
 static int pipe_probe(struct chan *ch)
 {
@@ -38,22 +38,7 @@ static int pipe_probe(struct chan *ch)
 
 static int pipe_create(struct chan *ch)
 {
-	int c2s[2], s2c[2];
-
-	if (pipe2(c2s, O_CLOEXEC) < 0)
-		return chan_fail(ch, errno, "pipe2");
-	if (pipe2(s2c, O_CLOEXEC) < 0) {
-		int e = errno;
-
-		close(c2s[0]);
-		close(c2s[1]);
-		return chan_fail(ch, e, "pipe2");
-	}
-	/* order matches the enum above */
-	fdchan_add_fd(ch, c2s[0]);
-	fdchan_add_fd(ch, c2s[1]);
-	fdchan_add_fd(ch, s2c[0]);
-	return fdchan_add_fd(ch, s2c[1]);
+	return fdchan_add_pipes(ch);
 }
 
 static int pipe_attach(struct chan *ch, enum chan_role role)

@@ -143,9 +143,7 @@ static int tipc_attach(struct chan *ch, enum chan_role role)
 	int fd;
 
 	if (role == CHAN_SERVER) {
-		do
-			fd = accept4(tc->fc.fd[0], NULL, NULL, SOCK_CLOEXEC);
-		while (fd < 0 && errno == EINTR);
+		fd = fdchan_accept(ch);
 		if (fd < 0)
 			return chan_fail(ch, errno, "accept AF_TIPC service %u", tc->type);
 	} else {
@@ -153,9 +151,7 @@ static int tipc_attach(struct chan *ch, enum chan_role role)
 		if (fd < 0)
 			return chan_fail(ch, errno, "connect AF_TIPC service %u", tc->type);
 	}
-	if (fdchan_add_fd(ch, fd))
-		return -ch->err;
-	return fdchan_use(ch, fd, fd);
+	return fdchan_use_conn(ch, fd);
 }
 
 const struct transport_ops tipc_ops = {

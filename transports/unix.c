@@ -83,17 +83,13 @@ static int unix_attach(struct chan *ch, enum chan_role role)
 {
 	struct fd_chan *fc = ch->priv;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int lfd = fc->fd[0], fd;
+	int fd;
 
 	if (role == CHAN_SERVER) {
-		do
-			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		while (fd < 0 && errno == EINTR);
+		fd = fdchan_accept(ch);
 		if (fd < 0)
 			return chan_fail(ch, errno, "accept %s", fc->path[0]);
-		if (fdchan_add_fd(ch, fd))
-			return -ch->err;
-		return fdchan_use(ch, fd, fd);
+		return fdchan_use_conn(ch, fd);
 	}
 	fd = new_socket(ch, SOCK_STREAM);
 	if (fd < 0)

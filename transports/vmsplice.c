@@ -61,7 +61,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { C2S_R, C2S_W, S2C_R, S2C_W };
+enum { C2S_R = FDCHAN_C2S_R, C2S_W = FDCHAN_C2S_W, S2C_R = FDCHAN_S2C_R, S2C_W = FDCHAN_S2C_W };
 
 struct vmsplice_priv {
 	struct fd_chan fc; /* first: the fdchan_* hooks use it */
@@ -126,27 +126,14 @@ static int vmsplice_probe(struct chan *ch)
 static int vmsplice_create(struct chan *ch)
 {
 	struct vmsplice_priv *vp = ch->priv;
-	int c2s[2], s2c[2], r;
+	int r;
 
 	vp->page = (size_t)sysconf(_SC_PAGESIZE);
-	if (pipe2(c2s, O_CLOEXEC) < 0)
-		return chan_fail(ch, errno, "pipe2");
-	if (pipe2(s2c, O_CLOEXEC) < 0) {
-		int e = errno;
-
-		close(c2s[0]);
-		close(c2s[1]);
-		return chan_fail(ch, e, "pipe2");
-	}
-	/* order matches the enum above */
-	fdchan_add_fd(ch, c2s[0]);
-	fdchan_add_fd(ch, c2s[1]);
-	fdchan_add_fd(ch, s2c[0]);
-	r = fdchan_add_fd(ch, s2c[1]);
+	r = fdchan_add_pipes(ch);
 	if (!r)
-		r = vmsplice_pipe_slots(ch, c2s[1], vp->page, &vp->slots[0]);
+		r = vmsplice_pipe_slots(ch, vp->fc.fd[C2S_W], vp->page, &vp->slots[0]);
 	if (!r)
-		r = vmsplice_pipe_slots(ch, s2c[1], vp->page, &vp->slots[1]);
+		r = vmsplice_pipe_slots(ch, vp->fc.fd[S2C_W], vp->page, &vp->slots[1]);
 	return r;
 }
 

@@ -137,9 +137,7 @@ static int vsock_attach(struct chan *ch, enum chan_role role)
 	int fd;
 
 	if (role == CHAN_SERVER) {
-		do
-			fd = accept4(vc->fc.fd[0], NULL, NULL, SOCK_CLOEXEC);
-		while (fd < 0 && errno == EINTR);
+		fd = fdchan_accept(ch);
 		if (fd < 0)
 			return chan_fail(ch, errno, "accept AF_VSOCK port=%u", vc->addr.svm_port);
 	} else {
@@ -147,9 +145,7 @@ static int vsock_attach(struct chan *ch, enum chan_role role)
 		if (fd < 0)
 			return fd;
 	}
-	if (fdchan_add_fd(ch, fd))
-		return -ch->err;
-	return fdchan_use(ch, fd, fd);
+	return fdchan_use_conn(ch, fd);
 }
 
 const struct transport_ops vsock_ops = {

@@ -278,7 +278,7 @@ static void case_none(void)
 
 /*
  * A flipped byte in the body of a one-way message: the stream pattern's
- * server compares the whole body of every message of up to 4 KiB
+ * server compares the whole body of every message of up to 512 bytes
  * (harness/payload.h), so the cell must fail naming the message.
  */
 static void case_stream_flip_body(void)

@@ -210,6 +210,22 @@ static char *get_options(struct rd *rd, json_t *o, const char *where)
 	return s;
 }
 
+/*
+ * The transport (the contract field) followed by the options part of
+ * "variant" (from its first ':'): a file whose transport was renamed (a
+ * script, a test) keeps a consistent variant.  Absent: the transport.
+ */
+static char *variant_of(struct rd *rd, json_t *o, const char *where, const char *transport)
+{
+	char *v = get_str(rd, o, "variant", where, true), *out = NULL;
+	const char *opts = v ? strchr(v, ':') : NULL;
+
+	if (transport && asprintf(&out, "%s%s", transport, opts ? opts : "") < 0)
+		out = NULL;
+	free(v);
+	return out;
+}
+
 static int get_cpu(struct rd *rd, json_t *pl, const char *key, const char *where)
 {
 	int64_t v = get_int(rd, pl, key, where, -1);
@@ -233,9 +249,7 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	}
 	c->key = get_str(rd, o, "key", where, false);
 	c->transport = get_str(rd, o, "transport", where, false);
-	c->variant = get_str(rd, o, "variant", where, true);
-	if (!c->variant && c->transport)
-		c->variant = strdup(c->transport);
+	c->variant = variant_of(rd, o, where, c->transport);
 	c->options = get_options(rd, o, where);
 	c->kind = get_str(rd, o, "kind", where, false);
 	c->pattern = get_str(rd, o, "pattern", where, false);

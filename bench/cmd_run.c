@@ -15,6 +15,7 @@
 
 #include "bench/cmd.h"
 #include "bench/opt.h"
+#include "bench/topt_spec.h"
 #include "common/outfile.h"
 #include "common/units.h"
 #include "harness/cleanup.h"
@@ -51,7 +52,15 @@ static void run_usage(FILE *f)
 		"Runs every chosen transport through the same measured exchange and prints a\n"
 		"table; -o/--json write the full result (HDR histograms included) as JSON.\n\n"
 		"  -t, --transport LIST   transports, comma-separated (default: every available one;\n"
-		"                         'ipcbench list' names them)\n"
+		"                         'ipcbench list' names them), each with its options as\n"
+		"                         NAME:KEY=VALUE:KEY=VALUE ('ipcbench list -t NAME' shows\n"
+		"                         them).  A comma item that is a transport name (alone or\n"
+		"                         followed by ':') starts a new transport, one that is\n"
+		"                         KEY=VALUE adds a key to the last transport, any other item\n"
+		"                         is one more value of the last key: a sweep, like -s.\n"
+		"                         Swept keys make their cross product:\n"
+		"                           -t pipe:bufsize=64k,1M,tcp:nodelay=0,1   4 variants\n"
+		"                           -t tcp:nodelay=0,1,sndbuf=64k,1M         4 variants\n"
 		"  -s, --sizes LIST       message sizes: 64,4k,64KiB,1M and doubling ranges 64..1M\n"
 		"                         (default " DEFAULT_SIZES "; k = 1024)\n"
 		"  -p, --pattern LIST     pingpong (round trip, default), stream (one way, back to\n"
@@ -140,18 +149,27 @@ static const struct option longopts[] = {
 	{0},
 };
 
-/* -t: registered transports, none twice (o->transports has room for all of them) */
-static void add_transport(void *ctx, const char *name, size_t i, size_t n)
+/* -t: transport variants, none twice (bench/topt_spec.h), each a transport and its options */
+static void add_transports(struct run_options *o, const char *list)
 {
-	struct run_options *o = ctx;
-	const struct transport_ops *t = transport_find(name);
+	struct topt_variant *v;
+	struct chan_opts *opts;
+	char err[600];
+	size_t n;
 
-	if (!t)
-		die_usage("unknown transport '%s' (see 'ipcbench list')", name);
-	for (size_t j = 0; j < o->ntransports; j++)
-		if (o->transports[j] == t)
-			die_usage("transport '%s' given twice", name);
-	o->transports[o->ntransports++] = t;
+	if (topt_spec_parse(list, &v, &n, err, sizeof(err)))
+		die_usage("%s", err);
+	o->transports = calloc(n, sizeof(*o->transports));
+	opts = calloc(n, sizeof(*opts));
+	if (!o->transports || !opts)
+		die_usage("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		o->transports[i] = v[i].ops;
+		opts[i] = v[i].opts;
+	}
+	o->topts = opts;
+	o->ntransports = n;
+	free(v);
 }
 
 static void add_pattern(void *ctx, const char *name, size_t i, size_t n)
@@ -408,13 +426,12 @@ static void apply_defaults(struct run_args *a)
 	const char *sizes = a->sizes ? a->sizes : o->quick ? QUICK_SIZES : DEFAULT_SIZES;
 	char err[300];
 
-	/* a list names each transport at most once, so it never needs more room than all of them */
-	o->transports = calloc(transport_count, sizeof(*o->transports));
-	if (!o->transports)
-		die_usage("out of memory");
 	if (a->transports) {
-		parse_list(a->transports, "transport", add_transport, o);
+		add_transports(o, a->transports);
 	} else {
+		o->transports = calloc(transport_count, sizeof(*o->transports));
+		if (!o->transports)
+			die_usage("out of memory");
 		for (size_t i = 0; i < transport_count; i++)
 			o->transports[o->ntransports++] = transport_table[i];
 	}
@@ -487,6 +504,7 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 static void run_args_release(struct run_args *a)
 {
 	free(a->opt.transports);
+	free((void *)a->opt.topts);
 	free(a->opt.sizes);
 	free(a->opt.placements);
 	if (a->placement_names)
@@ -501,7 +519,7 @@ static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool sh
 		"SIZE", "PLACEMENT", show_wait ? "WAIT  " : "", "p50", "p99", "p99.9", "max", "rt/s", "xFLOOR");
 	for (size_t i = 0; i < n; i++) {
 		const struct run_cell *c = &cells[i];
-		char size[32], place[32], p50[16], p99[16], p999[16], mx[16], rate[16], fl[16];
+		char size[32], place[32], p50[16], p99[16], p999[16], mx[16], rate[16], fl[16], name[300];
 
 		if (!c->nreps)
 			continue;
@@ -511,7 +529,8 @@ static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool sh
 				 c->cfg.server_cpu);
 		else
 			snprintf(place, sizeof(place), "%s", relation_name(c->cfg.relation));
-		fprintf(f, "%-20s ", c->cfg.ops->name);
+		transport_variant_name(c->cfg.ops, &c->cfg.opts, true, name, sizeof(name));
+		fprintf(f, "%-20s ", name);
 		if (show_pattern)
 			fprintf(f, "%-8s ", pattern_name(c->cfg.pattern));
 		fprintf(f, "%-9s %-12s ", size, place);
@@ -549,13 +568,14 @@ static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool sh
 
 static void progress(size_t i, size_t n, const struct run_cell *c, bool on)
 {
-	char size[32];
+	char size[32], name[300];
 
 	if (!on)
 		return;
 	units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s %s %s", i + 1, n, c->cfg.ops->name, pattern_name(c->cfg.pattern),
-		size, relation_name(c->cfg.relation), wait_name(c->cfg.wait));
+	transport_variant_name(c->cfg.ops, &c->cfg.opts, true, name, sizeof(name));
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s %s %s", i + 1, n, name, pattern_name(c->cfg.pattern), size,
+		relation_name(c->cfg.relation), wait_name(c->cfg.wait));
 	fflush(stderr);
 }
 

@@ -394,7 +394,7 @@ void rundir_new_tag(char *out, size_t outlen)
 static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *res)
 {
 	const struct transport_ops *ops = cfg->ops;
-	struct chan ch = {0};
+	struct chan ch = {.opts = cfg->opts};
 	int r = chan_probe(&ch, ops);
 
 	res->limits = ch.limits;
@@ -526,6 +526,7 @@ static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const 
 	ch->tag = tag;
 	ch->timeout_ms = cfg->timeout_ms;
 	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
+	ch->opts = cfg->opts;
 	ch->limits = res->limits;
 }
 
@@ -560,6 +561,15 @@ static int fork_children(const struct cell_config *cfg, struct cell_result *res,
 	return 0;
 }
 
+/* The options asked for, as the result's until probe() says what the host applied. */
+static void asked_options(const struct cell_config *cfg, struct cell_result *res)
+{
+	struct chan ch = {.ops = cfg->ops, .opts = cfg->opts};
+
+	for (int i = 0; i < TRANSPORT_MAX_OPTIONS; i++)
+		res->limits.opt[i] = chan_opt(&ch, i);
+}
+
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -580,6 +590,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		return r;
 	res->clock = clock_info.name;
 	res->fragments_per_msg = 1;
+	asked_options(cfg, res);
 	if (stop_signal) {
 		res->status = CELL_INTERRUPTED;
 		snprintf(res->reason, sizeof(res->reason), "not started: interrupted by signal %d", stop_signal);

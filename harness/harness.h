@@ -43,6 +43,7 @@ const char *wait_name(enum chan_wait w);
 
 struct cell_config {
 	const struct transport_ops *ops;
+	struct chan_opts opts; /* the transport's options asked for (zero: the defaults) */
 	enum pattern pattern;
 	size_t msg_bytes;
 	int client_cpu; /* -1: not pinned */

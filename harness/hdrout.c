@@ -14,10 +14,34 @@
 #include "harness/hdr/hgrm.h"
 #include "harness/hdr/hlog.h"
 
+/*
+ * The transport and its non-default options as a file name's first part:
+ * "pipe:bufsize=65536" becomes "pipe+bufsize-65536" (':' and '=' are
+ * awkward in shells and file managers; '+' and '-' are neither, and no
+ * option name or value holds them).  Anything outside [a-z0-9_+-] would
+ * be a '_', but a name, a key and a value never hold one.
+ */
+static void variant_file_part(const struct cell_config *cfg, char *out, size_t outlen)
+{
+	transport_variant_name(cfg->ops, &cfg->opts, false, out, outlen);
+	for (char *p = out; *p; p++) {
+		if (*p == ':')
+			*p = '+';
+		else if (*p == '=')
+			*p = '-';
+		else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			*p = '_';
+	}
+}
+
 void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen)
 {
-	int n = snprintf(out, outlen, "%s_%s_%zuB_%s", cfg->ops->name, pattern_name(cfg->pattern), cfg->msg_bytes,
-			 relation_name(cfg->relation));
+	char variant[200];
+	int n;
+
+	variant_file_part(cfg, variant, sizeof(variant));
+	n = snprintf(out, outlen, "%s_%s_%zuB_%s", variant, pattern_name(cfg->pattern), cfg->msg_bytes,
+		     relation_name(cfg->relation));
 
 	if (cfg->client_cpu >= 0 && n > 0 && (size_t)n < outlen)
 		n += snprintf(out + n, outlen - (size_t)n, "-%d-%d", cfg->client_cpu, cfg->server_cpu);
@@ -157,8 +181,11 @@ int hdrout_hlog_append(struct hdrout_hlog *h, const char *dir, const struct cell
 		return -errno;
 	w.f = f;
 	if (!h->created) {
-		snprintf(comment, sizeof(comment), "ipcbench %s, %s %zu-byte messages, latency in ns (%s)",
-			 cfg->ops->name, pattern_name(cfg->pattern), cfg->msg_bytes,
+		char variant[300];
+
+		transport_variant_name(cfg->ops, &cfg->opts, true, variant, sizeof(variant));
+		snprintf(comment, sizeof(comment), "ipcbench %s, %s %zu-byte messages, latency in ns (%s)", variant,
+			 pattern_name(cfg->pattern), cfg->msg_bytes,
 			 cfg->pattern == PATTERN_PINGPONG ? "round trip" : "one way");
 		r = hlog_writer_open(&w, f, now_s, comment);
 		h->created = true;

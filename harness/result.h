@@ -86,7 +86,8 @@ enum run_floors {
 
 /* Every effective option of a run. */
 struct run_options {
-	const struct transport_ops **transports;
+	const struct transport_ops **transports; /* a transport may come twice, with other options */
+	const struct chan_opts *topts;		 /* the options of transports[i]; NULL: the defaults */
 	size_t ntransports;
 	size_t *sizes;
 	size_t nsizes;

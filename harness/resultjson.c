@@ -107,17 +107,42 @@ static json_t *rep_json(const struct rep_summary *r, enum pattern p)
 /* The identity of a cell: every knob that changes what is measured. */
 static json_t *cell_key(const struct run_cell *c)
 {
-	char key[256];
+	char key[512], variant[300];
 
-	snprintf(key, sizeof(key), "%s/%s/%zu/%s:%d,%d/%s", c->cfg.ops->name, pattern_name(c->cfg.pattern),
-		 c->cfg.msg_bytes, relation_name(c->cfg.relation), c->cfg.client_cpu, c->cfg.server_cpu,
-		 wait_name(c->cfg.wait));
+	transport_variant_name(c->cfg.ops, &c->cfg.opts, false, variant, sizeof(variant));
+	snprintf(key, sizeof(key), "%s/%s/%zu/%s:%d,%d/%s", variant, pattern_name(c->cfg.pattern), c->cfg.msg_bytes,
+		 relation_name(c->cfg.relation), c->cfg.client_cpu, c->cfg.server_cpu, wait_name(c->cfg.wait));
 	if (c->cfg.pattern == PATTERN_RATE) {
 		size_t n = strlen(key);
 
 		snprintf(key + n, sizeof(key) - n, "/rate=%.0f", c->cfg.rate_per_sec);
 	}
 	return json_string(key);
+}
+
+/* Every option the transport declares, with its effective value (what probe() says the host applied). */
+static json_t *options_json(const struct run_cell *c)
+{
+	const struct transport_ops *ops = c->cfg.ops;
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < transport_option_count(ops) && i < TRANSPORT_MAX_OPTIONS; i++) {
+		const struct transport_option *opt = &ops->options[i];
+		long long v = c->res.limits.opt[i];
+		char text[64];
+		json_t *j;
+
+		if (opt->type == TOPT_ENUM) {
+			transport_option_format(opt, v, false, text, sizeof(text));
+			j = json_string(text);
+		} else if (opt->type == TOPT_BOOL) {
+			j = json_boolean(v);
+		} else {
+			j = json_integer((json_int_t)v);
+		}
+		json_object_set_new(o, opt->name, j);
+	}
+	return o;
 }
 
 static json_t *cell_json(const struct run_cell *c)
@@ -127,10 +152,13 @@ static json_t *cell_json(const struct run_cell *c)
 	bool ok = res->status == CELL_OK;
 	struct lat_summary ls;
 	json_t *o = json_object(), *pl = json_object(), *lim = json_object(), *lat, *reps;
-	char *b64 = NULL;
+	char *b64 = NULL, variant[300];
 
 	json_object_set_new(o, "key", cell_key(c));
 	json_object_set_new(o, "transport", json_string(cfg->ops->name));
+	transport_variant_name(cfg->ops, &cfg->opts, true, variant, sizeof(variant));
+	json_object_set_new(o, "variant", json_string(variant));
+	json_object_set_new(o, "options", options_json(c));
 	json_object_set_new(o, "kind", json_string(cfg->ops->kind == CHAN_STREAM ? "stream" : "message"));
 	json_object_set_new(o, "pattern", json_string(pattern_name(cfg->pattern)));
 	json_object_set_new(o, "msg_bytes", json_integer((json_int_t)cfg->msg_bytes));

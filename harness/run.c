@@ -128,6 +128,8 @@ static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 						struct cell_config *cfg = &cells[k++].cfg;
 
 						cell_config_from(cfg, o, o->transports[t]);
+						if (o->topts)
+							cfg->opts = o->topts[t];
 						cfg->pattern = o->patterns[p];
 						cfg->msg_bytes = o->sizes[s];
 						cfg->client_cpu = o->placements[pl].client_cpu;

@@ -70,6 +70,8 @@ int chan_probe(struct chan *ch, const struct transport_ops *ops)
 	ch->err = 0;
 	ch->errmsg[0] = 0;
 	ch->unavailable = false;
+	for (size_t i = 0; i < transport_option_count(ops) && i < TRANSPORT_MAX_OPTIONS; i++)
+		ch->limits.opt[i] = chan_opt(ch, (int)i);
 	return ops->probe ? ops->probe(ch) : 0;
 }
 

@@ -7,9 +7,12 @@
  * server-to-client second (client: c2s W then s2c R; server: c2s R then
  * s2c W); neither can wait on an open the other has not reached.
  * The FIFOs are mode 0600 in a 0700 directory, and removed by destroy.
+ * Option bufsize as pipe.c's: each side sets it on the FIFO it writes,
+ * right after opening it and before its first message.
  */
 #include "transports/chan_util.h"
 #include "transports/fdio.h"
+#include "transports/pipebuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +25,16 @@ enum { C2S, S2C };
 static int fifo_probe(struct chan *ch)
 {
 	long long max = 0;
+	int sz, r = pipebuf_probe(ch, &sz);
 
+	if (r)
+		return r;
 	chan_read_sysctl("/proc/sys/fs/pipe-max-size", &max);
 	ch->limits.max_msg_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "a byte stream: no message limit; a pipe buffer per FIFO (64 KiB by default), fs.pipe-max-size %lld",
-		 max);
+		 "a byte stream: no message limit; a pipe buffer of %d bytes per FIFO (F_GETPIPE_SZ), "
+		 "fs.pipe-max-size %lld",
+		 sz, max);
 	return 0;
 }
 
@@ -74,6 +81,8 @@ static int fifo_attach(struct chan *ch, enum chan_role role)
 	s2c = open_fd(ch, fc->path[S2C], role == CHAN_CLIENT ? O_RDONLY : O_WRONLY);
 	if (s2c < 0)
 		return s2c;
+	if (pipebuf_apply(ch, role == CHAN_CLIENT ? c2s : s2c))
+		return -ch->err;
 	return role == CHAN_CLIENT ? fdchan_use(ch, s2c, c2s) : fdchan_use(ch, c2s, s2c);
 }
 
@@ -83,6 +92,7 @@ const struct transport_ops fifo_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.options = pipebuf_options,
 	.probe = fifo_probe,
 	.create = fifo_create,
 	.attach = fifo_attach,

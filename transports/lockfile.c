@@ -34,6 +34,17 @@
  * file drops all of the process's locks on it: the transport never opens
  * a second one.  A peer stopped while holding the lock blocks F_SETLKW
  * past the timeout; the harness's watchdog bounds that.
+ *
+ * Option lock: the four lock calls of Linux.  fcntl (default: F_SETLKW,
+ * POSIX record locks, owned by the process), lockf (lockf(3), the same
+ * POSIX locks from the current offset, so each child needs its own file
+ * offset), ofd (F_OFD_SETLKW: record locks owned by the open file
+ * description) and flock (flock(2): the whole file, owned by the open file
+ * description, so one lock serves both directions).  For all but fcntl
+ * attach() opens the file again through /proc/self/fd, which gives this
+ * child an open file description (and an offset) of its own; without
+ * that, ofd and flock locks would be shared by both children and exclude
+ * nothing.
  */
 #include "transports/chan_util.h"
 #include "common/mono.h"
@@ -42,6 +53,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +65,20 @@
 #define LOCKFILE_YIELDS 4
 #define LOCKFILE_SLEEP_MIN_NS 1000L
 #define LOCKFILE_SLEEP_MAX_NS 1000000L
+
+enum { LOCKFILE_OPT_LOCK };
+enum lockfile_call { LOCK_FCNTL, LOCK_OFD, LOCK_FLOCK, LOCK_LOCKF };
+
+static const char *const lockfile_calls[] = {"fcntl", "ofd", "flock", "lockf", NULL};
+
+static const struct transport_option lockfile_options[] = {
+	[LOCKFILE_OPT_LOCK] = {.name = "lock",
+			       .type = TOPT_ENUM,
+			       .def = LOCK_FCNTL,
+			       .values = lockfile_calls,
+			       .help = "the lock call: fcntl F_SETLKW, F_OFD_SETLKW, flock(2) (whole file), lockf(3)"},
+	{0},
+};
 
 struct lockfile {
 	int fd;
@@ -100,6 +126,24 @@ static int backoff_wait(struct chan *ch, struct backoff *b, const char *what)
 	return 0;
 }
 
+/* flock(2) and lockf(3): the whole file, or from the header's offset; EINTR is retried. */
+static int lock_other(struct chan *ch, int fd, int dir, short type, int call)
+{
+	bool un = type == F_UNLCK;
+	int r;
+
+	if (call == LOCK_LOCKF && lseek(fd, LOCKFILE_HDR_OFF(dir), SEEK_SET) < 0)
+		return chan_fail(ch, errno, "lseek fd=%d %lld", fd, (long long)LOCKFILE_HDR_OFF(dir));
+	do
+		r = call == LOCK_FLOCK ? flock(fd, un ? LOCK_UN : LOCK_EX)
+				       : lockf(fd, un ? F_ULOCK : F_LOCK, (off_t)sizeof(struct lockfile_hdr));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return chan_fail(ch, errno, "%s %s fd=%d", call == LOCK_FLOCK ? "flock" : "lockf",
+				 un ? "unlock" : "lock", fd);
+	return 0;
+}
+
 static int lock_dir(struct chan *ch, int fd, int dir, short type)
 {
 	struct flock fl = {
@@ -108,10 +152,18 @@ static int lock_dir(struct chan *ch, int fd, int dir, short type)
 		.l_start = LOCKFILE_HDR_OFF(dir),
 		.l_len = sizeof(struct lockfile_hdr),
 	};
+	int call = (int)chan_opt(ch, LOCKFILE_OPT_LOCK), cmd;
 
-	while (fcntl(fd, type == F_UNLCK ? F_SETLK : F_SETLKW, &fl) < 0) {
+	if (call == LOCK_FLOCK || call == LOCK_LOCKF)
+		return lock_other(ch, fd, dir, type, call);
+	if (call == LOCK_OFD)
+		cmd = type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW;
+	else
+		cmd = type == F_UNLCK ? F_SETLK : F_SETLKW;
+	while (fcntl(fd, cmd, &fl) < 0) {
 		if (errno != EINTR)
-			return chan_fail(ch, errno, "fcntl %s fd=%d start=%lld len=%lld",
+			return chan_fail(ch, errno, "fcntl %s%s fd=%d start=%lld len=%lld",
+					 call == LOCK_OFD ? "OFD " : "",
 					 type == F_UNLCK ? "F_SETLK F_UNLCK" : "F_SETLKW F_WRLCK", fd,
 					 (long long)fl.l_start, (long long)fl.l_len);
 	}
@@ -154,8 +206,9 @@ static int lockfile_probe(struct chan *ch)
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "file ring of %d KiB per direction under fcntl locks; back-off %ld us to %ld ms", LOCKFILE_CAP / 1024,
-		 LOCKFILE_SLEEP_MIN_NS / 1000, LOCKFILE_SLEEP_MAX_NS / 1000000);
+		 "file ring of %d KiB per direction under %s locks; back-off %ld us to %ld ms", LOCKFILE_CAP / 1024,
+		 lockfile_calls[chan_opt(ch, LOCKFILE_OPT_LOCK)], LOCKFILE_SLEEP_MIN_NS / 1000,
+		 LOCKFILE_SLEEP_MAX_NS / 1000000);
 	return 0;
 }
 
@@ -181,8 +234,22 @@ static int lockfile_create(struct chan *ch)
 
 static int lockfile_attach(struct chan *ch, enum chan_role role)
 {
+	struct lockfile *lf = ch->priv;
+	char self[64];
+	int fd;
+
 	/* best effort: without it the back-off's short sleeps are 50 us */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	if (chan_opt(ch, LOCKFILE_OPT_LOCK) == LOCK_FCNTL)
+		return 0;
+	/* an open file description (and offset) of this child's own: the file has no name any more */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", lf->fd);
+	fd = open(self, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return chan_fail(ch, errno, "open %s (a description of its own for %s locks)", self,
+				 lockfile_calls[chan_opt(ch, LOCKFILE_OPT_LOCK)]);
+	close(lf->fd);
+	lf->fd = fd;
 	return 0;
 }
 
@@ -282,6 +349,7 @@ const struct transport_ops lockfile_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_SLOW,
 	.priv_size = sizeof(struct lockfile),
+	.options = lockfile_options,
 	.probe = lockfile_probe,
 	.create = lockfile_create,
 	.attach = lockfile_attach,

@@ -102,6 +102,8 @@ int transport_check_ops(const struct transport_ops *ops, char *why, size_t whyle
 		snprintf(why, whylen, "transport %s: %s", ops->name, bad);
 		return -1;
 	}
+	if (transport_check_options(ops, why, whylen))
+		return -1;
 	for (size_t i = 0; i < transport_count; i++) {
 		seen += transport_table[i] == ops;
 		if ((transport_table[i] != ops && !strcmp(transport_table[i]->name, ops->name)) || seen > 1) {

@@ -6,6 +6,18 @@
  * not held back by Nagle's algorithm waiting for the previous ACK.  A byte
  * stream: no size limit of its own; socket buffers autotune within
  * net.ipv4.tcp_wmem / tcp_rmem.  Only loopback is ever bound.
+ *
+ * Options: nodelay (default 1, as before options existed: TCP_NODELAY on
+ * both ends; 0 leaves Nagle's algorithm on, so a small message may wait
+ * for the ACK of the previous one), sndbuf and rcvbuf (SO_SNDBUF and
+ * SO_RCVBUF on both ends, which turns the kernel's autotuning off for
+ * that buffer; the kernel doubles the value for its bookkeeping and caps
+ * it at net.core.wmem_max / rmem_max without CAP_NET_ADMIN, and the
+ * result records what getsockopt returns, the doubled value), busy_poll
+ * (SO_BUSY_POLL microseconds: a blocking receive polls the device queue
+ * that long before sleeping; raising it needs CAP_NET_ADMIN, EPERM
+ * otherwise, and loopback has no device queue to poll, so expect little).
+ * probe() applies each to a scratch socket and records what it reads back.
  */
 #include "transports/fdio.h"
 
@@ -22,11 +34,92 @@ struct tcp_chan {
 	struct sockaddr_in addr;
 };
 
+enum { TCP_OPT_NODELAY, TCP_OPT_SNDBUF, TCP_OPT_RCVBUF, TCP_OPT_BUSY_POLL };
+
+static const struct transport_option tcp_options[] = {
+	[TCP_OPT_NODELAY] = {.name = "nodelay",
+			     .type = TOPT_BOOL,
+			     .def = 1,
+			     .help = "TCP_NODELAY on both ends: 0 leaves Nagle's algorithm on"},
+	[TCP_OPT_SNDBUF] = {.name = "sndbuf",
+			    .type = TOPT_SIZE,
+			    .def_text = "host",
+			    .min = 1024,
+			    .max = 256 << 20,
+			    .help = "SO_SNDBUF on both ends (no autotuning; recorded as getsockopt's doubled value)"},
+	[TCP_OPT_RCVBUF] = {.name = "rcvbuf",
+			    .type = TOPT_SIZE,
+			    .def_text = "host",
+			    .min = 1024,
+			    .max = 256 << 20,
+			    .help = "SO_RCVBUF on both ends (no autotuning; recorded as getsockopt's doubled value)"},
+	[TCP_OPT_BUSY_POLL] = {.name = "busy_poll",
+			       .type = TOPT_USEC,
+			       .def = 0,
+			       .min = 0,
+			       .max = 1000000,
+			       .help = "SO_BUSY_POLL: microseconds a blocking receive polls before sleeping"},
+	{0},
+};
+
+static const struct {
+	int level, name;
+	const char *what;
+} tcp_sockopts[] = {
+	[TCP_OPT_NODELAY] = {IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY"},
+	[TCP_OPT_SNDBUF] = {SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"},
+	[TCP_OPT_RCVBUF] = {SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF"},
+	[TCP_OPT_BUSY_POLL] = {SOL_SOCKET, SO_BUSY_POLL, "SO_BUSY_POLL"},
+};
+
+/* Sets every option that applies on fd: nodelay always, the others where given. */
+static int tcp_apply(struct chan *ch, int fd)
+{
+	for (int i = 0; i < (int)(sizeof(tcp_sockopts) / sizeof(tcp_sockopts[0])); i++) {
+		int v = (int)chan_opt(ch, i);
+
+		if (i != TCP_OPT_NODELAY && !chan_opt_given(ch, i))
+			continue;
+		if (setsockopt(fd, tcp_sockopts[i].level, tcp_sockopts[i].name, &v, sizeof(v)) < 0) {
+			if (errno == EPERM)
+				return chan_unavailable(ch, errno, "setsockopt %s %d needs CAP_NET_ADMIN",
+							tcp_sockopts[i].what, v);
+			return chan_fail(ch, errno, "setsockopt %s %d", tcp_sockopts[i].what, v);
+		}
+	}
+	return 0;
+}
+
+/* Applies the options to a scratch socket and records what the kernel reads back. */
+static int tcp_probe_options(struct chan *ch)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return chan_fail(ch, errno, "socket AF_INET");
+	r = tcp_apply(ch, fd);
+	for (int i = 0; !r && i < (int)(sizeof(tcp_sockopts) / sizeof(tcp_sockopts[0])); i++) {
+		int v = 0;
+		socklen_t len = sizeof(v);
+
+		if (getsockopt(fd, tcp_sockopts[i].level, tcp_sockopts[i].name, &v, &len) < 0)
+			r = chan_fail(ch, errno, "getsockopt %s", tcp_sockopts[i].what);
+		else
+			chan_opt_record(ch, i, i == TCP_OPT_NODELAY ? v != 0 : v);
+	}
+	close(fd);
+	return r;
+}
+
 static int tcp_probe(struct chan *ch)
 {
 	char wmem[64] = "?";
-	FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "re");
+	FILE *f;
+	int r = tcp_probe_options(ch);
 
+	if (r)
+		return r;
+	f = fopen("/proc/sys/net/ipv4/tcp_wmem", "re");
 	if (f) {
 		if (!fgets(wmem, sizeof(wmem), f))
 			wmem[0] = 0;
@@ -41,15 +134,6 @@ static int tcp_probe(struct chan *ch)
 	return 0;
 }
 
-static int nodelay(struct chan *ch, int fd)
-{
-	int one = 1;
-
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-		return chan_fail(ch, errno, "setsockopt TCP_NODELAY");
-	return 0;
-}
-
 static int tcp_create(struct chan *ch)
 {
 	struct tcp_chan *tc = ch->priv;
@@ -58,7 +142,7 @@ static int tcp_create(struct chan *ch)
 
 	if (fd < 0)
 		return chan_fail(ch, errno, "socket AF_INET");
-	if (fdchan_add_fd(ch, fd))
+	if (fdchan_add_fd(ch, fd) || tcp_apply(ch, fd)) /* accepted sockets inherit the buffer sizes */
 		return -ch->err;
 	tc->addr.sin_family = AF_INET;
 	tc->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -87,6 +171,10 @@ static int tcp_attach(struct chan *ch, enum chan_role role)
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return chan_fail(ch, errno, "socket AF_INET");
+		if (tcp_apply(ch, fd)) { /* before connect: the window scale follows the receive buffer */
+			close(fd);
+			return -ch->err;
+		}
 		if (connect(fd, (struct sockaddr *)&tc->addr, sizeof(tc->addr)) < 0) {
 			int e = errno;
 
@@ -94,17 +182,18 @@ static int tcp_attach(struct chan *ch, enum chan_role role)
 			return chan_fail(ch, e, "connect 127.0.0.1:%u", ntohs(tc->addr.sin_port));
 		}
 	}
-	if (fdchan_add_fd(ch, fd) || nodelay(ch, fd))
+	if (fdchan_add_fd(ch, fd) || tcp_apply(ch, fd))
 		return -ch->err;
 	return fdchan_use(ch, fd, fd);
 }
 
 const struct transport_ops tcp_ops = {
 	.name = "tcp",
-	.summary = "TCP over 127.0.0.1, TCP_NODELAY",
+	.summary = "TCP over 127.0.0.1, TCP_NODELAY (nodelay=0: Nagle on)",
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct tcp_chan),
+	.options = tcp_options,
 	.probe = tcp_probe,
 	.create = tcp_create,
 	.attach = tcp_attach,

@@ -55,12 +55,60 @@ enum transport_flag {
 	TRANSPORT_LOSSY = 1u << 5,    /* may drop messages under load (UDP): no stream/rate patterns */
 };
 
+/* Most options one transport declares (see struct transport_option). */
+#define TRANSPORT_MAX_OPTIONS 8
+
 /* What the live host lets this mechanism carry; filled by probe(). */
 struct chan_limits {
 	size_t max_msg_bytes; /* largest message this transport carries here; 0 = no limit of its own */
 	size_t unit_bytes;    /* largest single kernel message; bigger messages are split
 				 * into ceil(len / unit_bytes) fragments.  0 = not fragmented */
 	char note[160];	      /* the limits that apply, with where they come from */
+	/* each option's effective value: chan_probe() starts from what was asked
+	 * (the default where not given); probe() records what the kernel granted */
+	long long opt[TRANSPORT_MAX_OPTIONS];
+};
+
+/*
+ * Transport options (fio's engine options): a transport declares the knobs
+ * of its mechanism as data, an array in its ops table ending in a sentinel
+ * ({0}, no name), indexed by the transport's own enum with designated
+ * initializers.  `ipcbench run -t pipe:bufsize=64k` sets one; `ipcbench
+ * list -t pipe` shows them.  bench/ parses and range-checks every value
+ * before any fork (a value outside min..max or not in values is a usage
+ * error); the transport reads the value with chan_opt() in any hook.  What
+ * the host refuses (a size above a sysctl, a privilege) is probe()'s
+ * business: chan_unavailable() naming the sysctl or the capability, and
+ * the cell is skipped.  probe() also records what the kernel actually
+ * granted with chan_opt_record() (F_GETPIPE_SZ, getsockopt), which is what
+ * the result records.  skeleton.c declares one.
+ */
+enum topt_type {
+	TOPT_SIZE,  /* bytes: 64, 4k, 1M (k = 1024) */
+	TOPT_COUNT, /* a plain non-negative integer */
+	TOPT_BOOL,  /* 0 or 1 */
+	TOPT_ENUM,  /* one of values[]; the value is its index */
+	TOPT_USEC,  /* microseconds, a non-negative integer */
+};
+
+struct transport_option {
+	const char *name; /* [a-z_], at most 16 long; NULL ends the array */
+	enum topt_type type;
+	long long def;		   /* the default (TOPT_ENUM: an index into values) */
+	const char *def_text;	   /* non-NULL: the default is the host's, "host": def is then 0, left alone */
+	long long min, max;	   /* the allowed range, inclusive (not TOPT_BOOL, TOPT_ENUM) */
+	const char *const *values; /* TOPT_ENUM: the names, NULL-terminated */
+	const char *help;	   /* one line */
+};
+
+/*
+ * The options asked for a channel.  A zeroed one means every default.  A
+ * bit is set only for a value that differs from the default (bench/
+ * normalises), so the bits are exactly what names a variant.
+ */
+struct chan_opts {
+	unsigned int given;		      /* bit i: option i was given */
+	long long val[TRANSPORT_MAX_OPTIONS]; /* option i's value, where given */
 };
 
 struct transport_ops;
@@ -72,13 +120,14 @@ struct transport_ops;
  */
 struct chan {
 	const struct transport_ops *ops;
-	size_t msg_bytes;    /* the largest message this cell sends (buffers are this big) */
-	enum chan_wait wait; /* the wait strategy asked for */
-	const char *run_dir; /* private directory (0700) for named objects; exists until destroy */
-	const char *tag;     /* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
+	size_t msg_bytes;      /* the largest message this cell sends (buffers are this big) */
+	enum chan_wait wait;   /* the wait strategy asked for */
+	const char *run_dir;   /* private directory (0700) for named objects; exists until destroy */
+	const char *tag;       /* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
 				 * every name (POSIX names add a leading slash) */
-	int timeout_ms;	     /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
-	bool peer_same_cpu;  /* both sides are pinned to one CPU: a spinning wait must yield */
+	int timeout_ms;	       /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
+	bool peer_same_cpu;    /* both sides are pinned to one CPU: a spinning wait must yield */
+	struct chan_opts opts; /* the options asked for (read them with chan_opt) */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	struct chan_limits limits;
@@ -103,6 +152,8 @@ struct transport_ops {
 	enum chan_kind kind;
 	unsigned int flags; /* enum transport_flag */
 	size_t priv_size;   /* bytes of per-channel state */
+	/* Optional: the options this transport takes, ending in {0} (see above). */
+	const struct transport_option *options;
 
 	/*
 	 * Optional, no side effects beyond reading the host: fill ch->limits.
@@ -149,6 +200,31 @@ extern const size_t transport_count;
 const struct transport_ops *transport_find(const char *name);
 /* Checks every table (names unique and well-formed, required hooks set). */
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen);
+
+/* topt.c: the options of a channel. */
+size_t transport_option_count(const struct transport_ops *ops);
+/* The index of the option called name, or -1. */
+int transport_option_find(const struct transport_ops *ops, const char *name);
+/* Checks an options array (names, types, defaults inside their ranges); 0 or -1 with why. */
+int transport_check_options(const struct transport_ops *ops, char *why, size_t whylen);
+/* Option i's value for this channel: the one asked for, else the default. */
+long long chan_opt(const struct chan *ch, int i);
+/* Whether option i was given (a value other than the default). */
+bool chan_opt_given(const struct chan *ch, int i);
+/* From probe(): what the host applies for option i (F_GETPIPE_SZ, getsockopt). */
+void chan_opt_record(struct chan *ch, int i, long long effective);
+/*
+ * Writes option i's value as text: raw ("65536", for keys) or as a label
+ * ("64k": sizes in k/M/G where exact).  Enum values are their names.
+ */
+void transport_option_format(const struct transport_option *o, long long v, bool label, char *out, size_t outlen);
+/*
+ * "pipe:bufsize=65536" (label: "pipe:bufsize=64k"): the name and every
+ * given option in declaration order, ':'-separated; just the name when
+ * none.  The identity of a variant in keys, file names and charts.
+ */
+void transport_variant_name(const struct transport_ops *ops, const struct chan_opts *o, bool label, char *out,
+			    size_t outlen);
 
 /* chan.c: record the first error with context; returns -err. */
 int chan_fail(struct chan *ch, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -109,10 +109,16 @@ static bool same_num(double a, double b)
 	return (isnan(a) && isnan(b)) || a == b;
 }
 
+/* The transport and its non-default options ("pipe:bufsize=64k"): a cell built without them has none. */
+static const char *variant_of(const struct rf_cell *c)
+{
+	return c->variant ? c->variant : c->transport;
+}
+
 /* The cell's identity: what is measured and where (the writer's key, field by field). */
 static bool same_identity(const struct rf_cell *a, const struct rf_cell *b)
 {
-	return streq(a->transport, b->transport) && streq(a->pattern, b->pattern) && a->msg_bytes == b->msg_bytes &&
+	return streq(variant_of(a), variant_of(b)) && streq(a->pattern, b->pattern) && a->msg_bytes == b->msg_bytes &&
 	       streq(a->relation, b->relation) && a->client_cpu == b->client_cpu && a->server_cpu == b->server_cpu &&
 	       streq(a->wait, b->wait) && same_num(a->rate_target_per_sec, b->rate_target_per_sec);
 }

@@ -349,25 +349,39 @@ static int cell_ident(const struct rf_cell *c, struct histset_ident *id)
 	return -ENOMEM;
 }
 
+/*
+ * The transport part of the cell's name, as run's .hgrm files spell it: the
+ * key's first field ("pipe:bufsize=65536") with ':' as '+' and '=' as '-'.
+ */
+static void variant_name(const struct rf_cell *c, char *out, size_t outlen)
+{
+	const char *k = c->key && strchr(c->key, '/') ? c->key : c->transport;
+	size_t n = strchr(k, '/') ? (size_t)(strchr(k, '/') - k) : strlen(k);
+
+	snprintf(out, outlen, "%.*s", (int)n, k);
+	for (char *p = out; *p; p++)
+		*p = *p == ':' ? '+' : *p == '=' ? '-' : *p;
+}
+
 static struct histset_group *cell_group(struct histset *s, const struct rf_cell *c)
 {
 	struct histset_group *g;
 	char *key, *name;
-	char rate[64] = "";
+	char rate[64] = "", variant[256];
 
 	if (cell_has_rate(c))
 		snprintf(rate, sizeof(rate), "_%.0fps", c->rate_target_per_sec);
-	if (asprintf(&key, "J\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g", c->transport, c->pattern,
-		     (long long)c->msg_bytes, c->relation, c->wait,
-		     cell_has_rate(c) ? c->rate_target_per_sec : 0.0) < 0)
+	variant_name(c, variant, sizeof(variant));
+	if (asprintf(&key, "J\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g", variant, c->pattern, (long long)c->msg_bytes,
+		     c->relation, c->wait, cell_has_rate(c) ? c->rate_target_per_sec : 0.0) < 0)
 		return NULL;
 	g = group_find(s, key);
 	if (g) {
 		free(key);
 		return g;
 	}
-	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s", c->transport, c->pattern, (long long)c->msg_bytes, c->relation,
-		     c->wait, rate) < 0) {
+	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s", variant, c->pattern, (long long)c->msg_bytes, c->relation, c->wait,
+		     rate) < 0) {
 		free(key);
 		return NULL;
 	}

@@ -68,7 +68,7 @@ static bool in_several_files(const struct plot_set *ps, const char *t)
 	for (size_t i = 0; i < ps->ncells; i++) {
 		const struct plot_cell *pc = &ps->cells[i];
 
-		if (!pc->ok || strcmp(pc->c->transport, t))
+		if (!pc->ok || strcmp((pc->c->variant ? pc->c->variant : pc->c->transport), t))
 			continue;
 		if (first == SIZE_MAX)
 			first = pc->file;
@@ -115,12 +115,13 @@ static size_t find_series(struct plot_set *ps, const struct plot_cell *pc, bool 
 
 	for (size_t i = 0; i < ps->nseries; i++) {
 		s = &ps->series[i];
-		if (!strcmp(s->transport, pc->c->transport) && (!by_wait || !strcmp(s->wait, pc->c->wait)) &&
-		    (!by_file || s->file == pc->file))
+		if (!strcmp(s->transport, (pc->c->variant ? pc->c->variant : pc->c->transport)) &&
+		    (!by_wait || !strcmp(s->wait, pc->c->wait)) && (!by_file || s->file == pc->file))
 			return i;
 	}
 	s = &ps->series[ps->nseries];
-	s->transport = pc->c->transport;
+	s->transport = (pc->c->variant ? pc->c->variant
+				       : pc->c->transport); /* a transport with other options is another series */
 	s->wait = pc->c->wait;
 	s->file = pc->file;
 	s->style = (int)(ps->nseries % PLOT_NSTYLES) + 1;
@@ -152,7 +153,7 @@ static void assign_series(struct plot_set *ps)
 
 		if (!pc->ok)
 			continue;
-		by_file = in_several_files(ps, pc->c->transport);
+		by_file = in_several_files(ps, (pc->c->variant ? pc->c->variant : pc->c->transport));
 		pc->series = find_series(ps, pc, by_wait, by_file);
 		label_series(ps, &ps->series[pc->series], by_wait, by_file);
 	}

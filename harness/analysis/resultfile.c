@@ -174,6 +174,58 @@ static void read_rep(struct rd *rd, json_t *o, const char *where, struct rf_rep 
 	read_cost(rd, o, where, &r->cost);
 }
 
+/* cell.options: an object of scalars, kept as "k=v,k=v"; absent (older files) is NULL: the defaults. */
+static char *get_options(struct rd *rd, json_t *o, const char *where)
+{
+	json_t *opts = get_obj(rd, o, "options", where, true), *v;
+	const char *k;
+	char *s, w[96];
+	size_t len = 0, cap = 1;
+
+	if (!opts)
+		return NULL;
+	json_object_foreach(opts, k, v) cap += strlen(k) + 2 + (json_is_string(v) ? strlen(json_string_value(v)) : 24);
+	s = calloc(1, cap);
+	if (!s)
+		return NULL;
+	json_object_foreach(opts, k, v)
+	{
+		char num[32];
+		const char *text = num;
+
+		if (json_is_string(v))
+			text = json_string_value(v);
+		else if (json_is_integer(v))
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			snprintf(num, sizeof(num), "%d", json_is_true(v));
+		else {
+			snprintf(w, sizeof(w), "%s.options.%s", where, k);
+			bad(rd, w, "expected a string, an integer or a boolean");
+			free(s);
+			return NULL;
+		}
+		len += (size_t)snprintf(s + len, cap - len, "%s%s=%s", len ? "," : "", k, text);
+	}
+	return s;
+}
+
+/*
+ * The transport (the contract field) followed by the options part of
+ * "variant" (from its first ':'): a file whose transport was renamed (a
+ * script, a test) keeps a consistent variant.  Absent: the transport.
+ */
+static char *variant_of(struct rd *rd, json_t *o, const char *where, const char *transport)
+{
+	char *v = get_str(rd, o, "variant", where, true), *out = NULL;
+	const char *opts = v ? strchr(v, ':') : NULL;
+
+	if (transport && asprintf(&out, "%s%s", transport, opts ? opts : "") < 0)
+		out = NULL;
+	free(v);
+	return out;
+}
+
 static int get_cpu(struct rd *rd, json_t *pl, const char *key, const char *where)
 {
 	int64_t v = get_int(rd, pl, key, where, -1);
@@ -197,6 +249,8 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	}
 	c->key = get_str(rd, o, "key", where, false);
 	c->transport = get_str(rd, o, "transport", where, false);
+	c->variant = variant_of(rd, o, where, c->transport);
+	c->options = get_options(rd, o, where);
 	c->kind = get_str(rd, o, "kind", where, false);
 	c->pattern = get_str(rd, o, "pattern", where, false);
 	c->status = get_str(rd, o, "status", where, false);
@@ -490,6 +544,8 @@ void resultfile_release(struct result_file *rf)
 
 		free(c->key);
 		free(c->transport);
+		free(c->variant);
+		free(c->options);
 		free(c->kind);
 		free(c->pattern);
 		free(c->status);

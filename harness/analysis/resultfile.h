@@ -41,6 +41,8 @@ struct rf_rep {
 struct rf_cell {
 	char *key;
 	char *transport, *kind, *pattern, *status;
+	char *variant; /* the transport and its non-default options, "pipe:bufsize=64k"; the transport when absent */
+	char *options; /* every option, "bufsize=65536,nodelay=1" in the file's order; NULL when absent (defaults) */
 	char *reason, *error; /* NULL when null */
 	char *wait, *relation, *clock;
 	int64_t msg_bytes;

@@ -69,12 +69,7 @@ static int pingpong_client(struct side_ctx *s)
 		if (round_trip(s, seq, &ticks, &now))
 			return -1;
 		ns = (int64_t)clock_ticks_to_ns(ticks);
-		hist_record(s->hist, ns);
-		if (ns < mn)
-			mn = ns;
-		if (ns > mx)
-			mx = ns;
-		side_snap_maybe(s, now);
+		side_record(s, ns, now, &mn, &mx);
 		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
 	now = clock_ticks();

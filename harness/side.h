@@ -70,6 +70,20 @@ static inline void side_snap_maybe(struct side_ctx *s, uint64_t now)
 		side_snap_take(s, now);
 }
 
+/*
+ * The recording step of a pattern loop: one sample of ns into the
+ * histogram and the raw min/max, then the interval snapshot due at now.
+ */
+static inline void side_record(struct side_ctx *s, int64_t ns, uint64_t now, int64_t *mn, int64_t *mx)
+{
+	hist_record(s->hist, ns);
+	if (ns < *mn)
+		*mn = ns;
+	if (ns > *mx)
+		*mx = ns;
+	side_snap_maybe(s, now);
+}
+
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int side_transport_fail(struct side_ctx *s, int r, const char *what, uint64_t seq);
 void side_cost_begin(struct side_ctx *s);

@@ -143,12 +143,7 @@ static int recv_loop(struct side_ctx *s)
 			/* a timestamp a little in the future (cross-CPU skew) counts as 0 */
 			int64_t ns = t > sent ? (int64_t)clock_ticks_to_ns(t - sent) : 0;
 
-			hist_record(s->hist, ns);
-			if (ns < mn)
-				mn = ns;
-			if (ns > mx)
-				mx = ns;
-			side_snap_maybe(s, t);
+			side_record(s, ns, t, &mn, &mx);
 		}
 		atomic_store_explicit(&ctl->progress[CHAN_SERVER].v, seq + 1, memory_order_relaxed);
 		if (seq + 1 >= atomic_load_explicit(&ctl->total, memory_order_acquire)) {

@@ -237,6 +237,51 @@ int fdchan_use_conn(struct chan *ch, int fd)
 	return fdchan_use(ch, fd, fd);
 }
 
+int fdio_connect_stream(int family, const void *addr, socklen_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)addr, len) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int fdio_probe_listener(int lfd, int family, const void *addr, socklen_t len, int *cfd)
+{
+	int afd;
+
+	*cfd = fdio_connect_stream(family, addr, len);
+	if (*cfd < 0)
+		return errno;
+	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (afd >= 0)
+		close(afd);
+	return 0;
+}
+
+int fdchan_attach_listener(struct chan *ch, enum chan_role role, int family, const void *addr, socklen_t len,
+			   const char *what)
+{
+	int fd;
+
+	if (role == CHAN_SERVER) {
+		fd = fdchan_accept(ch);
+		if (fd < 0)
+			return chan_fail(ch, errno, "accept %s", what);
+	} else {
+		fd = fdio_connect_stream(family, addr, len);
+		if (fd < 0)
+			return chan_fail(ch, errno, "connect %s", what);
+	}
+	return fdchan_use_conn(ch, fd);
+}
+
 int fdchan_add_path(struct chan *ch, const char *path)
 {
 	struct fd_chan *fc = ch->priv;

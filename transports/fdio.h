@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "transports/transport.h"
 
@@ -38,6 +39,14 @@ int fdio_set_nonblock(int fd, bool on);
 /* Waits until fd is ready (POLLIN/POLLOUT) for at most ch->timeout_ms. */
 int fdio_wait(struct chan *ch, int fd, short events);
 void fdio_close(int *fd);
+/* A SOCK_STREAM socket of family connected to addr: its fd, or -1 with errno set. */
+int fdio_connect_stream(int family, const void *addr, socklen_t len);
+/*
+ * A probe's round trip to the listener lfd: connects to addr and accepts
+ * the connection (closed again).  0 with the connected socket in *cfd
+ * (the caller closes it), or the errno of the connect with nothing open.
+ */
+int fdio_probe_listener(int lfd, int family, const void *addr, socklen_t len, int *cfd);
 
 struct fd_pair {
 	int rfd; /* this side reads from here */
@@ -67,6 +76,14 @@ int fdchan_add_path(struct chan *ch, const char *path);
 int fdchan_accept(struct chan *ch);
 /* Adds a connected socket and uses it both ways (0 or -errno, recorded). */
 int fdchan_use_conn(struct chan *ch, int fd);
+/*
+ * attach() of a socket transport whose parent listens on fd[0] before the
+ * fork: the server accepts, the client connects to addr; the connection
+ * is then used both ways.  what names the endpoint in errors
+ * ("accept <what>", "connect <what>").
+ */
+int fdchan_attach_listener(struct chan *ch, enum chan_role role, int family, const void *addr, socklen_t len,
+			   const char *what);
 int fdchan_use(struct chan *ch, int rfd, int wfd);
 int fdchan_stream_send(struct chan *ch, const void *buf, size_t len);
 int fdchan_stream_recv(struct chan *ch, void *buf, size_t len);

@@ -76,43 +76,28 @@ static int tipc_listen(struct chan *ch, uint32_t type, bool probing)
 	return fd;
 }
 
-/* A socket connected to {type, 0}: its fd, or -1 with errno. */
-static int tipc_connect_raw(uint32_t type)
+/* The address a client connects to: the service {type, 0}. */
+static void tipc_connect_addr(uint32_t type, struct sockaddr_tipc *a)
 {
-	struct sockaddr_tipc a;
-	int fd = socket(AF_TIPC, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
-
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.family = AF_TIPC;
-	a.addrtype = TIPC_SERVICE_ADDR;
-	a.addr.name.name.type = type;
-	a.addr.name.name.instance = 0;
-	a.addr.name.domain = 0;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	memset(a, 0, sizeof(*a));
+	a->family = AF_TIPC;
+	a->addrtype = TIPC_SERVICE_ADDR;
+	a->addr.name.name.type = type;
+	a->addr.name.name.instance = 0;
+	a->addr.name.domain = 0;
 }
 
 static int tipc_probe(struct chan *ch)
 {
+	struct sockaddr_tipc a;
 	uint32_t type = tipc_new_type();
-	int lfd = tipc_listen(ch, type, true), cfd, afd, e = 0;
+	int lfd = tipc_listen(ch, type, true), cfd, e;
 
 	if (lfd < 0)
 		return lfd;
-	cfd = tipc_connect_raw(type);
-	if (cfd < 0)
-		e = errno;
-	afd = e ? -1 : accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (afd >= 0)
-		close(afd);
-	if (cfd >= 0)
+	tipc_connect_addr(type, &a);
+	e = fdio_probe_listener(lfd, AF_TIPC, &a, sizeof(a), &cfd);
+	if (!e)
 		close(cfd);
 	close(lfd);
 	if (e)
@@ -140,18 +125,12 @@ static int tipc_create(struct chan *ch)
 static int tipc_attach(struct chan *ch, enum chan_role role)
 {
 	struct tipc_chan *tc = ch->priv;
-	int fd;
+	struct sockaddr_tipc a;
+	char what[40];
 
-	if (role == CHAN_SERVER) {
-		fd = fdchan_accept(ch);
-		if (fd < 0)
-			return chan_fail(ch, errno, "accept AF_TIPC service %u", tc->type);
-	} else {
-		fd = tipc_connect_raw(tc->type);
-		if (fd < 0)
-			return chan_fail(ch, errno, "connect AF_TIPC service %u", tc->type);
-	}
-	return fdchan_use_conn(ch, fd);
+	tipc_connect_addr(tc->type, &a);
+	snprintf(what, sizeof(what), "AF_TIPC service %u", tc->type);
+	return fdchan_attach_listener(ch, role, AF_TIPC, &a, sizeof(a), what);
 }
 
 const struct transport_ops tipc_ops = {

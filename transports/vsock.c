@@ -77,39 +77,21 @@ static int vsock_listen(struct chan *ch, struct sockaddr_vm *addr, bool probing)
 	return fd;
 }
 
-static int vsock_connect(struct chan *ch, const struct sockaddr_vm *addr)
-{
-	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
-
-	if (fd < 0)
-		return chan_fail(ch, errno, "socket AF_VSOCK");
-	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0) {
-		e = errno;
-		close(fd);
-		return chan_fail(ch, e, "connect AF_VSOCK cid=%u port=%u", addr->svm_cid, addr->svm_port);
-	}
-	return fd;
-}
-
 static int vsock_probe(struct chan *ch)
 {
 	struct sockaddr_vm addr;
 	unsigned long long buf = 0;
 	socklen_t blen = sizeof(buf);
-	int lfd = vsock_listen(ch, &addr, true), cfd, afd, e = 0;
+	int lfd = vsock_listen(ch, &addr, true), cfd, e;
 
 	if (lfd < 0)
 		return lfd;
-	cfd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (cfd < 0 || connect(cfd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		e = errno;
-	afd = e ? -1 : accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (!e && getsockopt(cfd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &buf, &blen) < 0)
-		buf = 0;
-	if (afd >= 0)
-		close(afd);
-	if (cfd >= 0)
+	e = fdio_probe_listener(lfd, AF_VSOCK, &addr, sizeof(addr), &cfd);
+	if (!e) {
+		if (getsockopt(cfd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &buf, &blen) < 0)
+			buf = 0;
 		close(cfd);
+	}
 	close(lfd);
 	if (e)
 		return chan_unavailable(ch, e, "connect to the local CID port %u: %s", addr.svm_port, vsock_enable);
@@ -134,18 +116,10 @@ static int vsock_create(struct chan *ch)
 static int vsock_attach(struct chan *ch, enum chan_role role)
 {
 	struct vsock_chan *vc = ch->priv;
-	int fd;
+	char what[48];
 
-	if (role == CHAN_SERVER) {
-		fd = fdchan_accept(ch);
-		if (fd < 0)
-			return chan_fail(ch, errno, "accept AF_VSOCK port=%u", vc->addr.svm_port);
-	} else {
-		fd = vsock_connect(ch, &vc->addr);
-		if (fd < 0)
-			return fd;
-	}
-	return fdchan_use_conn(ch, fd);
+	snprintf(what, sizeof(what), "AF_VSOCK cid=%u port=%u", vc->addr.svm_cid, vc->addr.svm_port);
+	return fdchan_attach_listener(ch, role, AF_VSOCK, &vc->addr, sizeof(vc->addr), what);
 }
 
 const struct transport_ops vsock_ops = {

@@ -68,22 +68,25 @@ check_quiet() {
 	grep -qF 'Input/output error' "$T/err" || fail "-q line does not say why: $(cat "$T/err")"
 }
 
+# gate_fails K I...: K rounds a side, pipe broken in new's rounds I...:
+# compare fails the gate, and its outputs and its -q line say why
+gate_fails() {
+	k=$1
+	shift
+	rounds base "$k"
+	rounds new "$k"
+	for i in "$@"; do break_pipe "$T/new-$i.json"; done
+	expect_exit 1 "$IPCBENCH" compare "$(list base "$k")" "$(list new "$k")" --markdown "$T/s.md" --json "$T/c.json"
+	check_failed $# "$k"
+	check_quiet $# "$k"
+}
+
 t_candidate_failing_most_rounds_fails_the_gate() {
-	rounds base 5
-	rounds new 5
-	for i in 1 2 4 5; do break_pipe "$T/new-$i.json"; done
-	expect_exit 1 "$IPCBENCH" compare "$(list base 5)" "$(list new 5)" --markdown "$T/s.md" --json "$T/c.json"
-	check_failed 4 5
-	check_quiet 4 5
+	gate_fails 5 1 2 4 5
 }
 
 t_candidate_failing_every_round_fails_the_gate() {
-	rounds base 4
-	rounds new 4
-	for i in 1 2 3 4; do break_pipe "$T/new-$i.json"; done
-	expect_exit 1 "$IPCBENCH" compare "$(list base 4)" "$(list new 4)" --markdown "$T/s.md" --json "$T/c.json"
-	check_failed 4 4
-	check_quiet 4 4
+	gate_fails 4 1 2 3 4
 	# --json - (no table) says why on stderr as well
 	expect_exit 1 "$IPCBENCH" compare "$(list base 4)" "$(list new 4)" --json -
 	jq -e '.summary.gate == "failed"' "$T/out" >/dev/null || fail "--json - is not the comparison"

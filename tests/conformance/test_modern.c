@@ -145,13 +145,32 @@ static pid_t fork_server(struct chan *ch, const struct server_job *j)
 	return pid;
 }
 
+/*
+ * After the client's run (r) and detach: the server exited well (12: its
+ * futex helper ended more than POKES_OK waits) and the client's helper
+ * ended at most POKES_OK; ch is closed and the run directory removed.
+ */
+static void futex_end(struct chan *ch, pid_t pid, int r)
+{
+	unsigned long long pokes;
+	int st;
+
+	waitpid(pid, &st, 0);
+	pokes = atomic_load(&((struct ring_chan *)ch->priv)->fw.pokes);
+	CHECK_MSG(r == 0, "client: %s", ch->errmsg);
+	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server status %d (12: its helper ended a wait)", st);
+	CHECK_MSG(pokes <= POKES_OK, "the helper ended %llu waits", pokes);
+	chan_close(ch);
+	rundir_remove(run_dir);
+}
+
 /* n verified 1-byte round trips with the server on scpu, the client on ccpu. */
 static void futex_pingpong(int ccpu, int scpu, long n)
 {
 	struct server_job j = {.cpu = scpu, .len = 1, .n = n, .echo = true, .pokes = true};
 	struct chan ch;
 	cpu_set_t saved;
-	int st, r = 0;
+	int r = 0;
 	pid_t pid;
 
 	if (scpu >= sysconf(_SC_NPROCESSORS_ONLN))
@@ -172,13 +191,7 @@ static void futex_pingpong(int ccpu, int scpu, long n)
 	}
 	chan_detach(&ch);
 	sched_setaffinity(0, sizeof(saved), &saved);
-	waitpid(pid, &st, 0);
-	CHECK_MSG(r == 0, "client: %s", ch.errmsg);
-	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server status %d (12: its helper ended a wait)", st);
-	CHECK_MSG(atomic_load(&((struct ring_chan *)ch.priv)->fw.pokes) <= POKES_OK, "the helper ended %llu waits",
-		  (unsigned long long)atomic_load(&((struct ring_chan *)ch.priv)->fw.pokes));
-	chan_close(&ch);
-	rundir_remove(run_dir);
+	futex_end(&ch, pid, r);
 }
 
 TEST(futex_same_cpu_stress)
@@ -198,7 +211,7 @@ TEST(futex_stream_stress)
 	struct server_job j = {.cpu = -1, .len = 8, .n = n, .ack = true, .pokes = true};
 	unsigned char buf[8] = {0};
 	struct chan ch;
-	int st, r = 0;
+	int r = 0;
 	pid_t pid;
 
 	CHECK(rundir_create(run_dir, sizeof(run_dir)) == 0);
@@ -212,13 +225,7 @@ TEST(futex_stream_stress)
 	if (!r)
 		r = chan_recv(&ch, buf, 1);
 	chan_detach(&ch);
-	waitpid(pid, &st, 0);
-	CHECK_MSG(r == 0, "client: %s", ch.errmsg);
-	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "server status %d (12: its helper ended a wait)", st);
-	CHECK_MSG(atomic_load(&((struct ring_chan *)ch.priv)->fw.pokes) <= POKES_OK, "the helper ended %llu waits",
-		  (unsigned long long)atomic_load(&((struct ring_chan *)ch.priv)->fw.pokes));
-	chan_close(&ch);
-	rundir_remove(run_dir);
+	futex_end(&ch, pid, r);
 }
 
 /* The server takes 20 messages of 64 KiB and is SIGKILLed; the client's stream must fail with a dead peer. */

@@ -9,6 +9,7 @@
  */
 #include "harness/analysis/compare.h"
 #include "tests/runner.h"
+#include "tests/unit/comparefix.h"
 
 #include <errno.h>
 #include <math.h>
@@ -203,15 +204,6 @@ TEST(stats_of)
 
 /* ---- synthetic result files ---- */
 
-#define MAXREPS 32
-#define MAXCELLS 4
-
-struct synth {
-	struct result_file f;
-	struct rf_cell cells[MAXCELLS];
-	struct rf_rep reps[MAXCELLS][MAXREPS];
-};
-
 /* Fills one repetition from its p50 (ns): the other metrics follow from it. */
 static void synth_rep(struct rf_rep *r, const char *pattern, double p50, int64_t samples, int64_t bytes)
 {
@@ -229,55 +221,16 @@ static void synth_rep(struct rf_rep *r, const char *pattern, double p50, int64_t
 	r->rate_achieved_per_sec = NAN;
 }
 
-static void synth_init(struct synth *s, const char *cpu)
-{
-	memset(s, 0, sizeof(*s));
-	s->f.path = (char *)"synthetic.json";
-	s->f.schema_version = 1;
-	s->f.git_revision = (char *)"abc";
-	s->f.build_flags = (char *)"-O2";
-	s->f.ctx.cpu_model = (char *)cpu;
-	s->f.ctx.kernel = (char *)"6.1.0";
-	s->f.ctx.cpu_count = 2;
-	s->f.ctx.virtualization = (char *)"kvm";
-	s->f.cells = s->cells;
-}
-
 /* Adds a cell with n repetitions, p50 of repetition i = base * (1 + jitter[i % 5]). */
 static struct rf_cell *synth_cell(struct synth *s, const char *transport, const char *pattern, double base, size_t n,
 				  int64_t samples)
 {
 	static const double jitter[5] = {0, 0.01, -0.01, 0.005, -0.005};
-	size_t k = s->f.ncells++;
-	struct rf_cell *c = &s->cells[k];
+	struct rf_cell *c = synth_cell_add(s, transport, pattern, n);
 
-	c->key = (char *)transport;
-	c->transport = (char *)transport;
-	c->kind = (char *)"stream";
-	c->pattern = (char *)pattern;
-	c->status = (char *)"ok";
-	c->wait = (char *)"block";
-	c->relation = (char *)"same";
-	c->clock = (char *)"tsc";
-	c->msg_bytes = 64;
-	c->warmup = 1000;
-	c->iterations_requested = -1;
-	c->duration_ns_requested = 200000000;
-	c->rate_target_per_sec = NAN;
-	c->reps = s->reps[k];
-	c->nreps = n;
 	for (size_t i = 0; i < n; i++)
 		synth_rep(&c->reps[i], pattern, base * (1 + jitter[i % 5]), samples, c->msg_bytes);
 	return c;
-}
-
-static void run_cmp(const struct synth *b, const struct synth *n, const struct compare_options *o,
-		    struct compare_result *res)
-{
-	char err[256] = "";
-
-	if (compare_run(&b->f, 1, &n->f, 1, o, res, err, sizeof(err)))
-		test_fail(__FILE__, __LINE__, "compare_run failed: %s", err);
 }
 
 static struct synth sb, sn;
@@ -301,7 +254,7 @@ static void synth_both(const char *transport, const char *pattern, double base_n
 /* New against base: metric improves and nothing regresses; res is the caller's to check further and release. */
 static void check_reverse_improves(const struct compare_options *o, int metric, struct compare_result *res)
 {
-	run_cmp(&sn, &sb, o, res);
+	synth_run(&sn, &sb, o, res);
 	CHECK_EQ_I64(res->cells[0].m[metric].verdict, COMPARE_IMPROVED);
 	CHECK_EQ_I64(res->regressions, 0);
 }
@@ -319,7 +272,7 @@ TEST(identical_inputs_are_unchanged_everywhere)
 	sn.f.cells = sn.cells;
 	for (int k = 0; k < 2; k++)
 		sn.cells[k].reps = sn.reps[k];
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.ncells, 2);
 	CHECK_EQ_I64(res.regressions, 0);
 	CHECK(!res.different_machines && !res.refused);
@@ -347,7 +300,7 @@ TEST(shift_is_regressed_with_the_right_sign)
 	synth_start(&o);
 	synth_both("pipe", "pingpong", 5000, 7000, 9, 100000); /* +40% latency */
 	synth_both("tcp", "pingpong", 14000, 14000, 9, 100000);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	c = &res.cells[0];
 	CHECK_EQ_I64(c->verdict, COMPARE_REGRESSED);
 	CHECK_EQ_I64(c->m[COMPARE_P50].verdict, COMPARE_REGRESSED);
@@ -382,7 +335,7 @@ TEST(throughput_direction_in_stream_cells)
 	synth_start(&o);
 	o.metrics = 1u << COMPARE_MSGS | 1u << COMPARE_BYTES;
 	synth_both("unix", "stream", 1000, 1500, 9, 100000); /* msgs/s down by a third */
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	c = &res.cells[0];
 	CHECK(!c->m[COMPARE_ROUND_TRIPS].present && !c->m[COMPARE_P50].present);
 	CHECK_EQ_I64(c->m[COMPARE_MSGS].verdict, COMPARE_REGRESSED);
@@ -400,13 +353,13 @@ TEST(small_significant_change_is_unchanged)
 
 	synth_start(&o);
 	synth_both("pipe", "pingpong", 5000, 5250, 9, 100000); /* +5%: significant, below 10% */
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK(res.cells[0].m[COMPARE_P50].p < 0.001);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_UNCHANGED);
 	CHECK_EQ_I64(res.regressions, 0);
 	compare_result_release(&res);
 	o.threshold = 0.02;
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_REGRESSED);
 	compare_result_release(&res);
 }
@@ -424,7 +377,7 @@ TEST(change_within_the_noise_is_inconclusive)
 		synth_rep(&sb.reps[0][i], "pingpong", 5000 * wide[i], 100000, 64);
 		synth_rep(&sn.reps[0][i], "pingpong", 5000 * (wide[i] + 0.5), 100000, 64);
 	}
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	m = &res.cells[0].m[COMPARE_P50];
 	/* +50%, significant, but the base scatters by +-30% (1.4826 x MAD 20%): x2 is 59% */
 	CHECK(m->p < o.alpha);
@@ -444,14 +397,14 @@ TEST(holm_correction_over_the_run)
 	synth_start(&o);
 	o.metrics = 1u << COMPARE_P50;
 	synth_both("pipe", "pingpong", 5000, 9000, 4, 100000);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.ntested, 1);
 	CHECK_NEAR(res.cells[0].m[COMPARE_P50].p_adj, 2.0 / 70, 1e-12);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_REGRESSED);
 	compare_result_release(&res);
 	synth_both("tcp", "pingpong", 5000, 5000, 4, 100000);
 	o.metrics = COMPARE_ALL_METRICS;
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK(res.ntested >= 8);
 	CHECK_NEAR(res.cells[0].m[COMPARE_P50].p, 2.0 / 70, 1e-12);
 	CHECK(res.cells[0].m[COMPARE_P50].p_adj >= 0.2);
@@ -460,7 +413,7 @@ TEST(holm_correction_over_the_run)
 	CHECK(res.nwarnings >= 1);
 	compare_result_release(&res);
 	o.holm = false;
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_REGRESSED);
 	compare_result_release(&res);
 }
@@ -472,7 +425,7 @@ TEST(too_few_repetitions_are_insufficient)
 
 	synth_start(&o);
 	synth_both("pipe", "pingpong", 5000, 9000, 2, 100000);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_INSUFFICIENT);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_INSUFFICIENT);
 	CHECK_EQ_I64(res.regressions, 0);
@@ -483,13 +436,13 @@ TEST(too_few_repetitions_are_insufficient)
 	sb.cells[0].nreps = sn.cells[0].nreps = 3;
 	synth_rep(&sb.reps[0][2], "pingpong", 5000, 100000, 64);
 	synth_rep(&sn.reps[0][2], "pingpong", 9000, 100000, 64);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_INSUFFICIENT);
 	CHECK(strstr(res.cells[0].m[COMPARE_P50].why, "3 vs 3"));
 	compare_result_release(&res);
 	o.alpha = 0.2;
 	o.metrics = 1u << COMPARE_P50; /* one test: no correction to pay */
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_REGRESSED);
 	compare_result_release(&res);
 }
@@ -503,7 +456,7 @@ TEST(tail_percentile_with_few_samples_is_insufficient)
 	synth_start(&o);
 	synth_both("pipe", "pingpong", 5000, 9000, 9, 5000); /* p99 needs 1000, p99.9 10000 */
 	synth_both("tcp", "pingpong", 5000, 9000, 9, 999);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	c = &res.cells[0];
 	CHECK_EQ_I64(c->m[COMPARE_P50].verdict, COMPARE_REGRESSED);
 	CHECK_EQ_I64(c->m[COMPARE_P99].verdict, COMPARE_REGRESSED);
@@ -526,7 +479,7 @@ TEST(cells_on_one_side_or_measured_differently_are_incomparable)
 	synth_cell(&sb, "fifo", "pingpong", 5000, 9, 100000);
 	synth_cell(&sn, "pipe", "pingpong", 5000, 9, 100000)->warmup = 20;
 	synth_cell(&sn, "tcp", "pingpong", 5000, 9, 100000);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.ncells, 3);
 	CHECK_EQ_I64(res.ncommon, 1);
 	CHECK_EQ_I64(res.cell_counts[COMPARE_INCOMPARABLE], 3);
@@ -546,12 +499,12 @@ TEST(different_machines_are_refused_unless_allowed)
 	synth_init(&sb, "AMD EPYC");
 	synth_init(&sn, "Intel Xeon");
 	synth_both("pipe", "pingpong", 5000, 5000, 9, 100000);
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK(res.different_machines);
 	CHECK(res.refused);
 	compare_result_release(&res);
 	o.allow_different_machines = true;
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK(res.different_machines);
 	CHECK(!res.refused);
 	compare_result_release(&res);
@@ -595,14 +548,14 @@ TEST(failed_repetitions_are_left_out)
 	synth_both("pipe", "pingpong", 5000, 5000, 10, 100000);
 	sn.reps[0][0].status = (char *)"error";
 	sn.reps[0][0].lat.pct[0] = 1e9; /* would be a huge outlier */
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].cand_reps, 9);
 	CHECK_EQ_I64(res.cells[0].cand_failed, 1);
 	CHECK_EQ_I64(res.cells[0].m[COMPARE_P50].verdict, COMPARE_UNCHANGED);
 	compare_result_release(&res);
 	for (int i = 0; i < 10; i++)
 		sn.reps[0][i].status = (char *)"error";
-	run_cmp(&sb, &sn, &o, &res);
+	synth_run(&sb, &sn, &o, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	compare_result_release(&res);
 }

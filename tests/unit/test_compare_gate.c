@@ -8,51 +8,21 @@
 #include "harness/analysis/compare.h"
 #include "harness/analysis/compare_out.h"
 #include "tests/runner.h"
+#include "tests/unit/comparefix.h"
 
 #include <math.h>
 
 #define NREPS 15
 
-struct side {
-	struct result_file f;
-	struct rf_cell cells[2];
-	struct rf_rep reps[2][NREPS];
-};
-
-static struct side sb, sn;
-
-static void side_init(struct side *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->f.path = (char *)"synthetic.json";
-	s->f.schema_version = 1;
-	s->f.ctx.cpu_model = (char *)"cpu";
-	s->f.ctx.kernel = (char *)"6.1.0";
-	s->f.ctx.cpu_count = 2;
-	s->f.cells = s->cells;
-}
+static struct synth sb, sn;
 
 /* A pingpong cell of n repetitions around p50 ns; the first nfail of them failed. */
-static struct rf_cell *add_cell(struct side *s, const char *transport, double p50, size_t n, size_t nfail)
+static struct rf_cell *add_cell(struct synth *s, const char *transport, double p50, size_t n, size_t nfail)
 {
-	size_t k = s->f.ncells++;
-	struct rf_cell *c = &s->cells[k];
+	struct rf_cell *c = synth_cell_add(s, transport, "pingpong", n);
 
-	c->key = (char *)transport;
-	c->transport = (char *)transport;
-	c->kind = (char *)"stream";
-	c->pattern = (char *)"pingpong";
 	c->status = (char *)(nfail ? "error" : "ok");
 	c->error = nfail ? (char *)"repetition 1: pipe: send: Input/output error" : NULL;
-	c->wait = (char *)"block";
-	c->relation = (char *)"same";
-	c->msg_bytes = 64;
-	c->warmup = 1000;
-	c->iterations_requested = -1;
-	c->duration_ns_requested = 200000000;
-	c->rate_target_per_sec = NAN;
-	c->reps = s->reps[k];
-	c->nreps = n;
 	for (size_t i = 0; i < n; i++) {
 		struct rf_rep *r = &c->reps[i];
 		double v = p50 * (1 + 0.01 * (double)(i % 3));
@@ -68,14 +38,20 @@ static struct rf_cell *add_cell(struct side *s, const char *transport, double p5
 	return c;
 }
 
-static void run_cmp(struct compare_result *res)
+/* A new file of one pipe cell whose first nfail of NREPS repetitions failed, compared with sb. */
+static void gate_new(size_t nfail, struct compare_result *res)
 {
-	struct compare_options o;
-	char err[256] = "";
+	synth_init(&sn, "cpu");
+	add_cell(&sn, "pipe", 5000, NREPS, nfail);
+	synth_run(&sb, &sn, NULL, res);
+}
 
-	compare_options_init(&o);
-	if (compare_run(&sb.f, 1, &sn.f, 1, &o, res, err, sizeof(err)))
-		test_fail(__FILE__, __LINE__, "compare_run failed: %s", err);
+/* Base and new of one pipe cell, nfail_base and nfail_new of NREPS repetitions failed, compared. */
+static void gate_pipe(size_t nfail_base, size_t nfail_new, struct compare_result *res)
+{
+	synth_init(&sb, "cpu");
+	add_cell(&sb, "pipe", 5000, NREPS, nfail_base);
+	gate_new(nfail_new, res);
 }
 
 /* base passes every repetition; new fails most: the gate fails, saying why */
@@ -84,13 +60,13 @@ TEST(new_failing_most_repetitions_is_failed)
 	struct compare_result res;
 	char line[400];
 
-	side_init(&sb);
-	side_init(&sn);
+	synth_init(&sb, "cpu");
+	synth_init(&sn, "cpu");
 	add_cell(&sb, "pipe", 5000, NREPS, 0);
 	add_cell(&sb, "tcp", 9000, NREPS, 0);
 	add_cell(&sn, "pipe", 5000, NREPS, 12);
 	add_cell(&sn, "tcp", 9000, NREPS, 0);
-	run_cmp(&res);
+	synth_run(&sb, &sn, NULL, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	CHECK_EQ_I64(res.cells[0].cand_failed, 12);
 	CHECK_MSG(strstr(res.cells[0].reason, "12 of 15 new repetitions failed, all 15 of base passed"), "reason: %s",
@@ -116,20 +92,14 @@ TEST(new_failing_every_repetition_is_failed)
 {
 	struct compare_result res;
 
-	side_init(&sb);
-	side_init(&sn);
-	add_cell(&sb, "pipe", 5000, NREPS, 0);
-	add_cell(&sn, "pipe", 5000, NREPS, NREPS);
-	run_cmp(&res);
+	gate_pipe(0, NREPS, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	CHECK_MSG(strstr(res.cells[0].reason, "15 of 15 new repetitions failed"), "reason: %s", res.cells[0].reason);
 	CHECK_EQ_I64(res.failed, 1);
 	compare_result_release(&res);
 
 	/* so does a single failed repetition where the base passed all */
-	side_init(&sn);
-	add_cell(&sn, "pipe", 5000, NREPS, 1);
-	run_cmp(&res);
+	gate_new(1, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	compare_result_release(&res);
 }
@@ -139,11 +109,7 @@ TEST(no_ok_repetition_where_the_base_has_some_is_failed)
 {
 	struct compare_result res;
 
-	side_init(&sb);
-	side_init(&sn);
-	add_cell(&sb, "pipe", 5000, NREPS, 2);
-	add_cell(&sn, "pipe", 5000, NREPS, NREPS);
-	run_cmp(&res);
+	gate_pipe(2, NREPS, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	CHECK_MSG(strstr(res.cells[0].reason, "15 of 15 new repetitions failed, 13 of 15 of base passed"), "reason: %s",
 		  res.cells[0].reason);
@@ -155,11 +121,7 @@ TEST(both_sides_flaky_are_left_out_and_noted)
 {
 	struct compare_result res;
 
-	side_init(&sb);
-	side_init(&sn);
-	add_cell(&sb, "pipe", 5000, NREPS, 2);
-	add_cell(&sn, "pipe", 5000, NREPS, 3);
-	run_cmp(&res);
+	gate_pipe(2, 3, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_UNCHANGED);
 	CHECK_EQ_I64(res.cells[0].base_reps, 13);
 	CHECK_EQ_I64(res.cells[0].cand_reps, 12);
@@ -169,9 +131,7 @@ TEST(both_sides_flaky_are_left_out_and_noted)
 	compare_result_release(&res);
 
 	/* base failing where new passes: not the candidate's fault, as before */
-	side_init(&sn);
-	add_cell(&sn, "pipe", 5000, NREPS, 0);
-	run_cmp(&res);
+	gate_new(0, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_UNCHANGED);
 	CHECK_EQ_I64(res.failed, 0);
 	compare_result_release(&res);
@@ -182,11 +142,7 @@ TEST(base_without_ok_repetition_is_incomparable)
 {
 	struct compare_result res;
 
-	side_init(&sb);
-	side_init(&sn);
-	add_cell(&sb, "pipe", 5000, NREPS, NREPS);
-	add_cell(&sn, "pipe", 5000, NREPS, 4);
-	run_cmp(&res);
+	gate_pipe(NREPS, 4, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_INCOMPARABLE);
 	CHECK_MSG(strstr(res.cells[0].reason, "no ok repetition in base"), "reason: %s", res.cells[0].reason);
 	CHECK_EQ_I64(res.failed, 0);
@@ -199,13 +155,13 @@ TEST(cell_without_repetitions_fails_by_its_status)
 	struct compare_result res;
 	struct rf_cell *c;
 
-	side_init(&sb);
-	side_init(&sn);
+	synth_init(&sb, "cpu");
+	synth_init(&sn, "cpu");
 	add_cell(&sb, "pipe", 5000, NREPS, 0);
 	c = add_cell(&sn, "pipe", 5000, 0, 0);
 	c->status = (char *)"error";
 	c->error = (char *)"harness: Broken pipe";
-	run_cmp(&res);
+	synth_run(&sb, &sn, NULL, &res);
 	CHECK_EQ_I64(res.cells[0].verdict, COMPARE_FAILED);
 	CHECK_MSG(strstr(res.cells[0].reason,
 			 "1 of 1 new repetitions failed, all 15 of base passed (error: harness: Broken pipe)"),

@@ -24,18 +24,7 @@ enum { C2S, S2C };
 
 static int fifo_probe(struct chan *ch)
 {
-	long long max = 0;
-	int sz, r = pipebuf_probe(ch, &sz);
-
-	if (r)
-		return r;
-	chan_read_sysctl("/proc/sys/fs/pipe-max-size", &max);
-	ch->limits.max_msg_bytes = 0;
-	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "a byte stream: no message limit; a pipe buffer of %d bytes per FIFO (F_GETPIPE_SZ), "
-		 "fs.pipe-max-size %lld",
-		 sz, max);
-	return 0;
+	return pipebuf_probe_limits(ch, "a byte stream: no message limit; a pipe buffer per FIFO");
 }
 
 static int fifo_create(struct chan *ch)

@@ -76,7 +76,7 @@ int pipebuf_apply(struct chan *ch, int fd)
 	return 0;
 }
 
-static int pipe_probe(struct chan *ch)
+int pipebuf_probe_limits(struct chan *ch, const char *what)
 {
 	long long max = 0;
 	int sz, r = pipebuf_probe(ch, &sz);
@@ -85,9 +85,14 @@ static int pipe_probe(struct chan *ch)
 		return r;
 	chan_read_sysctl("/proc/sys/fs/pipe-max-size", &max);
 	ch->limits.max_msg_bytes = 0;
-	snprintf(ch->limits.note, sizeof(ch->limits.note), "pipe buffer %d bytes (F_GETPIPE_SZ), fs.pipe-max-size %lld",
+	snprintf(ch->limits.note, sizeof(ch->limits.note), "%s of %d bytes (F_GETPIPE_SZ), fs.pipe-max-size %lld", what,
 		 sz, max);
 	return 0;
+}
+
+static int pipe_probe(struct chan *ch)
+{
+	return pipebuf_probe_limits(ch, "pipe buffer");
 }
 
 static int pipe_create(struct chan *ch)

@@ -17,6 +17,11 @@ extern const struct transport_option pipebuf_options[];
  * refuses is chan_unavailable() naming fs.pipe-max-size.
  */
 int pipebuf_probe(struct chan *ch, int *granted);
+/*
+ * probe() of a pipe-based transport: pipebuf_probe, then the limits note
+ * "<what> of N bytes (F_GETPIPE_SZ), fs.pipe-max-size M".
+ */
+int pipebuf_probe_limits(struct chan *ch, const char *what);
 /* Sets the asked size on fd (a no-op when bufsize was not given): 0 or chan_fail(). */
 int pipebuf_apply(struct chan *ch, int fd);
 

@@ -45,52 +45,43 @@ static void refused(const char *s, const char *want1, const char *want2)
 	CHECK_MSG(!strchr(err, '\n'), "'%s' is more than one line", err);
 }
 
-TEST(plain_transports_have_default_options)
-{
-	char out[1000];
-
-	names("pipe,tcp,lockfile", false, out, sizeof(out));
-	CHECK_EQ_STR(out, "pipe|tcp|lockfile");
-}
-
-TEST(one_option_raw_in_keys_with_units_in_labels)
-{
-	char out[1000];
-
-	names("pipe:bufsize=64k", false, out, sizeof(out));
-	CHECK_EQ_STR(out, "pipe:bufsize=65536");
-	names("pipe:bufsize=64k", true, out, sizeof(out));
-	CHECK_EQ_STR(out, "pipe:bufsize=64k");
-	names("fifo:bufsize=100000", true, out, sizeof(out));
-	CHECK_EQ_STR(out, "fifo:bufsize=100000");
-}
-
-TEST(the_comma_rule_sweeps_and_starts_transports)
-{
-	char out[1000];
-
-	names("pipe:bufsize=64k,1M,tcp:nodelay=0,1", true, out, sizeof(out));
+/*
+ * -t specs and the variants they make, as cell keys (raw values) or as
+ * labels (sizes in units): plain transports, one option, the comma rule
+ * (a transport name starts a new transport, anything else sweeps the last
+ * key), and the cross product of two swept keys in declaration order.
+ */
+static const struct {
+	const char *spec;
+	bool label;
+	const char *want;
+} variant_cases[] = {
+	{"pipe,tcp,lockfile", false, "pipe|tcp|lockfile"},
+	{"pipe:bufsize=64k", false, "pipe:bufsize=65536"},
+	{"pipe:bufsize=64k", true, "pipe:bufsize=64k"},
+	{"fifo:bufsize=100000", true, "fifo:bufsize=100000"},
 	/* nodelay=1 is tcp's default: that variant is plain tcp */
-	CHECK_EQ_STR(out, "pipe:bufsize=64k|pipe:bufsize=1M|tcp:nodelay=0|tcp");
-	names("lockfile:lock=fcntl,ofd,flock,lockf", true, out, sizeof(out));
-	CHECK_EQ_STR(out, "lockfile|lockfile:lock=ofd|lockfile:lock=flock|lockfile:lock=lockf");
+	{"pipe:bufsize=64k,1M,tcp:nodelay=0,1", true, "pipe:bufsize=64k|pipe:bufsize=1M|tcp:nodelay=0|tcp"},
+	{"lockfile:lock=fcntl,ofd,flock,lockf", true,
+	 "lockfile|lockfile:lock=ofd|lockfile:lock=flock|lockfile:lock=lockf"},
 	/* a transport name alone after a sweep starts a new transport */
-	names("pipe:bufsize=4k,8k,fifo", true, out, sizeof(out));
-	CHECK_EQ_STR(out, "pipe:bufsize=4k|pipe:bufsize=8k|fifo");
-}
+	{"pipe:bufsize=4k,8k,fifo", true, "pipe:bufsize=4k|pipe:bufsize=8k|fifo"},
+	{"tcp:nodelay=0,1,sndbuf=64k,1M", true,
+	 "tcp:nodelay=0:sndbuf=64k|tcp:nodelay=0:sndbuf=1M|tcp:sndbuf=64k|tcp:sndbuf=1M"},
+	/* keys after ':' in a continuing item belong to the same transport */
+	{"tcp:nodelay=0,1:busy_poll=50", true, "tcp:nodelay=0:busy_poll=50|tcp:busy_poll=50"},
+	/* the key order in the name is the declaration's, not the command line's */
+	{"tcp:sndbuf=4k:nodelay=0", false, "tcp:nodelay=0:sndbuf=4096"},
+};
 
-TEST(two_swept_keys_make_their_cross_product)
+TEST(specs_make_the_variants_they_name)
 {
 	char out[1000];
 
-	names("tcp:nodelay=0,1,sndbuf=64k,1M", true, out, sizeof(out));
-	CHECK_EQ_STR(out, "tcp:nodelay=0:sndbuf=64k|tcp:nodelay=0:sndbuf=1M|tcp:sndbuf=64k|tcp:sndbuf=1M");
-	/* keys after ':' in a continuing item belong to the same transport */
-	names("tcp:nodelay=0,1:busy_poll=50", true, out, sizeof(out));
-	CHECK_EQ_STR(out, "tcp:nodelay=0:busy_poll=50|tcp:busy_poll=50");
-	/* the key order in the name is the declaration's, not the command line's */
-	names("tcp:sndbuf=4k:nodelay=0", false, out, sizeof(out));
-	CHECK_EQ_STR(out, "tcp:nodelay=0:sndbuf=4096");
+	for (size_t i = 0; i < ARRAY_SIZE(variant_cases); i++) {
+		names(variant_cases[i].spec, variant_cases[i].label, out, sizeof(out));
+		CHECK_EQ_STR(out, variant_cases[i].want);
+	}
 }
 
 TEST(unknown_key_names_transport_key_and_known_keys)
@@ -188,17 +179,10 @@ TEST(the_accessor_reads_asked_or_default)
 }
 
 static const struct test_case cases[] = {
-	T(plain_transports_have_default_options),
-	T(one_option_raw_in_keys_with_units_in_labels),
-	T(the_comma_rule_sweeps_and_starts_transports),
-	T(two_swept_keys_make_their_cross_product),
-	T(unknown_key_names_transport_key_and_known_keys),
-	T(bad_values_and_types_are_refused),
-	T(out_of_range_is_refused_with_the_range),
-	T(misuse_of_the_list_is_refused),
-	T(every_registered_options_table_checks),
-	T(a_bad_options_table_is_refused),
-	T(the_accessor_reads_asked_or_default),
+	T(specs_make_the_variants_they_name), T(unknown_key_names_transport_key_and_known_keys),
+	T(bad_values_and_types_are_refused),  T(out_of_range_is_refused_with_the_range),
+	T(misuse_of_the_list_is_refused),     T(every_registered_options_table_checks),
+	T(a_bad_options_table_is_refused),    T(the_accessor_reads_asked_or_default),
 };
 
 int main(int argc, char **argv)

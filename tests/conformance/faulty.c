@@ -222,6 +222,7 @@ const struct transport_ops *faulty_wrap(struct faulty *f, const struct transport
 		.kind = inner->kind,
 		.flags = inner->flags,
 		.priv_size = FAULTY_PRIV_OFF + inner->priv_size,
+		.options = inner->options, /* the inner hooks read their options through this table */
 		.probe = faulty_probe,
 		.create = faulty_create,
 		.attach = faulty_attach,

@@ -13,6 +13,9 @@
  *  lockfile_calls   every lock call moves verified messages through a cell
  *  options_cells    pipe, fifo, tcp and lockfile with non-default options run
  *                   whole cells (pingpong and stream) with verified payloads
+ *  vmsplice_recv    recv= refuses a mode it does not know (naming the keys);
+ *                   each mode's cell records it in the cell's options and in
+ *                   the variant's name
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -236,6 +239,50 @@ TEST(options_cells)
 	}
 }
 
+TEST(vmsplice_recv)
+{
+	static const char *const modes[] = {"read", "splice", "vmsplice"};
+	struct topt_variant *v;
+	size_t n;
+
+	clock_setup(true);
+	CHECK_EQ_I64(topt_spec_parse("vmsplice:recv=copy", &v, &n, err, sizeof(err)), -1);
+	CHECK_MSG(strstr(err, "recv") && strstr(err, "copy"), "error: %s", err);
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		char spec[64], name[64];
+		struct topt_variant one;
+		struct cell_config cfg = {.pattern = PATTERN_STREAM,
+					  .msg_bytes = 1 << 20,
+					  .client_cpu = -1,
+					  .server_cpu = -1,
+					  .relation = REL_UNPINNED,
+					  .warmup = 2,
+					  .iterations = 20,
+					  .timeout_ms = 10000,
+					  .run_dir = run_dir};
+		struct cell_result res;
+		int o;
+
+		snprintf(spec, sizeof(spec), "vmsplice:recv=%s", modes[i]);
+		one = variant(spec);
+		o = transport_option_find(one.ops, "recv");
+		cfg.ops = one.ops;
+		cfg.opts = one.opts;
+		test_context("%s", spec);
+		CHECK(o >= 0);
+		if (rundir_create(run_dir, sizeof(run_dir)))
+			test_fail(__FILE__, __LINE__, "cannot create a run directory");
+		CHECK_OK(cell_run(&cfg, &res));
+		CHECK_MSG(res.status == CELL_OK, "%s", res.reason);
+		CHECK_EQ_I64(res.limits.opt[o], (long long)i);
+		transport_variant_name(one.ops, &one.opts, true, name, sizeof(name));
+		/* the default names no variant of its own */
+		CHECK_EQ_STR(name, i ? spec : "vmsplice");
+		cell_result_release(&res);
+		rundir_remove(run_dir);
+	}
+}
+
 static const struct test_case cases[] = {
 	T(pipe_bufsize),
 	T(fifo_bufsize),
@@ -243,6 +290,7 @@ static const struct test_case cases[] = {
 	T(tcp_buffers),
 	T_TIMEOUT(lockfile_calls, 120),
 	T_TIMEOUT(options_cells, 120),
+	T_TIMEOUT(vmsplice_recv, 60),
 };
 
 int main(int argc, char **argv)

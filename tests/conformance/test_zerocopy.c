@@ -1,6 +1,8 @@
 /*
  * test_zerocopy.c - the zero-copy transports (vmsplice, cma, memfd) beyond
  * the common conformance cases, which test_transports.c runs for them too.
+ * vmsplice runs every case below once per receiver (recv=read, splice,
+ * vmsplice: the cases are named vmsplice/..., vmsplice:recv=splice/...).
  *
  *  pingpong      cells through the harness at 64 KiB, 1 MiB and 16 MiB: the
  *                client compares every echoed byte
@@ -40,7 +42,34 @@
 #include "transports/zerocopy.h"
 
 extern const struct transport_ops vmsplice_ops, cma_ops, memfd_ops;
-static const struct transport_ops *const zc[] = {&vmsplice_ops, &cma_ops, &memfd_ops};
+
+/* A case's test_arg: a transport and the options it runs with (vmsplice: each recv= mode). */
+struct zc_variant {
+	const struct transport_ops *ops;
+	struct chan_opts opts;
+};
+
+#define ZC_RECV(mode)                                     \
+	{                                                 \
+		&vmsplice_ops,                            \
+		{                                         \
+			.given = 1u << 0, .val = { mode } \
+		}                                         \
+	} /* vmsplice's recv= index */
+static const struct zc_variant zc[] = {
+	{&vmsplice_ops, {0}}, ZC_RECV(1), ZC_RECV(2), {&cma_ops, {0}}, {&memfd_ops, {0}},
+};
+
+/* The running case's options: every channel and cell of the case uses them. */
+static struct chan_opts opts_now;
+
+static const struct transport_ops *arg_ops(void)
+{
+	const struct zc_variant *v = test_arg;
+
+	opts_now = v->opts;
+	return v->ops;
+}
 
 #define MIB (1u << 20)
 static char run_dir[4096];
@@ -59,6 +88,8 @@ static struct cell_config cfg_for(const struct transport_ops *ops, enum pattern 
 {
 	struct cell_config c = confcell_config(ops, p, size, run_dir);
 
+	c.opts = opts_now;
+
 	/* megabytes a message: fewer of them, and more time */
 	c.warmup = 2;
 	c.iterations = size >= 16 * MIB ? 6 : 40;
@@ -68,7 +99,7 @@ static struct cell_config cfg_for(const struct transport_ops *ops, enum pattern 
 
 static void run_sizes(enum pattern p)
 {
-	const struct transport_ops *ops = test_arg;
+	const struct transport_ops *ops = arg_ops();
 	const size_t sizes[] = {64 << 10, MIB, 16 * MIB};
 
 	setup(ops);
@@ -100,8 +131,12 @@ static void case_stream(void)
 
 static struct chan chan_for(const struct transport_ops *ops, size_t msg_bytes)
 {
-	struct chan ch = {
-		.ops = ops, .msg_bytes = msg_bytes, .run_dir = run_dir, .tag = "ipcbench-zc-test", .timeout_ms = 5000};
+	struct chan ch = {.ops = ops,
+			  .opts = opts_now,
+			  .msg_bytes = msg_bytes,
+			  .run_dir = run_dir,
+			  .tag = "ipcbench-zc-test",
+			  .timeout_ms = 5000};
 
 	chan_probe(&ch, ops);
 	return ch;
@@ -190,7 +225,7 @@ static void verified_pair(const struct transport_ops *ops, const struct verified
 
 static void case_verified(void)
 {
-	const struct transport_ops *ops = test_arg;
+	const struct transport_ops *ops = arg_ops();
 	/* odd sizes: partial pages, a tail shorter and longer than a pipe-full */
 	const struct verified v[] = {{1, 300}, {4097, 300}, {65537, 100}, {MIB + 3, 20}, {16 * MIB + 7, 4}};
 
@@ -203,7 +238,7 @@ static void case_verified(void)
 /* The server receives one 16 MiB message, then is killed; the client keeps sending. */
 static void case_killed(void)
 {
-	const struct transport_ops *ops = test_arg;
+	const struct transport_ops *ops = arg_ops();
 	const size_t len = 16 * MIB;
 	struct chan ch;
 	struct timespec a, b;
@@ -300,7 +335,7 @@ static size_t resources(char *out, size_t outlen, size_t *nmemfd)
 
 static void case_leftovers(void)
 {
-	const struct transport_ops *ops = test_arg;
+	const struct transport_ops *ops = arg_ops();
 	static char before[1 << 16], after[1 << 16];
 	const struct verified v = {16 * MIB, 3};
 	size_t m0, m1;
@@ -426,21 +461,25 @@ static const struct {
 int main(int argc, char **argv)
 {
 	const size_t nk = sizeof(kinds) / sizeof(kinds[0]), nt = sizeof(zc) / sizeof(zc[0]);
-	struct test_case *cases = calloc(nt * nk + 2, sizeof(*cases));
+	struct test_case *cases;
 	struct sigaction ign = {.sa_handler = SIG_IGN};
 	size_t n = 0;
 	int rc;
 
+	if (transport_option_find(&vmsplice_ops, "recv") != 0) /* ZC_RECV's index */
+		return 2;
+	cases = calloc(nt * nk + 2, sizeof(*cases));
 	/* as the harness's children do: a dead peer's pipe is an error, not a signal */
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, NULL);
 	for (size_t t = 0; t < nt; t++) {
 		for (size_t k = 0; k < nk; k++) {
-			char *name;
+			char *name, variant[64];
 
-			if (asprintf(&name, "%s/%s", zc[t]->name, kinds[k].name) < 0)
+			transport_variant_name(zc[t].ops, &zc[t].opts, true, variant, sizeof(variant));
+			if (asprintf(&name, "%s/%s", variant, kinds[k].name) < 0)
 				return 2;
-			cases[n++] = (struct test_case){name, kinds[k].fn, kinds[k].timeout_s, zc[t]};
+			cases[n++] = (struct test_case){name, kinds[k].fn, kinds[k].timeout_s, &zc[t]};
 		}
 	}
 	cases[n++] = (struct test_case){strdup("cma/policy"), case_cma_policy, 10, NULL};

@@ -175,7 +175,27 @@ static int new_spec(struct parse *p, const struct transport_ops *ops)
 	return 0;
 }
 
-/* One comma item: a transport, a key of the current one, or a value of its last key; then its ':' pieces. */
+/* Whether item is one of the named values of the current transport's last key (an enum). */
+static bool names_a_value(const struct parse *p, const char *item)
+{
+	const struct spec *sp = p->nspecs ? &p->specs[p->nspecs - 1] : NULL;
+	const struct transport_option *o;
+
+	if (!sp || sp->last < 0)
+		return false;
+	o = &sp->ops->options[sp->last];
+	for (size_t i = 0; o->type == TOPT_ENUM && o->values && o->values[i]; i++)
+		if (!strcmp(o->values[i], item))
+			return true;
+	return false;
+}
+
+/*
+ * One comma item: a transport, a key of the current one, or a value of its
+ * last key; then its ':' pieces.  A bare word that is both a value of the
+ * last key and a transport's name (vmsplice:recv=read,vmsplice) is the
+ * value; with options (vmsplice:recv=read) it starts the transport.
+ */
 static int parse_item(struct parse *p, char *item)
 {
 	char *colon = strchr(item, ':'), *rest = colon ? colon + 1 : NULL;
@@ -184,7 +204,7 @@ static int parse_item(struct parse *p, char *item)
 
 	if (colon)
 		*colon = 0;
-	ops = transport_find(item);
+	ops = colon || !names_a_value(p, item) ? transport_find(item) : NULL;
 	if (ops) {
 		if (new_spec(p, ops))
 			return -1;

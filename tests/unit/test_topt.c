@@ -70,6 +70,9 @@ static const struct {
 	 "tcp:nodelay=0:sndbuf=64k|tcp:nodelay=0:sndbuf=1M|tcp:sndbuf=64k|tcp:sndbuf=1M"},
 	/* keys after ':' in a continuing item belong to the same transport */
 	{"tcp:nodelay=0,1:busy_poll=50", true, "tcp:nodelay=0:busy_poll=50|tcp:busy_poll=50"},
+	/* a value that is also a transport's name is the value; with options it is the transport */
+	{"vmsplice:recv=read,vmsplice,pipe", true, "vmsplice|vmsplice:recv=vmsplice|pipe"},
+	{"vmsplice:recv=splice,vmsplice:recv=read", true, "vmsplice:recv=splice|vmsplice"},
 	/* the key order in the name is the declaration's, not the command line's */
 	{"tcp:sndbuf=4k:nodelay=0", false, "tcp:nodelay=0:sndbuf=4096"},
 };

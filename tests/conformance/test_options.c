@@ -10,12 +10,17 @@
  *                   nodelay=0 and 1 by default
  *  tcp_buffers      getsockopt(SO_SNDBUF/SO_RCVBUF) on both ends is twice the
  *                   asked size, as probe records it
+ *  posix_mq_depth   mq_getattr on the channel's queues (after chan_open and in
+ *                   an attached child) says the depth asked, as probe records
+ *                   it; a depth above fs.mqueue.msg_max is a skip naming it
+ *  posix_mq_prio    a message an attached client sends arrives with prio
  *  lockfile_calls   every lock call moves verified messages through a cell
  *  options_cells    pipe, fifo, tcp and lockfile with non-default options run
  *                   whole cells (pingpong and stream) with verified payloads
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -29,6 +34,7 @@
 #include "harness/clock.h"
 #include "harness/harness.h"
 #include "tests/runner.h"
+#include "transports/chan_util.h"
 #include "transports/fdio.h"
 
 static char run_dir[4096];
@@ -185,6 +191,98 @@ TEST(tcp_buffers)
 	CHECK_EQ_I64(ch.limits.opt[transport_option_find(v.ops, "rcvbuf")], 2 * 65536);
 }
 
+/* The POSIX queue descriptors this process holds (a mqd_t is an fd on Linux): how many, into q. */
+static int mq_fds(mqd_t *q, int max, long *depth)
+{
+	int n = 0;
+
+	for (int fd = 3; fd < 1024 && n < max; fd++) {
+		struct mq_attr a;
+
+		if (mq_getattr((mqd_t)fd, &a) == 0) {
+			q[n++] = (mqd_t)fd;
+			*depth = a.mq_maxmsg;
+		}
+	}
+	return n;
+}
+
+/* In a child, attached as a client: 1 when both queues it holds are depth deep. */
+static int mq_depth_in_child(const struct chan *ch, long want)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct chan c = *ch;
+		mqd_t q[4];
+		long d = 0;
+		int ok = chan_attach(&c, CHAN_CLIENT) == 0 && mq_fds(q, 4, &d) == 2 && d == want;
+
+		chan_detach(&c);
+		_exit(ok);
+	}
+	return exit_of(pid);
+}
+
+TEST(posix_mq_depth)
+{
+	struct topt_variant v = variant("posix_mq:depth=3");
+	struct chan ch = {.ops = v.ops, .opts = v.opts};
+	long long msg_max = 0;
+	mqd_t q[4];
+	long d = 0;
+
+	CHECK_OK(chan_read_sysctl("/proc/sys/fs/mqueue/msg_max", &msg_max));
+	if (msg_max < 3)
+		test_skip("fs.mqueue.msg_max is %lld, below 3", msg_max);
+	open_chan(&ch, "posix_mq:depth=3", 64);
+	CHECK_EQ_I64(ch.limits.opt[transport_option_find(ch.ops, "depth")], 3);
+	CHECK_EQ_I64(mq_fds(q, 4, &d), 2);
+	CHECK_EQ_I64(d, 3);
+	CHECK_EQ_I64(mq_depth_in_child(&ch, 3), 1);
+	close_chan(&ch);
+	/* the host default is msg_max, recorded as such */
+	open_chan(&ch, "posix_mq", 64);
+	CHECK_EQ_I64(ch.limits.opt[transport_option_find(ch.ops, "depth")], msg_max);
+	close_chan(&ch);
+	/* above the sysctl: a skip that names it, nothing created */
+	if (msg_max < 65536) {
+		char spec[64];
+
+		snprintf(spec, sizeof(spec), "posix_mq:depth=%lld", msg_max + 1);
+		v = variant(spec);
+		ch = (struct chan){.ops = v.ops, .opts = v.opts};
+		CHECK(chan_probe(&ch, v.ops) < 0);
+		CHECK(ch.unavailable);
+		CHECK_MSG(strstr(ch.errmsg, "/proc/sys/fs/mqueue/msg_max") != NULL, "%s", ch.errmsg);
+	}
+}
+
+TEST(posix_mq_prio)
+{
+	struct chan ch;
+	char buf[64] = "hello";
+	unsigned int prio = 0;
+	mqd_t q[4];
+	long d = 0;
+	pid_t pid;
+
+	open_chan(&ch, "posix_mq:prio=7", 64);
+	CHECK_EQ_I64(ch.limits.opt[transport_option_find(ch.ops, "prio")], 7);
+	pid = fork();
+	if (pid == 0) {
+		int ok = chan_attach(&ch, CHAN_CLIENT) == 0 && chan_send(&ch, buf, sizeof(buf)) == 0;
+
+		_exit(ok);
+	}
+	CHECK_EQ_I64(exit_of(pid), 1);
+	CHECK_EQ_I64(mq_fds(q, 4, &d), 2);
+	/* the client sends on the first queue created (c2s); the other is empty */
+	CHECK_EQ_I64(mq_receive(q[0], buf, sizeof(buf), &prio), 64);
+	CHECK_EQ_I64(prio, 7);
+	close_chan(&ch);
+}
+
 static void run_cells(const char *spec, enum pattern p, const size_t *sizes, size_t nsizes)
 {
 	struct topt_variant v = variant(spec);
@@ -227,8 +325,9 @@ TEST(lockfile_calls)
 TEST(options_cells)
 {
 	static const size_t sizes[] = {1, 4097, 65536, 1 << 20};
-	static const char *const specs[] = {"pipe:bufsize=4k", "pipe:bufsize=1M", "fifo:bufsize=8k",
-					    "tcp:nodelay=0:sndbuf=4k:rcvbuf=4k", "tcp:busy_poll=20"};
+	static const char *const specs[] = {"pipe:bufsize=4k",	"pipe:bufsize=1M",
+					    "fifo:bufsize=8k",	"tcp:nodelay=0:sndbuf=4k:rcvbuf=4k",
+					    "tcp:busy_poll=20", "posix_mq:depth=1:prio=5"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
 		run_cells(specs[i], PATTERN_PINGPONG, sizes, ARRAY_SIZE(sizes));
@@ -241,6 +340,8 @@ static const struct test_case cases[] = {
 	T(fifo_bufsize),
 	T(tcp_nodelay),
 	T(tcp_buffers),
+	T(posix_mq_depth),
+	T(posix_mq_prio),
 	T_TIMEOUT(lockfile_calls, 120),
 	T_TIMEOUT(options_cells, 120),
 };

@@ -14,6 +14,10 @@
  *                   an attached child) says the depth asked, as probe records
  *                   it; a depth above fs.mqueue.msg_max is a skip naming it
  *  posix_mq_prio    a message an attached client sends arrives with prio
+ *  sysv_mq_depth    IPC_STAT on both queues the ledger lists says msg_qbytes
+ *                   is the depth asked, as probe records it, and fragments
+ *                   shrink to it; above kernel.msgmnb without CAP_SYS_RESOURCE
+ *                   is a skip naming both
  *  lockfile_calls   every lock call moves verified messages through a cell
  *  options_cells    pipe, fifo, tcp and lockfile with non-default options run
  *                   whole cells (pingpong and stream) with verified payloads
@@ -26,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +41,7 @@
 #include "tests/runner.h"
 #include "transports/chan_util.h"
 #include "transports/fdio.h"
+#include "transports/ledger.h"
 
 static char run_dir[4096];
 static char err[600];
@@ -283,6 +289,61 @@ TEST(posix_mq_prio)
 	close_chan(&ch);
 }
 
+/* msg_qbytes of every SysV queue the channel's ledger lists as made: how many had want. */
+static int sysv_depths(const struct chan *ch, long long want, int *queues)
+{
+	static struct ledger l;
+	char path[4200];
+	int ok = 0;
+
+	*queues = 0;
+	if (chan_ledger_path(ch, path, sizeof(path)) || ledger_read(path, &l))
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		struct msqid_ds ds;
+
+		if (l.e[i].kind != LEDGER_SYSV_MSG || l.e[i].state != LEDGER_MADE)
+			continue;
+		(*queues)++;
+		if (msgctl(l.e[i].id, IPC_STAT, &ds) == 0 && (long long)ds.msg_qbytes == want)
+			ok++;
+	}
+	return ok;
+}
+
+TEST(sysv_mq_depth)
+{
+	struct topt_variant v;
+	struct chan ch;
+	long long msgmnb = 0;
+	char spec[64];
+	int queues;
+
+	CHECK_OK(chan_read_sysctl("/proc/sys/kernel/msgmnb", &msgmnb));
+	open_chan(&ch, "sysv_mq:depth=4k", 64 << 10);
+	CHECK_EQ_I64(ch.limits.opt[0], 4096);
+	CHECK_EQ_I64(ch.limits.unit_bytes, 4096);
+	CHECK_EQ_I64(sysv_depths(&ch, 4096, &queues), 2);
+	CHECK_EQ_I64(queues, 2);
+	close_chan(&ch);
+	open_chan(&ch, "sysv_mq", 64);
+	CHECK_EQ_I64(ch.limits.opt[0], msgmnb);
+	CHECK_EQ_I64(sysv_depths(&ch, msgmnb, &queues), 2);
+	close_chan(&ch);
+	/* above kernel.msgmnb: granted with CAP_SYS_RESOURCE, else a skip naming both */
+	snprintf(spec, sizeof(spec), "sysv_mq:depth=%lld", msgmnb + 1024);
+	v = variant(spec);
+	ch = (struct chan){.ops = v.ops, .opts = v.opts};
+	if (chan_probe(&ch, v.ops) == 0) {
+		open_chan(&ch, spec, 64);
+		CHECK_EQ_I64(sysv_depths(&ch, msgmnb + 1024, &queues), 2);
+		close_chan(&ch);
+		return;
+	}
+	CHECK(ch.unavailable);
+	CHECK_MSG(strstr(ch.errmsg, "kernel.msgmnb") && strstr(ch.errmsg, "CAP_SYS_RESOURCE"), "%s", ch.errmsg);
+}
+
 static void run_cells(const char *spec, enum pattern p, const size_t *sizes, size_t nsizes)
 {
 	struct topt_variant v = variant(spec);
@@ -342,6 +403,7 @@ static const struct test_case cases[] = {
 	T(tcp_buffers),
 	T(posix_mq_depth),
 	T(posix_mq_prio),
+	T(sysv_mq_depth),
 	T_TIMEOUT(lockfile_calls, 120),
 	T_TIMEOUT(options_cells, 120),
 };

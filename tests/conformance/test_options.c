@@ -18,6 +18,8 @@
  *                   is the depth asked, as probe records it, and fragments
  *                   shrink to it; above kernel.msgmnb without CAP_SYS_RESOURCE
  *                   is a skip naming both
+ *  shm_spin_budget  the ring's spin budget after chan_open and in an attached
+ *                   child is spin_us microseconds, as probe records it
  *  lockfile_calls   every lock call moves verified messages through a cell
  *  options_cells    pipe, fifo, tcp and lockfile with non-default options run
  *                   whole cells (pingpong and stream) with verified payloads
@@ -42,6 +44,7 @@
 #include "transports/chan_util.h"
 #include "transports/fdio.h"
 #include "transports/ledger.h"
+#include "transports/ring.h"
 
 static char run_dir[4096];
 static char err[600];
@@ -344,6 +347,39 @@ TEST(sysv_mq_depth)
 	CHECK_MSG(strstr(ch.errmsg, "kernel.msgmnb") && strstr(ch.errmsg, "CAP_SYS_RESOURCE"), "%s", ch.errmsg);
 }
 
+/* In a child, attached as a server: 1 when its ring spins for want_ns. */
+static int spin_in_child(struct chan *ch, uint64_t want_ns)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		const struct ring_chan *rc = ch->priv;
+		int ok = chan_attach(ch, CHAN_SERVER) == 0 && rc->spin_ns == want_ns;
+
+		_exit(ok);
+	}
+	return exit_of(pid);
+}
+
+TEST(shm_spin_budget)
+{
+	struct chan ch;
+	const struct ring_chan *rc;
+
+	open_chan(&ch, "shm_spin:spin_us=7", 64);
+	rc = ch.priv;
+	CHECK_EQ_I64(ch.limits.opt[0], 7);
+	CHECK_MSG(strstr(ch.limits.note, "spins 7us") != NULL, "%s", ch.limits.note);
+	CHECK_EQ_U64(rc->spin_ns, 7000);
+	CHECK_EQ_I64(spin_in_child(&ch, 7000), 1);
+	close_chan(&ch);
+	open_chan(&ch, "shm_spin", 64);
+	rc = ch.priv;
+	CHECK_EQ_U64(rc->spin_ns, RING_SPIN_NS);
+	CHECK_EQ_I64(ch.limits.opt[0], RING_SPIN_NS / 1000);
+	close_chan(&ch);
+}
+
 static void run_cells(const char *spec, enum pattern p, const size_t *sizes, size_t nsizes)
 {
 	struct topt_variant v = variant(spec);
@@ -386,9 +422,9 @@ TEST(lockfile_calls)
 TEST(options_cells)
 {
 	static const size_t sizes[] = {1, 4097, 65536, 1 << 20};
-	static const char *const specs[] = {"pipe:bufsize=4k",	"pipe:bufsize=1M",
-					    "fifo:bufsize=8k",	"tcp:nodelay=0:sndbuf=4k:rcvbuf=4k",
-					    "tcp:busy_poll=20", "posix_mq:depth=1:prio=5"};
+	static const char *const specs[] = {
+		"pipe:bufsize=4k",  "pipe:bufsize=1M",	       "fifo:bufsize=8k",  "tcp:nodelay=0:sndbuf=4k:rcvbuf=4k",
+		"tcp:busy_poll=20", "posix_mq:depth=1:prio=5", "sysv_mq:depth=2k", "shm_spin:spin_us=2"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
 		run_cells(specs[i], PATTERN_PINGPONG, sizes, ARRAY_SIZE(sizes));
@@ -404,6 +440,7 @@ static const struct test_case cases[] = {
 	T(posix_mq_depth),
 	T(posix_mq_prio),
 	T(sysv_mq_depth),
+	T(shm_spin_budget),
 	T_TIMEOUT(lockfile_calls, 120),
 	T_TIMEOUT(options_cells, 120),
 };

@@ -14,7 +14,7 @@ const struct transport_option sockopt_buf_options[] = {
 	{0},
 };
 
-const struct sockopt_desc sockopt_buf_descs[2] = {
+const struct sockopt_desc sockopt_buf_descs[SOCKOPT_BUF_N] = {
 	{SOCKOPT_SNDBUF, SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", false},
 	{SOCKOPT_RCVBUF, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", false},
 };

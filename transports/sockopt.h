@@ -42,7 +42,8 @@ struct sockopt_desc {
 /* The table of a transport with just sndbuf and rcvbuf, at option indices 0 and 1. */
 enum { SOCKOPT_SNDBUF, SOCKOPT_RCVBUF };
 extern const struct transport_option sockopt_buf_options[];
-extern const struct sockopt_desc sockopt_buf_descs[2];
+#define SOCKOPT_BUF_N 2
+extern const struct sockopt_desc sockopt_buf_descs[SOCKOPT_BUF_N];
 
 /* Sets each option of d that applies on fd: 0, chan_fail(), or chan_unavailable() for EPERM. */
 int sockopt_apply(struct chan *ch, int fd, const struct sockopt_desc *d, size_t n);

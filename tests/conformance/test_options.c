@@ -20,6 +20,10 @@
  *                   is a skip naming both
  *  shm_spin_budget  the ring's spin budget after chan_open and in an attached
  *                   child is spin_us microseconds, as probe records it
+ *  socket_buffers   the same on both attached ends of socketpair,
+ *                   socketpair_seqpacket, unix, unix_dgram and udp, with
+ *                   probe recording it; a small sndbuf lowers the largest
+ *                   record of the AF_UNIX record sockets
  *  lockfile_calls   every lock call moves verified messages through a cell
  *  options_cells    pipe, fifo, tcp and lockfile with non-default options run
  *                   whole cells (pingpong and stream) with verified payloads
@@ -169,7 +173,7 @@ static int bufs_doubled(const struct chan *ch, int fd)
 	return snd == 2 * 65536 && rcv == 2 * 65536;
 }
 
-static void tcp_case(const char *spec, int (*get)(const struct chan *, int), int want)
+static void both_ends(const char *spec, int (*get)(const struct chan *, int), int want)
 {
 	struct chan ch;
 	pid_t s, c;
@@ -185,8 +189,8 @@ static void tcp_case(const char *spec, int (*get)(const struct chan *, int), int
 
 TEST(tcp_nodelay)
 {
-	tcp_case("tcp:nodelay=0", nodelay_of, 0);
-	tcp_case("tcp", nodelay_of, 1);
+	both_ends("tcp:nodelay=0", nodelay_of, 0);
+	both_ends("tcp", nodelay_of, 1);
 }
 
 TEST(tcp_buffers)
@@ -194,7 +198,7 @@ TEST(tcp_buffers)
 	struct topt_variant v = variant("tcp:sndbuf=64k:rcvbuf=64k");
 	struct chan ch = {.ops = v.ops, .opts = v.opts};
 
-	tcp_case("tcp:sndbuf=64k:rcvbuf=64k", bufs_doubled, 1);
+	both_ends("tcp:sndbuf=64k:rcvbuf=64k", bufs_doubled, 1);
 	CHECK_OK(chan_probe(&ch, v.ops));
 	CHECK_EQ_I64(ch.limits.opt[transport_option_find(v.ops, "sndbuf")], 2 * 65536);
 	CHECK_EQ_I64(ch.limits.opt[transport_option_find(v.ops, "rcvbuf")], 2 * 65536);
@@ -380,6 +384,30 @@ TEST(shm_spin_budget)
 	close_chan(&ch);
 }
 
+TEST(socket_buffers)
+{
+	static const char *const names[] = {"socketpair", "socketpair_seqpacket", "unix", "unix_dgram", "udp"};
+	struct topt_variant v;
+	struct chan ch;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char spec[96];
+
+		snprintf(spec, sizeof(spec), "%s:sndbuf=64k:rcvbuf=64k", names[i]);
+		both_ends(spec, bufs_doubled, 1);
+		v = variant(spec);
+		ch = (struct chan){.ops = v.ops, .opts = v.opts};
+		CHECK_OK(chan_probe(&ch, v.ops));
+		CHECK_EQ_I64(ch.limits.opt[0], 2 * 65536);
+		CHECK_EQ_I64(ch.limits.opt[1], 2 * 65536);
+	}
+	/* an AF_UNIX record longer than sk_sndbuf - 32 is EMSGSIZE: probe says so first */
+	v = variant("unix_dgram:sndbuf=8k");
+	ch = (struct chan){.ops = v.ops, .opts = v.opts};
+	CHECK_OK(chan_probe(&ch, v.ops));
+	CHECK_EQ_I64(ch.limits.max_msg_bytes, 2 * 8192 - 32);
+}
+
 static void run_cells(const char *spec, enum pattern p, const size_t *sizes, size_t nsizes)
 {
 	struct topt_variant v = variant(spec);
@@ -419,6 +447,23 @@ TEST(lockfile_calls)
 		run_cells(calls[i], PATTERN_PINGPONG, sizes, ARRAY_SIZE(sizes));
 }
 
+TEST(socket_buffer_cells)
+{
+	static const size_t big[] = {1, 4097, 65536, 1 << 20}, small[] = {1, 4097, 16000};
+	static const char *const streams[] = {"socketpair:sndbuf=4k:rcvbuf=4k", "unix:sndbuf=4k:rcvbuf=4k"};
+	static const char *const records[] = {"socketpair_seqpacket:sndbuf=8k:rcvbuf=8k",
+					      "unix_dgram:sndbuf=8k:rcvbuf=8k", "udp:sndbuf=8k:rcvbuf=8k"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(streams); i++) {
+		run_cells(streams[i], PATTERN_PINGPONG, big, ARRAY_SIZE(big));
+		run_cells(streams[i], PATTERN_STREAM, big, ARRAY_SIZE(big));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(records); i++)
+		run_cells(records[i], PATTERN_PINGPONG, small, ARRAY_SIZE(small));
+	run_cells(records[0], PATTERN_STREAM, small, ARRAY_SIZE(small));
+	run_cells(records[1], PATTERN_STREAM, small, ARRAY_SIZE(small));
+}
+
 TEST(options_cells)
 {
 	static const size_t sizes[] = {1, 4097, 65536, 1 << 20};
@@ -441,6 +486,8 @@ static const struct test_case cases[] = {
 	T(posix_mq_prio),
 	T(sysv_mq_depth),
 	T(shm_spin_budget),
+	T(socket_buffers),
+	T_TIMEOUT(socket_buffer_cells, 120),
 	T_TIMEOUT(lockfile_calls, 120),
 	T_TIMEOUT(options_cells, 120),
 };

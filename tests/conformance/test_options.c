@@ -24,6 +24,9 @@
  *                   socketpair_seqpacket, unix, unix_dgram and udp, with
  *                   probe recording it; a small sndbuf lowers the largest
  *                   record of the AF_UNIX record sockets
+ *  skeleton_option  skeleton.c's bufsize: its table checks, probe records the
+ *                   rounded size, F_GETPIPE_SZ after chan_open and in an
+ *                   attached child says it, and a whole cell runs with it
  *  lockfile_calls   every lock call moves verified messages through a cell
  *  options_cells    pipe, fifo, tcp and lockfile with non-default options run
  *                   whole cells (pingpong and stream) with verified payloads
@@ -408,6 +411,45 @@ TEST(socket_buffers)
 	CHECK_EQ_I64(ch.limits.max_msg_bytes, 2 * 8192 - 32);
 }
 
+extern const struct transport_ops skeleton_ops;
+
+/* Pages of the pipe this side writes: the skeleton's priv is its own, so ask the fds. */
+static int skeleton_pages_in_child(struct chan *ch, int first_fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int pages = 0;
+
+		if (chan_attach(ch, CHAN_CLIENT))
+			_exit(255);
+		/* the channel's four fds are first_fd..first_fd+3; the client keeps one write end */
+		for (int fd = first_fd; fd < first_fd + 4; fd++)
+			if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY && fcntl(fd, F_GETPIPE_SZ) > 0)
+				pages += fcntl(fd, F_GETPIPE_SZ) / 4096;
+		_exit(pages);
+	}
+	return exit_of(pid);
+}
+
+TEST(skeleton_option)
+{
+	struct chan ch = {
+		.ops = &skeleton_ops, .opts = {.given = 1u << 0, .val = {100000}}, .msg_bytes = 64, .timeout_ms = 5000};
+	char why[200];
+	int first_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	CHECK_EQ_I64(transport_option_find(&skeleton_ops, "bufsize"), 0);
+	CHECK_MSG(transport_check_options(&skeleton_ops, why, sizeof(why)) == 0, "%s", why);
+	CHECK_OK(chan_probe(&ch, &skeleton_ops));
+	CHECK_EQ_I64(ch.limits.opt[0], 131072);
+	CHECK(first_fd >= 0);
+	close(first_fd); /* the lowest free fd: the channel's are this and above */
+	CHECK_OK(chan_open(&ch, &skeleton_ops));
+	CHECK_EQ_I64(skeleton_pages_in_child(&ch, first_fd), 32);
+	chan_close(&ch);
+}
+
 static void run_cells(const char *spec, enum pattern p, const size_t *sizes, size_t nsizes)
 {
 	struct topt_variant v = variant(spec);
@@ -464,6 +506,37 @@ TEST(socket_buffer_cells)
 	run_cells(records[1], PATTERN_STREAM, small, ARRAY_SIZE(small));
 }
 
+TEST(skeleton_option_cell)
+{
+	static const size_t sizes[] = {1, 4097, 65536, 1 << 20};
+	struct cell_config cfg = {.ops = &skeleton_ops,
+				  .opts = {.given = 1u << 0, .val = {4096}},
+				  .msg_bytes = 0,
+				  .client_cpu = -1,
+				  .server_cpu = -1,
+				  .relation = REL_UNPINNED,
+				  .warmup = 5,
+				  .iterations = 200,
+				  .timeout_ms = 10000,
+				  .run_dir = run_dir};
+
+	clock_setup(true);
+	if (rundir_create(run_dir, sizeof(run_dir)))
+		test_fail(__FILE__, __LINE__, "cannot create a run directory");
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct cell_result res;
+
+		cfg.msg_bytes = sizes[i];
+		cfg.pattern = i % 2 ? PATTERN_STREAM : PATTERN_PINGPONG;
+		test_context("skeleton:bufsize=4k %zu", sizes[i]);
+		CHECK_OK(cell_run(&cfg, &res));
+		CHECK_MSG(res.status == CELL_OK, "%s", res.reason);
+		CHECK_EQ_I64(res.limits.opt[0], 4096);
+		cell_result_release(&res);
+	}
+	rundir_remove(run_dir);
+}
+
 TEST(options_cells)
 {
 	static const size_t sizes[] = {1, 4097, 65536, 1 << 20};
@@ -487,6 +560,8 @@ static const struct test_case cases[] = {
 	T(sysv_mq_depth),
 	T(shm_spin_budget),
 	T(socket_buffers),
+	T(skeleton_option),
+	T_TIMEOUT(skeleton_option_cell, 60),
 	T_TIMEOUT(socket_buffer_cells, 120),
 	T_TIMEOUT(lockfile_calls, 120),
 	T_TIMEOUT(options_cells, 120),

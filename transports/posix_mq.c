@@ -39,6 +39,17 @@
  * wall-clock step moves it) and fails with -ETIMEDOUT past it.  With
  * CHAN_WAIT_SPIN the queues are opened O_NONBLOCK (the open description is
  * shared by parent and children) and EAGAIN is polled.
+ *
+ * Options: depth (mq_maxmsg of both queues; default the host's
+ * fs.mqueue.msg_max).  Linux accepts up to 65536 (HARD_MSGMAX) with
+ * CAP_SYS_RESOURCE, but this transport stays within the sysctl: a depth
+ * above it is a skip naming /proc/sys/fs/mqueue/msg_max.  mq_maxmsg is
+ * not rounded, so probe records the depth asked; create() reads both
+ * queues back with mq_getattr and fails if the kernel gave another.
+ * prio (the priority every fragment is sent with, default 0): one
+ * priority for all keeps FIFO order; the receiver checks each fragment
+ * came with it (-EPROTO otherwise).  A prio at or above
+ * sysconf(_SC_MQ_PRIO_MAX) is a skip naming that limit.
  */
 #include "transports/chan_util.h"
 #include "transports/ledger.h"
@@ -52,18 +63,38 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #define POSIX_MQ_SPIN_CHECK 1024 /* polls between two looks at the clock */
 
 enum { C2S, S2C };
+
+enum { POSIX_MQ_OPT_DEPTH, POSIX_MQ_OPT_PRIO };
+
+static const struct transport_option posix_mq_options[] = {
+	[POSIX_MQ_OPT_DEPTH] = {.name = "depth",
+				.type = TOPT_COUNT,
+				.def_text = "host",
+				.min = 1,
+				.max = 65536,
+				.help = "messages each queue holds (mq_maxmsg), at most fs.mqueue.msg_max"},
+	[POSIX_MQ_OPT_PRIO] = {.name = "prio",
+			       .type = TOPT_COUNT,
+			       .def = 0,
+			       .min = 0,
+			       .max = 32767,
+			       .help = "the priority every message is sent with, below sysconf(_SC_MQ_PRIO_MAX)"},
+	{0},
+};
 
 struct posix_mq {
 	mqd_t mqd[2];
 	bool open[2];  /* mqd[i] is ours to close (0 is a valid descriptor) */
 	bool named[2]; /* name[i] still exists in the queue namespace */
 	char name[2][96];
-	size_t unit;  /* mq_msgsize of both queues */
-	mqd_t tx, rx; /* this side's queues, after attach */
+	size_t unit;	   /* mq_msgsize of both queues */
+	unsigned int prio; /* every fragment's priority */
+	mqd_t tx, rx;	   /* this side's queues, after attach */
 	int txi, rxi;
 	char *stage; /* this process's buffer for a short last fragment */
 };
@@ -117,6 +148,30 @@ static int read_limits(struct chan *ch, long long *msg_max, long long *msgsize_m
 	return 0;
 }
 
+/* The depth a queue gets: the one asked, else fs.mqueue.msg_max. */
+static long long queue_depth(const struct chan *ch, long long msg_max)
+{
+	return chan_opt_given(ch, POSIX_MQ_OPT_DEPTH) ? chan_opt(ch, POSIX_MQ_OPT_DEPTH) : msg_max;
+}
+
+static int probe_options(struct chan *ch, long long msg_max)
+{
+	long long depth = queue_depth(ch, msg_max), prio = chan_opt(ch, POSIX_MQ_OPT_PRIO);
+	long prio_max = sysconf(_SC_MQ_PRIO_MAX);
+
+	if (depth > msg_max)
+		return chan_unavailable(ch, EINVAL,
+					"depth=%lld: above fs.mqueue.msg_max (%lld, /proc/sys/fs/mqueue/msg_max); "
+					"raise the sysctl",
+					depth, msg_max);
+	if (prio_max > 0 && prio >= prio_max)
+		return chan_unavailable(ch, EINVAL, "prio=%lld: at or above sysconf(_SC_MQ_PRIO_MAX) %ld", prio,
+					prio_max);
+	chan_opt_record(ch, POSIX_MQ_OPT_DEPTH, depth);
+	chan_opt_record(ch, POSIX_MQ_OPT_PRIO, prio);
+	return 0;
+}
+
 static int posix_mq_probe(struct chan *ch)
 {
 	long long msg_max, msgsize_max, queues_max;
@@ -136,12 +191,15 @@ static int posix_mq_probe(struct chan *ch)
 			"RLIMIT_MSGQUEUE is %llu bytes, below two queues of one %lld-byte message: raise it "
 			"(ulimit -q)",
 			(unsigned long long)rl.rlim_cur, msgsize_max);
+	r = probe_options(ch, msg_max);
+	if (r)
+		return r;
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = (size_t)msgsize_max;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "fragments of %lld bytes: fs.mqueue.msgsize_max %lld, msg_max %lld deep, queues_max %lld; "
+		 "fragments of %lld bytes: fs.mqueue.msgsize_max %lld, %lld deep (msg_max %lld), queues_max %lld; "
 		 "RLIMIT_MSGQUEUE %lld",
-		 msgsize_max, msgsize_max, msg_max, queues_max,
+		 msgsize_max, msgsize_max, ch->limits.opt[POSIX_MQ_OPT_DEPTH], msg_max, queues_max,
 		 rl.rlim_cur == RLIM_INFINITY ? -1LL : (long long)rl.rlim_cur);
 	return 0;
 }
@@ -206,12 +264,20 @@ static int posix_mq_create(struct chan *ch)
 	q->unit = (size_t)msgsize_max;
 	if (ch->msg_bytes && ch->msg_bytes < q->unit)
 		q->unit = ch->msg_bytes;
-	a.mq_maxmsg = (long)msg_max;
+	a.mq_maxmsg = (long)queue_depth(ch, msg_max);
 	a.mq_msgsize = (long)q->unit;
+	q->prio = (unsigned int)chan_opt(ch, POSIX_MQ_OPT_PRIO);
 	for (int i = 0; i < 2; i++) {
+		struct mq_attr got = {0};
+
 		r = open_queue(ch, q, i, &a);
 		if (r)
 			return r;
+		if (mq_getattr(q->mqd[i], &got) < 0)
+			return chan_fail(ch, errno, "mq_getattr %s", q->name[i]);
+		if (got.mq_maxmsg != a.mq_maxmsg) /* probe recorded the depth asked */
+			return chan_fail(ch, EPROTO, "mq_open %s: depth %ld asked, %ld granted", q->name[i],
+					 a.mq_maxmsg, got.mq_maxmsg);
 	}
 	/* both sides inherit both descriptors: the names have done their job */
 	for (int i = 0; i < 2; i++) {
@@ -239,7 +305,7 @@ static int posix_mq_attach(struct chan *ch, enum chan_role role)
 static int send_fragment(struct chan *ch, struct posix_mq *q, const char *p, size_t n, struct mq_wait *w)
 {
 	for (;;) {
-		int r = w->timed ? mq_timedsend(q->tx, p, n, 0, &w->deadline) : mq_send(q->tx, p, n, 0);
+		int r = w->timed ? mq_timedsend(q->tx, p, n, q->prio, &w->deadline) : mq_send(q->tx, p, n, q->prio);
 
 		if (r == 0)
 			return 0;
@@ -276,9 +342,13 @@ static int posix_mq_send(struct chan *ch, const void *buf, size_t len)
 static ssize_t recv_fragment(struct chan *ch, struct posix_mq *q, char *dst, struct mq_wait *w)
 {
 	for (;;) {
-		ssize_t n = w->timed ? mq_timedreceive(q->rx, dst, q->unit, NULL, &w->deadline)
-				     : mq_receive(q->rx, dst, q->unit, NULL);
+		unsigned int prio = 0;
+		ssize_t n = w->timed ? mq_timedreceive(q->rx, dst, q->unit, &prio, &w->deadline)
+				     : mq_receive(q->rx, dst, q->unit, &prio);
 
+		if (n >= 0 && prio != q->prio)
+			return chan_fail(ch, EPROTO, "mq_receive %s: priority %u, sent with %u", q->name[q->rxi], prio,
+					 q->prio);
 		if (n >= 0)
 			return n;
 		if (errno == EINTR)
@@ -344,6 +414,7 @@ const struct transport_ops posix_mq_ops = {
 	.kind = CHAN_MESSAGE,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct posix_mq),
+	.options = posix_mq_options,
 	.probe = posix_mq_probe,
 	.create = posix_mq_create,
 	.attach = posix_mq_attach,

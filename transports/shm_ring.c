@@ -17,6 +17,15 @@
  * over with sched_yield(), which is what a same-CPU figure of shm_spin
  * measures.  probe() says so in the result's limits note.
  *
+ * shm_spin's option spin_us: the microseconds a waiter busy-polls before
+ * it starts yielding (rc->spin_ns, default RING_SPIN_NS = 50 us).  It
+ * counts time, not polls: the pause-loop looks at the clock every 64
+ * polls (ring.c spin_phase), after RING_SPIN_FAST untimed polls of a slot.
+ * The yield phase (RING_YIELD_NS) and the sleep after it are unchanged.
+ * At least 1: a zero budget would make shm_spin the shm_ring layout
+ * (no slot lines, no yield phase), which is shm_ring, not a variant.
+ * Nothing in the kernel applies it: probe records the value asked.
+ *
  * Both are byte streams (the harness's fixed size delimits messages) and
  * carry any size: a message larger than the ring streams through it in
  * pieces.  The ring is four times the message, rounded up to a power of
@@ -108,9 +117,27 @@ static int shm_ring_probe(struct chan *ch)
 	return probe_dev_shm(ch, "sleeps on a semaphore in the region");
 }
 
+enum { SHM_SPIN_OPT_SPIN_US };
+
+static const struct transport_option shm_spin_options[] = {
+	[SHM_SPIN_OPT_SPIN_US] = {.name = "spin_us",
+				  .type = TOPT_USEC,
+				  .def = RING_SPIN_NS / 1000,
+				  .min = 1,
+				  .max = 1000000,
+				  .help = "microseconds a waiter busy-polls before it yields (then sleeps)"},
+	{0},
+};
+
 static int shm_spin_probe(struct chan *ch)
 {
-	return probe_dev_shm(ch, "spins 50us, yields 1ms, then sleeps; same CPU: yields at once");
+	char policy[96];
+	long long us = chan_opt(ch, SHM_SPIN_OPT_SPIN_US);
+
+	chan_opt_record(ch, SHM_SPIN_OPT_SPIN_US, us);
+	snprintf(policy, sizeof(policy), "spins %lldus, yields %dms, then sleeps; same CPU: yields at once", us,
+		 RING_YIELD_NS / 1000000);
+	return probe_dev_shm(ch, policy);
 }
 
 /* Opens, notes, sizes, maps and unlinks the name; fills rc->rg. */
@@ -169,7 +196,7 @@ static int shm_ring_create(struct chan *ch)
 
 static int shm_spin_create(struct chan *ch)
 {
-	return create_common(ch, RING_SPIN_NS);
+	return create_common(ch, (uint64_t)chan_opt(ch, SHM_SPIN_OPT_SPIN_US) * 1000);
 }
 
 static void shm_ring_destroy(struct chan *ch)
@@ -212,6 +239,7 @@ const struct transport_ops shm_spin_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_SPIN,
 	.priv_size = sizeof(struct shm_ring_priv),
+	.options = shm_spin_options,
 	.probe = shm_spin_probe,
 	.create = shm_spin_create,
 	.attach = ring_attach,

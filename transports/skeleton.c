@@ -25,6 +25,12 @@
  * chan_fail() (chan_unavailable() in probe); no hook prints, exits,
  * touches a signal disposition or includes harness/ or bench/.
  *
+ * Options (transport.h): the knobs of the mechanism, declared as data
+ * below, parsed and range-checked by bench/ before any fork, read with
+ * chan_opt() in any hook, checked against the host and recorded as the
+ * kernel granted them in probe().  This one has bufsize, each pipe's
+ * buffer (F_SETPIPE_SZ), as pipe.c has through pipebuf.h.
+ *
  * Registering a new transport: name the file after its CLI name, end it
  * with its const table, add one line to registry.c, describe its
  * semantics, limits and ordering traps in the opening comment (as here).
@@ -53,6 +59,25 @@ struct skeleton_priv {
 };
 
 /*
+ * The options: indexed by an enum of this file, designated initializers,
+ * a {0} sentinel.  A value outside min..max is a usage error before any
+ * fork; def_text "host" means "the host's default, left alone" (def is
+ * then 0 and chan_opt_given() is false unless the user set it).  At most
+ * TRANSPORT_MAX_OPTIONS.  `ipcbench list -t NAME` prints this table.
+ */
+enum { SKELETON_OPT_BUFSIZE };
+
+static const struct transport_option skeleton_options[] = {
+	[SKELETON_OPT_BUFSIZE] = {.name = "bufsize",
+				  .type = TOPT_SIZE,
+				  .def_text = "host",
+				  .min = 4096,
+				  .max = 1 << 20,
+				  .help = "each pipe's buffer (F_SETPIPE_SZ); the kernel rounds it up to pages"},
+	{0},
+};
+
+/*
  * probe() - optional.  Called in the parent, possibly many times, with a
  * zeroed struct chan (only ops set; no run_dir, no priv).  Reads the live
  * host and fills ch->limits: max_msg_bytes (0: no limit of its own),
@@ -64,16 +89,32 @@ struct skeleton_priv {
  * chan_unavailable(), and the cell is skipped with that message, which
  * should say what would enable it.  Any other failure (EMFILE, ENOMEM) is
  * chan_fail(): the cell is an error, never a silent skip.
+ *
+ * Options: ch->limits.opt[] starts as what was asked (the default where
+ * not given).  Try what was given on a scratch object and record with
+ * chan_opt_record() what the kernel granted (here F_GETPIPE_SZ after
+ * F_SETPIPE_SZ, which rounds up): that is what the result records.  What
+ * the host refuses (a sysctl, a capability) is chan_unavailable() naming it.
  */
 static int skeleton_probe(struct chan *ch)
 {
-	int fds[2], sz;
+	int fds[2], sz, e;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return chan_fail(ch, errno, "pipe2");
+	if (chan_opt_given(ch, SKELETON_OPT_BUFSIZE))
+		fcntl(fds[1], F_SETPIPE_SZ, (int)chan_opt(ch, SKELETON_OPT_BUFSIZE));
 	sz = fcntl(fds[0], F_GETPIPE_SZ);
+	e = errno;
 	close(fds[0]);
 	close(fds[1]);
+	if (sz < 0)
+		return chan_fail(ch, e, "F_GETPIPE_SZ");
+	if (chan_opt_given(ch, SKELETON_OPT_BUFSIZE) && sz < chan_opt(ch, SKELETON_OPT_BUFSIZE))
+		return chan_unavailable(ch, EPERM,
+					"bufsize=%lld: refused (above fs.pipe-max-size without CAP_SYS_RESOURCE)",
+					chan_opt(ch, SKELETON_OPT_BUFSIZE));
+	chan_opt_record(ch, SKELETON_OPT_BUFSIZE, sz);
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note), "a byte stream: two pipes of %d bytes (F_GETPIPE_SZ)", sz);
@@ -108,6 +149,15 @@ static int skeleton_create(struct chan *ch)
 		return chan_fail(ch, e, "pipe2 server to client");
 	}
 	sk->made = true;
+	/* options apply where the objects are made; an option not given leaves the host's default */
+	if (!chan_opt_given(ch, SKELETON_OPT_BUFSIZE))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? sk->s2c[1] : sk->c2s[1];
+
+		if (fcntl(fd, F_SETPIPE_SZ, (int)chan_opt(ch, SKELETON_OPT_BUFSIZE)) < 0)
+			return chan_fail(ch, errno, "F_SETPIPE_SZ %lld", chan_opt(ch, SKELETON_OPT_BUFSIZE));
+	}
 	return 0;
 }
 
@@ -203,7 +253,7 @@ static void skeleton_destroy(struct chan *ch)
  * The table: name == file stem == CLI name, a one-line summary for
  * `ipcbench list`, the kind (CHAN_STREAM: a byte stream; CHAN_MESSAGE:
  * record boundaries kept), capability flags as data (transport.h), and
- * priv_size.  Not in registry.c: this transport exists to be read and
+ * priv_size, and the options array.  Not in registry.c: this transport exists to be read and
  * tested.
  */
 const struct transport_ops skeleton_ops = {
@@ -212,6 +262,7 @@ const struct transport_ops skeleton_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct skeleton_priv),
+	.options = skeleton_options,
 	.probe = skeleton_probe,
 	.create = skeleton_create,
 	.attach = skeleton_attach,

@@ -7,8 +7,13 @@
  * one record (unixsock.h); probe() measures both on the live host, and a
  * larger message is refused before the fork, never truncated (recv uses
  * MSG_TRUNC to catch a short record).
+ *
+ * Options sndbuf and rcvbuf (both): SO_SNDBUF / SO_RCVBUF on both ends
+ * (transports/sockopt.h), recorded as getsockopt reads them back.  On
+ * socketpair_seqpacket a record is at most the granted sndbuf - 32.
  */
 #include "transports/fdio.h"
+#include "transports/sockopt.h"
 #include "transports/unixsock.h"
 
 #include <errno.h>
@@ -19,12 +24,14 @@ static int socketpair_probe_stream(struct chan *ch)
 {
 	ch->limits.max_msg_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note), "a byte stream: no message limit");
-	return 0;
+	return sockopt_probe(ch, AF_UNIX, SOCK_STREAM, sockopt_buf_descs, SOCKOPT_BUF_N);
 }
 
 static int socketpair_probe_seqpacket(struct chan *ch)
 {
-	return unixsock_max_record(ch, SOCK_SEQPACKET);
+	int r = unixsock_max_record(ch, SOCK_SEQPACKET);
+
+	return r ? r : unixsock_probe_options(ch, SOCK_SEQPACKET);
 }
 
 static int socketpair_make(struct chan *ch, int type)
@@ -38,7 +45,12 @@ static int socketpair_make(struct chan *ch, int type)
 		unixsock_size_buffers(ch, sv[1]);
 	}
 	fdchan_add_fd(ch, sv[0]);
-	return fdchan_add_fd(ch, sv[1]);
+	if (fdchan_add_fd(ch, sv[1]))
+		return -ch->err;
+	for (int i = 0; i < 2; i++)
+		if (sockopt_apply(ch, sv[i], sockopt_buf_descs, SOCKOPT_BUF_N))
+			return -ch->err;
+	return 0;
 }
 
 static int socketpair_create_stream(struct chan *ch)
@@ -65,6 +77,7 @@ const struct transport_ops socketpair_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.options = sockopt_buf_options,
 	.probe = socketpair_probe_stream,
 	.create = socketpair_create_stream,
 	.attach = socketpair_attach,
@@ -80,6 +93,7 @@ const struct transport_ops socketpair_seqpacket_ops = {
 	.kind = CHAN_MESSAGE,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.options = sockopt_buf_options,
 	.probe = socketpair_probe_seqpacket,
 	.create = socketpair_create_seqpacket,
 	.attach = socketpair_attach,

@@ -36,6 +36,14 @@
  * queue's key in the ledger before msgget (transports/ledger.h) and destroy() removes it with
  * IPC_RMID, so only a SIGKILLed ipcbench can leave a queue, which the
  * ledger then lists for `ipcbench clean`.
+ *
+ * Option depth (bytes a queue holds, msg_qbytes; default the host's
+ * kernel.msgmnb): create() sets it on each queue with IPC_SET and reads
+ * it back with IPC_STAT (the kernel takes the value as given, so probe
+ * records the depth asked and create() fails if another was granted).
+ * The fragment size becomes min(msgmax, depth).  Raising a queue above
+ * kernel.msgmnb needs CAP_SYS_RESOURCE (EPERM otherwise): probe reads
+ * CapEff from /proc/self/status and skips such a depth without it.
  */
 #include "transports/chan_util.h"
 #include "transports/ledger.h"
@@ -56,6 +64,19 @@ enum { C2S, S2C };
 struct sysv_mq_buf {
 	long mtype;
 	char mtext[];
+};
+
+enum { SYSV_MQ_OPT_DEPTH };
+
+static const struct transport_option sysv_mq_options[] = {
+	[SYSV_MQ_OPT_DEPTH] = {.name = "depth",
+			       .type = TOPT_SIZE,
+			       .def_text = "host",
+			       .min = 256,
+			       .max = 256 << 20,
+			       .help = "bytes each queue holds (msg_qbytes, IPC_SET); above kernel.msgmnb needs "
+				       "CAP_SYS_RESOURCE"},
+	{0},
 };
 
 struct sysv_mq {
@@ -81,9 +102,39 @@ static int spin_once(struct chan *ch, unsigned int *spins, uint64_t *start_ms, c
 	return chan_fail(ch, ETIMEDOUT, "%s id=%d: peer silent for %d ms", what, id, ch->timeout_ms);
 }
 
+/* Whether this process holds CAP_SYS_RESOURCE (CapEff in /proc/self/status). */
+static bool has_sys_resource(void)
+{
+	char line[128];
+	unsigned long long eff = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return found && (eff >> 24 & 1); /* CAP_SYS_RESOURCE is capability 24 */
+}
+
+/* The bytes a queue holds: the depth asked, else kernel.msgmnb; a skip above msgmnb without the capability. */
+static int probe_depth(struct chan *ch, long long msgmnb, long long *depth)
+{
+	*depth = chan_opt_given(ch, SYSV_MQ_OPT_DEPTH) ? chan_opt(ch, SYSV_MQ_OPT_DEPTH) : msgmnb;
+	if (*depth > msgmnb && !has_sys_resource())
+		return chan_unavailable(ch, EPERM,
+					"depth=%lld: above kernel.msgmnb (%lld, /proc/sys/kernel/msgmnb) needs "
+					"CAP_SYS_RESOURCE; raise the sysctl",
+					*depth, msgmnb);
+	chan_opt_record(ch, SYSV_MQ_OPT_DEPTH, *depth);
+	return 0;
+}
+
 static int sysv_mq_probe(struct chan *ch)
 {
-	long long msgmax, msgmnb, msgmni;
+	long long msgmax, msgmnb, msgmni, depth;
+	int r;
 
 	if (chan_read_sysctl("/proc/sys/kernel/msgmax", &msgmax) ||
 	    chan_read_sysctl("/proc/sys/kernel/msgmnb", &msgmnb) ||
@@ -96,11 +147,15 @@ static int sysv_mq_probe(struct chan *ch)
 	if (msgmax <= 0 || msgmnb <= 0)
 		return chan_unavailable(ch, EINVAL, "kernel.msgmax %lld, kernel.msgmnb %lld: raise both", msgmax,
 					msgmnb);
+	r = probe_depth(ch, msgmnb, &depth);
+	if (r)
+		return r;
 	ch->limits.max_msg_bytes = 0;
-	ch->limits.unit_bytes = (size_t)(msgmax < msgmnb ? msgmax : msgmnb);
+	ch->limits.unit_bytes = (size_t)(msgmax < depth ? msgmax : depth);
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
-		 "fragments of %zu bytes: kernel.msgmax %lld, kernel.msgmnb %lld per queue, kernel.msgmni %lld",
-		 ch->limits.unit_bytes, msgmax, msgmnb, msgmni);
+		 "fragments of %zu bytes: kernel.msgmax %lld, %lld bytes per queue (kernel.msgmnb %lld), "
+		 "kernel.msgmni %lld",
+		 ch->limits.unit_bytes, msgmax, depth, msgmnb, msgmni);
 	return 0;
 }
 
@@ -122,6 +177,33 @@ static int new_queue(struct chan *ch, struct sysv_mq *q, int i)
 	return 0;
 }
 
+/* Sets the queue's msg_qbytes to the depth probe recorded and reads it back. */
+static int set_depth(struct chan *ch, struct sysv_mq *q, int i)
+{
+	long long want = ch->limits.opt[SYSV_MQ_OPT_DEPTH];
+	struct msqid_ds ds;
+
+	if (msgctl(q->id[i], IPC_STAT, &ds) < 0)
+		return chan_fail(ch, errno, "msgctl IPC_STAT id=%d", q->id[i]);
+	if ((long long)ds.msg_qbytes == want)
+		return 0;
+	ds.msg_qbytes = (msglen_t)want;
+	if (msgctl(q->id[i], IPC_SET, &ds) < 0) {
+		if (errno == EPERM)
+			return chan_fail(ch, errno,
+					 "msgctl IPC_SET msg_qbytes=%lld id=%d: above kernel.msgmnb needs "
+					 "CAP_SYS_RESOURCE",
+					 want, q->id[i]);
+		return chan_fail(ch, errno, "msgctl IPC_SET msg_qbytes=%lld id=%d", want, q->id[i]);
+	}
+	if (msgctl(q->id[i], IPC_STAT, &ds) < 0)
+		return chan_fail(ch, errno, "msgctl IPC_STAT id=%d", q->id[i]);
+	if ((long long)ds.msg_qbytes != want)
+		return chan_fail(ch, EPROTO, "msgctl id=%d: msg_qbytes %lld asked, %llu granted", q->id[i], want,
+				 (unsigned long long)ds.msg_qbytes);
+	return 0;
+}
+
 static int sysv_mq_create(struct chan *ch)
 {
 	struct sysv_mq *q = ch->priv;
@@ -137,6 +219,8 @@ static int sysv_mq_create(struct chan *ch)
 		q->unit = ch->msg_bytes; /* the staging buffers need no more */
 	for (int i = 0; i < 2; i++) {
 		r = new_queue(ch, q, i);
+		if (!r)
+			r = set_depth(ch, q, i);
 		if (r)
 			return r;
 	}
@@ -265,6 +349,7 @@ const struct transport_ops sysv_mq_ops = {
 	.kind = CHAN_MESSAGE,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct sysv_mq),
+	.options = sysv_mq_options,
 	.probe = sysv_mq_probe,
 	.create = sysv_mq_create,
 	.attach = sysv_mq_attach,

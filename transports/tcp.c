@@ -17,9 +17,11 @@
  * (SO_BUSY_POLL microseconds: a blocking receive polls the device queue
  * that long before sleeping; raising it needs CAP_NET_ADMIN, EPERM
  * otherwise, and loopback has no device queue to poll, so expect little).
- * probe() applies each to a scratch socket and records what it reads back.
+ * probe() applies each to a scratch socket and records what it reads back
+ * (transports/sockopt.c, shared with the other socket transports).
  */
 #include "transports/fdio.h"
+#include "transports/sockopt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,18 +43,8 @@ static const struct transport_option tcp_options[] = {
 			     .type = TOPT_BOOL,
 			     .def = 1,
 			     .help = "TCP_NODELAY on both ends: 0 leaves Nagle's algorithm on"},
-	[TCP_OPT_SNDBUF] = {.name = "sndbuf",
-			    .type = TOPT_SIZE,
-			    .def_text = "host",
-			    .min = 1024,
-			    .max = 256 << 20,
-			    .help = "SO_SNDBUF on both ends (no autotuning; recorded as getsockopt's doubled value)"},
-	[TCP_OPT_RCVBUF] = {.name = "rcvbuf",
-			    .type = TOPT_SIZE,
-			    .def_text = "host",
-			    .min = 1024,
-			    .max = 256 << 20,
-			    .help = "SO_RCVBUF on both ends (no autotuning; recorded as getsockopt's doubled value)"},
+	[TCP_OPT_SNDBUF] = SOCKOPT_SNDBUF_OPTION,
+	[TCP_OPT_RCVBUF] = SOCKOPT_RCVBUF_OPTION,
 	[TCP_OPT_BUSY_POLL] = {.name = "busy_poll",
 			       .type = TOPT_USEC,
 			       .def = 0,
@@ -62,60 +54,24 @@ static const struct transport_option tcp_options[] = {
 	{0},
 };
 
-static const struct {
-	int level, name;
-	const char *what;
-} tcp_sockopts[] = {
-	[TCP_OPT_NODELAY] = {IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY"},
-	[TCP_OPT_SNDBUF] = {SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"},
-	[TCP_OPT_RCVBUF] = {SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF"},
-	[TCP_OPT_BUSY_POLL] = {SOL_SOCKET, SO_BUSY_POLL, "SO_BUSY_POLL"},
+/* nodelay always (its default is on), the others where given */
+static const struct sockopt_desc tcp_sockopts[] = {
+	{TCP_OPT_NODELAY, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", true},
+	{TCP_OPT_SNDBUF, SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", false},
+	{TCP_OPT_RCVBUF, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", false},
+	{TCP_OPT_BUSY_POLL, SOL_SOCKET, SO_BUSY_POLL, "SO_BUSY_POLL", false},
 };
 
-/* Sets every option that applies on fd: nodelay always, the others where given. */
 static int tcp_apply(struct chan *ch, int fd)
 {
-	for (int i = 0; i < (int)(sizeof(tcp_sockopts) / sizeof(tcp_sockopts[0])); i++) {
-		int v = (int)chan_opt(ch, i);
-
-		if (i != TCP_OPT_NODELAY && !chan_opt_given(ch, i))
-			continue;
-		if (setsockopt(fd, tcp_sockopts[i].level, tcp_sockopts[i].name, &v, sizeof(v)) < 0) {
-			if (errno == EPERM)
-				return chan_unavailable(ch, errno, "setsockopt %s %d needs CAP_NET_ADMIN",
-							tcp_sockopts[i].what, v);
-			return chan_fail(ch, errno, "setsockopt %s %d", tcp_sockopts[i].what, v);
-		}
-	}
-	return 0;
-}
-
-/* Applies the options to a scratch socket and records what the kernel reads back. */
-static int tcp_probe_options(struct chan *ch)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
-
-	if (fd < 0)
-		return chan_fail(ch, errno, "socket AF_INET");
-	r = tcp_apply(ch, fd);
-	for (int i = 0; !r && i < (int)(sizeof(tcp_sockopts) / sizeof(tcp_sockopts[0])); i++) {
-		int v = 0;
-		socklen_t len = sizeof(v);
-
-		if (getsockopt(fd, tcp_sockopts[i].level, tcp_sockopts[i].name, &v, &len) < 0)
-			r = chan_fail(ch, errno, "getsockopt %s", tcp_sockopts[i].what);
-		else
-			chan_opt_record(ch, i, i == TCP_OPT_NODELAY ? v != 0 : v);
-	}
-	close(fd);
-	return r;
+	return sockopt_apply(ch, fd, tcp_sockopts, sizeof(tcp_sockopts) / sizeof(tcp_sockopts[0]));
 }
 
 static int tcp_probe(struct chan *ch)
 {
 	char wmem[64] = "?";
 	FILE *f;
-	int r = tcp_probe_options(ch);
+	int r = sockopt_probe(ch, AF_INET, SOCK_STREAM, tcp_sockopts, sizeof(tcp_sockopts) / sizeof(tcp_sockopts[0]));
 
 	if (r)
 		return r;

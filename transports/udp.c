@@ -8,9 +8,15 @@
  * another size is an error.  Socket buffers are raised toward the message
  * size within net.core.wmem_max / rmem_max.  Loopback does not drop a
  * lone datagram in flight, which is all a ping-pong has.
+ *
+ * Options sndbuf and rcvbuf: SO_SNDBUF / SO_RCVBUF on both sockets in
+ * place of the sizes above (transports/sockopt.h), recorded as getsockopt
+ * reads them back.  A queue with room for less than one datagram still
+ * takes one when it is empty, which is all a ping-pong sends.
  */
 #include "transports/chan_util.h"
 #include "transports/fdio.h"
+#include "transports/sockopt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +37,7 @@ static int udp_probe(struct chan *ch)
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "one IPv4 datagram carries at most %d bytes; net.core.wmem_max %lld, rmem_max %lld", UDP_MAX_PAYLOAD,
 		 wmem, rmem);
-	return 0;
+	return sockopt_probe(ch, AF_INET, SOCK_DGRAM, sockopt_buf_descs, SOCKOPT_BUF_N);
 }
 
 static int udp_create(struct chan *ch)
@@ -48,6 +54,8 @@ static int udp_create(struct chan *ch)
 			return -ch->err;
 		setsockopt(fd[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 		setsockopt(fd[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		if (sockopt_apply(ch, fd[i], sockopt_buf_descs, SOCKOPT_BUF_N))
+			return -ch->err;
 		sa[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		if (bind(fd[i], (struct sockaddr *)&sa[i], sizeof(sa[i])) < 0)
 			return chan_fail(ch, errno, "bind 127.0.0.1:0");
@@ -74,6 +82,7 @@ const struct transport_ops udp_ops = {
 	.kind = CHAN_MESSAGE,
 	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY,
 	.priv_size = sizeof(struct fd_chan),
+	.options = sockopt_buf_options,
 	.probe = udp_probe,
 	.create = udp_create,
 	.attach = udp_attach,

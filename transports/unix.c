@@ -10,9 +10,16 @@
  * queue holds net.unix.max_dgram_qlen records.
  * Socket files are mode 0600 (umask while binding) in the 0700 run
  * directory and unlinked by destroy.
+ *
+ * Options sndbuf and rcvbuf (both): SO_SNDBUF / SO_RCVBUF on both ends
+ * (transports/sockopt.h), recorded as getsockopt reads them back.  An
+ * accepted AF_UNIX socket does not inherit the listener's buffers, so the
+ * server sets them on the connection it accepts, the client before it
+ * connects.  On unix_dgram a record is at most the granted sndbuf - 32.
  */
 #include "transports/chan_util.h"
 #include "transports/fdio.h"
+#include "transports/sockopt.h"
 #include "transports/unixsock.h"
 
 #include <errno.h>
@@ -62,7 +69,7 @@ static int unix_probe(struct chan *ch)
 	ch->limits.max_msg_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "a byte stream: no message limit; socket buffers net.core.wmem_default %lld", wmem);
-	return 0;
+	return sockopt_probe(ch, AF_UNIX, SOCK_STREAM, sockopt_buf_descs, SOCKOPT_BUF_N);
 }
 
 static int unix_create(struct chan *ch)
@@ -89,11 +96,17 @@ static int unix_attach(struct chan *ch, enum chan_role role)
 		fd = fdchan_accept(ch);
 		if (fd < 0)
 			return chan_fail(ch, errno, "accept %s", fc->path[0]);
+		if (sockopt_apply(ch, fd, sockopt_buf_descs, SOCKOPT_BUF_N)) {
+			close(fd);
+			return -ch->err;
+		}
 		return fdchan_use_conn(ch, fd);
 	}
 	fd = new_socket(ch, SOCK_STREAM);
 	if (fd < 0)
 		return fd;
+	if (sockopt_apply(ch, fd, sockopt_buf_descs, SOCKOPT_BUF_N))
+		return -ch->err;
 	memcpy(sa.sun_path, fc->path[0], sizeof(sa.sun_path)); /* both 108 bytes, NUL-terminated */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return chan_fail(ch, errno, "connect %s", sa.sun_path);
@@ -106,6 +119,8 @@ static int unix_dgram_probe(struct chan *ch)
 	long long qlen = 0;
 	size_t n;
 
+	if (!r)
+		r = unixsock_probe_options(ch, SOCK_DGRAM);
 	if (r)
 		return r;
 	if (!chan_read_sysctl("/proc/sys/net/unix/max_dgram_qlen", &qlen)) {
@@ -128,6 +143,8 @@ static int unix_dgram_create(struct chan *ch)
 		if (bind_path(ch, fd[i], what[i], &sa[i]))
 			return -ch->err;
 		unixsock_size_buffers(ch, fd[i]);
+		if (sockopt_apply(ch, fd[i], sockopt_buf_descs, SOCKOPT_BUF_N))
+			return -ch->err;
 	}
 	for (int i = 0; i < 2; i++)
 		if (connect(fd[i], (struct sockaddr *)&sa[1 - i], sizeof(sa[0])) < 0)
@@ -149,6 +166,7 @@ const struct transport_ops unix_ops = {
 	.kind = CHAN_STREAM,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.options = sockopt_buf_options,
 	.probe = unix_probe,
 	.create = unix_create,
 	.attach = unix_attach,
@@ -164,6 +182,7 @@ const struct transport_ops unix_dgram_ops = {
 	.kind = CHAN_MESSAGE,
 	.flags = TRANSPORT_CAN_SPIN,
 	.priv_size = sizeof(struct fd_chan),
+	.options = sockopt_buf_options,
 	.probe = unix_dgram_probe,
 	.create = unix_dgram_create,
 	.attach = unix_dgram_attach,

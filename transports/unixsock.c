@@ -4,10 +4,12 @@
  */
 #include "transports/unixsock.h"
 #include "transports/chan_util.h"
+#include "transports/sockopt.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -106,6 +108,24 @@ int unixsock_max_record(struct chan *ch, int type)
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "a record is at most %zu bytes: sk_sndbuf-32 = %zu (net.core.wmem_max %lld), kernel allocates %s",
 		 by_kernel, by_buf, wmem, by_kernel < by_buf ? "less (ENOBUFS above)" : "that much");
+	return 0;
+}
+
+int unixsock_probe_options(struct chan *ch, int type)
+{
+	long long snd;
+	size_t n;
+	int r = sockopt_probe(ch, AF_UNIX, type, sockopt_buf_descs, SOCKOPT_BUF_N);
+
+	if (r || !chan_opt_given(ch, SOCKOPT_SNDBUF))
+		return r;
+	snd = ch->limits.opt[SOCKOPT_SNDBUF];
+	if (snd > 32 && (size_t)snd - 32 < ch->limits.max_msg_bytes) {
+		ch->limits.max_msg_bytes = (size_t)snd - 32;
+		n = strlen(ch->limits.note);
+		snprintf(ch->limits.note + n, sizeof(ch->limits.note) - n, "; the sndbuf asked lowers it to %zu",
+			 ch->limits.max_msg_bytes);
+	}
 	return 0;
 }
 

@@ -20,6 +20,13 @@
  */
 int unixsock_max_record(struct chan *ch, int type);
 
+/*
+ * probe(), after unixsock_max_record(): applies sndbuf/rcvbuf to a scratch
+ * socket of type, records what getsockopt reads back, and lowers the
+ * largest record to the granted sk_sndbuf - 32.
+ */
+int unixsock_probe_options(struct chan *ch, int type);
+
 /* create(): sizes both buffers of fd for one message each way (capped by the host). */
 void unixsock_size_buffers(struct chan *ch, int fd);
 

@@ -91,7 +91,7 @@ TEST(unknown_key_names_transport_key_and_known_keys)
 {
 	refused("pipe:bogus=1", "transport pipe: unknown option 'bogus' in 'bogus=1'", "pipe options: bufsize");
 	refused("tcp:nagle=0", "unknown option 'nagle'", "nodelay, sndbuf, rcvbuf, busy_poll");
-	refused("socketpair:bufsize=4k", "transport socketpair: unknown option 'bufsize'", "options: none");
+	refused("eventfd:bufsize=4k", "transport eventfd: unknown option 'bufsize'", "options: none");
 }
 
 TEST(bad_values_and_types_are_refused)

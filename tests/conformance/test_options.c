@@ -93,6 +93,23 @@ static void close_chan(struct chan *ch)
 	rundir_remove(run_dir);
 }
 
+/* An unpinned cell of a transport variant, as the option tests run them. */
+static struct cell_config unpinned_cell(const struct transport_ops *ops, const struct chan_opts *opts, enum pattern p,
+					size_t msg_bytes, uint64_t warmup, uint64_t iterations)
+{
+	return (struct cell_config){.ops = ops,
+				    .opts = *opts,
+				    .pattern = p,
+				    .msg_bytes = msg_bytes,
+				    .client_cpu = -1,
+				    .server_cpu = -1,
+				    .relation = REL_UNPINNED,
+				    .warmup = warmup,
+				    .iterations = iterations,
+				    .timeout_ms = 10000,
+				    .run_dir = run_dir};
+}
+
 TEST(pipe_bufsize)
 {
 	struct chan ch;
@@ -461,17 +478,7 @@ static void run_cells(const char *spec, enum pattern p, const size_t *sizes, siz
 	if (rundir_create(run_dir, sizeof(run_dir)))
 		test_fail(__FILE__, __LINE__, "cannot create a run directory");
 	for (size_t i = 0; i < nsizes; i++) {
-		struct cell_config cfg = {.ops = v.ops,
-					  .opts = v.opts,
-					  .pattern = p,
-					  .msg_bytes = sizes[i],
-					  .client_cpu = -1,
-					  .server_cpu = -1,
-					  .relation = REL_UNPINNED,
-					  .warmup = 5,
-					  .iterations = 200,
-					  .timeout_ms = 10000,
-					  .run_dir = run_dir};
+		struct cell_config cfg = unpinned_cell(v.ops, &v.opts, p, sizes[i], 5, 200);
 		struct cell_result res;
 
 		test_context("%s %s %zu", spec, pattern_name(p), sizes[i]);
@@ -512,16 +519,8 @@ TEST(socket_buffer_cells)
 TEST(skeleton_option_cell)
 {
 	static const size_t sizes[] = {1, 4097, 65536, 1 << 20};
-	struct cell_config cfg = {.ops = &skeleton_ops,
-				  .opts = {.given = 1u << 0, .val = {4096}},
-				  .msg_bytes = 0,
-				  .client_cpu = -1,
-				  .server_cpu = -1,
-				  .relation = REL_UNPINNED,
-				  .warmup = 5,
-				  .iterations = 200,
-				  .timeout_ms = 10000,
-				  .run_dir = run_dir};
+	static const struct chan_opts bufsize_4k = {.given = 1u << 0, .val = {4096}};
+	struct cell_config cfg = unpinned_cell(&skeleton_ops, &bufsize_4k, PATTERN_PINGPONG, 0, 5, 200);
 
 	clock_setup(true);
 	if (rundir_create(run_dir, sizeof(run_dir)))
@@ -565,23 +564,14 @@ TEST(vmsplice_recv)
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
 		char spec[64], name[64];
 		struct topt_variant one;
-		struct cell_config cfg = {.pattern = PATTERN_STREAM,
-					  .msg_bytes = 1 << 20,
-					  .client_cpu = -1,
-					  .server_cpu = -1,
-					  .relation = REL_UNPINNED,
-					  .warmup = 2,
-					  .iterations = 20,
-					  .timeout_ms = 10000,
-					  .run_dir = run_dir};
+		struct cell_config cfg;
 		struct cell_result res;
 		int o;
 
 		snprintf(spec, sizeof(spec), "vmsplice:recv=%s", modes[i]);
 		one = variant(spec);
 		o = transport_option_find(one.ops, "recv");
-		cfg.ops = one.ops;
-		cfg.opts = one.opts;
+		cfg = unpinned_cell(one.ops, &one.opts, PATTERN_STREAM, 1 << 20, 2, 20);
 		test_context("%s", spec);
 		CHECK(o >= 0);
 		if (rundir_create(run_dir, sizeof(run_dir)))

@@ -25,14 +25,43 @@ JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 ZLIB_CFLAGS    := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
-# liburing is optional (the uring transports): found by pkg-config, it defines
-# HAVE_LIBURING; without it (or with LIBURING=no) they build and say so.
-ifneq ($(LIBURING),no)
-ifeq ($(shell $(PKG_CONFIG) --exists liburing 2>/dev/null && echo yes),yes)
-LIBURING_CFLAGS := -DHAVE_LIBURING $(shell $(PKG_CONFIG) --cflags liburing)
-LIBURING_LIBS   := $(shell $(PKG_CONFIG) --libs liburing)
+# Optional libraries (the transports built on them): each is found with
+# pkg-config, or, for the two Debian ships without a .pc file (nng, wslay),
+# by compiling and linking a one-line program against it.  Found, it
+# defines HAVE_<NAME> and adds its flags; missing (or NAME=no on the command
+# line, e.g. `make LIBZMQ=no`), the transports on it still build and are
+# listed as unavailable, naming the package.
+#   $(call optlib_pc,NAME,pkg-config module)
+#   $(call optlib_cc,NAME,header,link flags)
+OPT_CFLAGS :=
+OPT_LIBS   :=
+define optlib_pc
+ifneq ($$($(1)),no)
+ifeq ($$(shell $$(PKG_CONFIG) --exists $(2) 2>/dev/null && echo yes),yes)
+OPT_CFLAGS += -DHAVE_$(1) $$(shell $$(PKG_CONFIG) --cflags $(2))
+OPT_LIBS   += $$(shell $$(PKG_CONFIG) --libs $(2))
 endif
 endif
+endef
+define optlib_cc
+ifneq ($$($(1)),no)
+ifeq ($$(shell printf '#include <$(2)>\nint main(void) { return 0; }\n' | $$(CC) -x c - $(3) -o /dev/null 2>/dev/null && echo yes),yes)
+OPT_CFLAGS += -DHAVE_$(1)
+OPT_LIBS   += $(3)
+endif
+endif
+endef
+$(eval $(call optlib_pc,LIBURING,liburing))
+$(eval $(call optlib_pc,LIBSYSTEMD,libsystemd))
+$(eval $(call optlib_pc,LIBDBUS,dbus-1))
+$(eval $(call optlib_pc,LIBTIRPC,libtirpc))
+$(eval $(call optlib_pc,LIBGRPC,grpc))
+$(eval $(call optlib_pc,LIBMICROHTTPD,libmicrohttpd))
+$(eval $(call optlib_pc,LIBCURL,libcurl))
+$(eval $(call optlib_pc,LIBNGHTTP2,libnghttp2))
+$(eval $(call optlib_pc,LIBZMQ,libzmq))
+$(eval $(call optlib_cc,LIBNNG,nng/nng.h,-lnng))
+$(eval $(call optlib_cc,LIBWSLAY,wslay/wslay.h,-lwslay))
 
 # Code generation: -O2 unless the user's CFLAGS choose an -O of their own.
 IPCB_OPTFLAGS := $(if $(filter -O%,$(CFLAGS)),,-O2) -g
@@ -43,9 +72,9 @@ IPCB_BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-I. \
 	-DIPCB_VERSION='"$(VERSION)"' -I$(BUILDDIR)/gen \
 	-DIPCB_DATADIR='"$(DATADIR)"' \
-	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) $(LIBURING_CFLAGS) -MMD -MP
+	$(JANSSON_CFLAGS) $(ZLIB_CFLAGS) $(OPT_CFLAGS) -MMD -MP
 IPCB_CFLAGS := $(IPCB_BASE_CFLAGS) $(IPCB_OPTFLAGS)
-IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) $(LIBURING_LIBS) -lrt -lm -pthread
+IPCB_LDLIBS := $(JANSSON_LIBS) $(ZLIB_LIBS) $(OPT_LIBS) -lrt -lm -pthread
 
 ifeq ($(WERROR),1)
 IPCB_CFLAGS += -Werror

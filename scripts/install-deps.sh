@@ -3,12 +3,21 @@
 # tests and charts need, when they are missing.  Safe to run again: it only
 # calls apt-get when something is absent.  Needs root (or sudo) for that.
 #   build:  gcc make pkg-config libjansson-dev zlib1g-dev
-#           liburing-dev (optional: the uring transports; without it they are unavailable)
+#   optional (the transports built on them; without one, those are listed
+#   as unavailable, naming the package):
+#           liburing-dev (uring), libsystemd-dev (dbus, sd-bus),
+#           libdbus-1-dev and dbus-daemon (dbus:lib=libdbus, the bus daemon),
+#           libtirpc-dev (oncrpc), libgrpc-dev (grpc), libmicrohttpd-dev and
+#           libcurl4-openssl-dev (http), libnghttp2-dev (http2),
+#           libwslay-dev (websocket), libzmq3-dev (zmq), libnng-dev (nng)
 #   charts: gnuplot-nox
 #   tests:  jq (CLI tests read the JSON), procps, util-linux (ipcs)
 #   checks: cppcheck (make lint), clang-format (make format-check)
 set -eu
-pkgs="gcc make pkg-config libjansson-dev zlib1g-dev liburing-dev gnuplot-nox jq procps util-linux cppcheck clang-format"
+pkgs="gcc make pkg-config libjansson-dev zlib1g-dev liburing-dev
+libsystemd-dev libdbus-1-dev dbus-daemon libtirpc-dev libgrpc-dev
+libmicrohttpd-dev libcurl4-openssl-dev libnghttp2-dev libwslay-dev libzmq3-dev libnng-dev
+gnuplot-nox jq procps util-linux cppcheck clang-format"
 [ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
 missing=""
 for p in $pkgs; do

@@ -53,6 +53,11 @@ enum transport_flag {
 	TRANSPORT_SPIN = 1u << 2,     /* always busy-polls: burns a CPU on each side (list, run's CPU check) */
 	TRANSPORT_CAN_SPIN = 1u << 3, /* honours CHAN_WAIT_SPIN; without it (or SPIN) --wait spin is skipped */
 	TRANSPORT_LOSSY = 1u << 5,    /* may drop messages under load (UDP): no stream/rate patterns */
+	/* The guides' table (who can use the mechanism), read by --peers, serve, list and report: */
+	TRANSPORT_BY_NAME = 1u << 6, /* the peers find the channel by a name (path, key, port, bus address):
+				      * unrelated processes can use it (--peers exec, serve) */
+	TRANSPORT_NETWORK = 1u << 7, /* can join two hosts (serve / run --connect) */
+	TRANSPORT_ONE_WAY = 1u << 8, /* carries data from client to server only (popen): no pingpong */
 };
 
 /* Most options one transport declares (see struct transport_option). */
@@ -154,6 +159,14 @@ struct transport_ops {
 	size_t priv_size;   /* bytes of per-channel state */
 	/* Optional: the options this transport takes, ending in {0} (see above). */
 	const struct transport_option *options;
+	/*
+	 * Optional, for a transport built on a library over another transport
+	 * (D-Bus, RPC, HTTP over a Unix or TCP socket): the name of the raw
+	 * transport underneath for these options ("unix", or "tcp" with
+	 * :net=tcp), which the framework-tax chart divides by.  NULL for a
+	 * kernel mechanism.
+	 */
+	const char *(*raw_of)(const struct chan_opts *o);
 
 	/*
 	 * Optional, no side effects beyond reading the host: fill ch->limits.

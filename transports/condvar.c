@@ -28,21 +28,16 @@
 #include <string.h>
 #include <time.h>
 
-struct condvar_pair {
-	pthread_mutex_t m;
-	pthread_cond_t c;
-};
-
 struct condvar_priv {
 	struct wake_chan w; /* first: wake.c casts priv to it */
 	int ninit;	    /* pairs initialised by create() */
 };
 
-_Static_assert(2 * sizeof(struct condvar_pair) <= WAKE_OWN_BYTES, "two pairs fit in the page");
+_Static_assert(2 * sizeof(struct wake_condvar) <= WAKE_OWN_BYTES, "two pairs fit in the page");
 
-static struct condvar_pair *pair(struct chan *ch, enum wake_dir d)
+static struct wake_condvar *pair(struct chan *ch, enum wake_dir d)
 {
-	return (struct condvar_pair *)((struct wake_chan *)ch->priv)->pg->own + d;
+	return (struct wake_condvar *)((struct wake_chan *)ch->priv)->pg->own + d;
 }
 
 static int condvar_probe(struct chan *ch)
@@ -54,7 +49,7 @@ static int condvar_probe(struct chan *ch)
 	return 0;
 }
 
-static int init_pair(struct condvar_pair *p)
+static int init_pair(struct wake_condvar *p)
 {
 	pthread_mutexattr_t ma;
 	pthread_condattr_t ca;
@@ -98,7 +93,7 @@ static int condvar_attach(struct chan *ch, enum chan_role role)
 }
 
 /* Locks p; a lock its holder died with is the peer gone. */
-static int lock(struct chan *ch, struct condvar_pair *p)
+static int lock(struct chan *ch, struct wake_condvar *p)
 {
 	int r = pthread_mutex_lock(&p->m);
 
@@ -115,7 +110,7 @@ static int lock(struct chan *ch, struct condvar_pair *p)
 static int condvar_send(struct chan *ch, const void *buf, size_t len)
 {
 	struct wake_chan *w = ch->priv;
-	struct condvar_pair *p = pair(ch, w->out);
+	struct wake_condvar *p = pair(ch, w->out);
 	uint32_t seq;
 	int r = wake_check_len(ch, len);
 
@@ -136,7 +131,7 @@ static int condvar_send(struct chan *ch, const void *buf, size_t len)
 static int condvar_recv(struct chan *ch, void *buf, size_t len)
 {
 	struct wake_chan *w = ch->priv;
-	struct condvar_pair *p = pair(ch, w->in);
+	struct wake_condvar *p = pair(ch, w->in);
 	struct timespec abs;
 	int r = wake_check_len(ch, len);
 

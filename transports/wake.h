@@ -30,6 +30,7 @@
 #ifndef IPCBENCH_WAKE_H
 #define IPCBENCH_WAKE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,6 +55,12 @@ struct wake_page {
 	_Alignas(64) _Atomic int32_t pid[2]; /* [enum chan_role], published by attach */
 	/* the transport's own shared objects (condvar's mutexes and condition variables) */
 	_Alignas(64) unsigned char own[];
+};
+
+/* condvar.c's objects in own[], one per enum wake_dir (here for tests/conformance/test_wake.c). */
+struct wake_condvar {
+	pthread_mutex_t m;
+	pthread_cond_t c;
 };
 
 /* Put it first in a transport's priv. */

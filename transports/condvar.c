@@ -86,12 +86,6 @@ static int condvar_create(struct chan *ch)
 	return r;
 }
 
-static int condvar_attach(struct chan *ch, enum chan_role role)
-{
-	wake_attach(ch, role);
-	return 0;
-}
-
 /* Locks p; a lock its holder died with is the peer gone. */
 static int lock(struct chan *ch, struct wake_condvar *p)
 {
@@ -121,7 +115,7 @@ static int condvar_send(struct chan *ch, const void *buf, size_t len)
 		r = lock(ch, p);
 	if (r)
 		return r;
-	r = wake_note_post(ch, &seq);
+	r = wake_note_post(ch, len, &seq);
 	if (!r && (r = pthread_cond_signal(&p->c)))
 		r = chan_fail(ch, r, "pthread_cond_signal");
 	pthread_mutex_unlock(&p->m);
@@ -181,7 +175,7 @@ const struct transport_ops condvar_ops = {
 	.priv_size = sizeof(struct condvar_priv),
 	.probe = condvar_probe,
 	.create = condvar_create,
-	.attach = condvar_attach,
+	.attach = wake_attach,
 	.send = condvar_send,
 	.recv = condvar_recv,
 	.destroy = condvar_destroy,

@@ -57,21 +57,13 @@ static int futex_create(struct chan *ch)
 	return wake_map(ch);
 }
 
-static int futex_attach(struct chan *ch, enum chan_role role)
-{
-	wake_attach(ch, role);
-	return 0;
-}
-
 static int futex_send(struct chan *ch, const void *buf, size_t len)
 {
 	struct wake_chan *w = ch->priv;
 	uint32_t seq;
-	int r = wake_check_len(ch, len);
+	int r = wake_note_post(ch, len, &seq);
 
 	(void)buf;
-	if (!r)
-		r = wake_note_post(ch, &seq);
 	if (r)
 		return r;
 	if (futex_call(&w->pg->post[w->out].posted, FUTEX_WAKE, 1, NULL) < 0)
@@ -124,7 +116,7 @@ const struct transport_ops futex_ops = {
 	.priv_size = sizeof(struct wake_chan),
 	.probe = futex_probe,
 	.create = futex_create,
-	.attach = futex_attach,
+	.attach = wake_attach,
 	.send = futex_send,
 	.recv = futex_recv,
 	.destroy = futex_destroy,

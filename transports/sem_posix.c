@@ -68,21 +68,13 @@ static int sem_posix_create(struct chan *ch)
 	return r;
 }
 
-static int sem_posix_attach(struct chan *ch, enum chan_role role)
-{
-	wake_attach(ch, role);
-	return 0;
-}
-
 static int sem_posix_send(struct chan *ch, const void *buf, size_t len)
 {
 	struct sem_posix_priv *s = ch->priv;
 	uint32_t seq;
-	int r = wake_check_len(ch, len);
+	int r = wake_note_post(ch, len, &seq);
 
 	(void)buf;
-	if (!r)
-		r = wake_note_post(ch, &seq);
 	if (r)
 		return r;
 	if (sem_post(s->sem[s->w.out]) < 0)
@@ -134,7 +126,7 @@ const struct transport_ops sem_posix_ops = {
 	.priv_size = sizeof(struct sem_posix_priv),
 	.probe = sem_posix_probe,
 	.create = sem_posix_create,
-	.attach = sem_posix_attach,
+	.attach = wake_attach,
 	.send = sem_posix_send,
 	.recv = sem_posix_recv,
 	.destroy = sem_posix_destroy,

@@ -75,22 +75,14 @@ static int sem_sysv_create(struct chan *ch)
 	return 0;
 }
 
-static int sem_sysv_attach(struct chan *ch, enum chan_role role)
-{
-	wake_attach(ch, role);
-	return 0;
-}
-
 static int sem_sysv_send(struct chan *ch, const void *buf, size_t len)
 {
 	struct sem_sysv_priv *s = ch->priv;
 	struct sembuf op = {.sem_num = (unsigned short)s->w.out, .sem_op = 1};
 	uint32_t seq;
-	int r = wake_check_len(ch, len);
+	int r = wake_note_post(ch, len, &seq);
 
 	(void)buf;
-	if (!r)
-		r = wake_note_post(ch, &seq);
 	if (r)
 		return r;
 	while (semop(s->id, &op, 1) < 0) {
@@ -150,7 +142,7 @@ const struct transport_ops sem_sysv_ops = {
 	.priv_size = sizeof(struct sem_sysv_priv),
 	.probe = sem_sysv_probe,
 	.create = sem_sysv_create,
-	.attach = sem_sysv_attach,
+	.attach = wake_attach,
 	.send = sem_sysv_send,
 	.recv = sem_sysv_recv,
 	.destroy = sem_sysv_destroy,

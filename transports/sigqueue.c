@@ -77,8 +77,7 @@ static int sigqueue_attach(struct chan *ch, enum chan_role role)
 	if (sigprocmask(SIG_BLOCK, &s->set, NULL) < 0)
 		return chan_fail(ch, errno, "sigprocmask SIG_BLOCK sig=%d", s->signo);
 	s->peer = 0;
-	wake_attach(ch, role);
-	return 0;
+	return wake_attach(ch, role);
 }
 
 /* Waits (yielding) until the peer published its pid, or sigqueue stops refusing with EAGAIN. */
@@ -106,7 +105,7 @@ static int sigqueue_send(struct chan *ch, const void *buf, size_t len)
 	while (!r && !s->peer && !(s->peer = wake_peer_pid(ch)))
 		r = retry_or_fail(ch, &abs, &started, "the peer published no pid");
 	if (!r)
-		r = wake_note_post(ch, &seq);
+		r = wake_note_post(ch, len, &seq);
 	while (!r) {
 		if (sigqueue(s->peer, s->signo, (union sigval){.sival_int = (int)seq}) == 0)
 			return 0;

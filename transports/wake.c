@@ -30,7 +30,7 @@ void wake_unmap(struct chan *ch)
 	w->pg = NULL;
 }
 
-void wake_attach(struct chan *ch, enum chan_role role)
+int wake_attach(struct chan *ch, enum chan_role role)
 {
 	struct wake_chan *w = ch->priv;
 
@@ -38,6 +38,7 @@ void wake_attach(struct chan *ch, enum chan_role role)
 	w->in = role == CHAN_CLIENT ? WAKE_S2C : WAKE_C2S;
 	w->sent = w->got = w->peer_taken = 0;
 	atomic_store_explicit(&w->pg->pid[role], (int32_t)getpid(), memory_order_release);
+	return 0;
 }
 
 pid_t wake_peer_pid(struct chan *ch)
@@ -106,11 +107,13 @@ int wake_room(struct chan *ch)
 	return w->sent - w->peer_taken < WAKE_WINDOW ? 0 : wait_room(ch);
 }
 
-int wake_note_post(struct chan *ch, uint32_t *seq)
+int wake_note_post(struct chan *ch, size_t len, uint32_t *seq)
 {
 	struct wake_chan *w = ch->priv;
-	int r = wake_room(ch);
+	int r = wake_check_len(ch, len);
 
+	if (!r)
+		r = wake_room(ch);
 	if (r)
 		return r;
 	*seq = ++w->sent;

@@ -77,16 +77,16 @@ struct wake_chan {
 
 int wake_map(struct chan *ch);
 void wake_unmap(struct chan *ch);
-/* attach(): this side's directions, its pid published (after whatever must precede it). */
-void wake_attach(struct chan *ch, enum chan_role role);
+/* attach(): this side's directions, its pid published (after whatever must precede it); 0. */
+int wake_attach(struct chan *ch, enum chan_role role);
 /* The peer's pid once it attached, else 0. */
 pid_t wake_peer_pid(struct chan *ch);
 /* send/recv: len must be 0 (-EMSGSIZE with why). */
 int wake_check_len(struct chan *ch, size_t len);
 /* Waits until the peer is less than WAKE_WINDOW posts behind (-ETIMEDOUT after timeout_ms). */
 int wake_room(struct chan *ch);
-/* Before a post: wake_room(), then counts the post and publishes it.  *seq: its number. */
-int wake_note_post(struct chan *ch, uint32_t *seq);
+/* Before a post: wake_check_len(), wake_room(), then counts the post and publishes it.  *seq: its number. */
+int wake_note_post(struct chan *ch, size_t len, uint32_t *seq);
 /* Posts published on this side's in direction, not yet taken. */
 static inline uint32_t wake_pending(const struct wake_chan *w)
 {

@@ -38,7 +38,7 @@ struct hist_args {
 };
 
 static const char *const known_patterns[] = {"pingpong", "stream", "rate", NULL};
-static const char *const known_waits[] = {"block", "spin", NULL};
+static const char *const known_waits[] = {"block", "spin", "epoll", "poll", NULL};
 
 static void hist_usage(FILE *f)
 {
@@ -57,7 +57,7 @@ static void hist_usage(FILE *f)
 		   "  -p, --pattern LIST      only these patterns (pingpong, stream, rate)\n"
 		   "  -s, --size LIST         only these message sizes (64,4k)\n"
 		   "      --placement LIST    only these relations (same, cross, smt, numa, unpinned)\n"
-		   "      --wait LIST         only block and/or spin\n"
+		   "      --wait LIST         only block, spin, epoll and/or poll\n"
 		   "      --tag TAG           only .hlog intervals tagged TAG\n"
 		   "      --hgrm DIR          write DIR/NAME.hgrm per group instead of printing the\n"
 		   "                          distribution (NAME as 'run --hgrm' names it, no CPUs)\n"

@@ -63,7 +63,8 @@ static void run_usage(FILE *f)
 		"                           -t pipe:bufsize=64k,1M,tcp:nodelay=0,1   4 variants\n"
 		"                           -t tcp:nodelay=0,1,sndbuf=64k,1M         4 variants\n"
 		"  -s, --sizes LIST       message sizes: 64,4k,64KiB,1M and doubling ranges 64..1M\n"
-		"                         (default " DEFAULT_SIZES "; k = 1024)\n"
+		"                         (default " DEFAULT_SIZES "; k = 1024); 0 is a bare\n"
+		"                         wake-up, for the wake-up primitives only (sem_posix, ...)\n"
 		"  -p, --pattern LIST     pingpong (round trip, default), stream (one way, back to\n"
 		"                         back: throughput), rate (open loop at --rate)\n"
 		"  -n, --iterations N     measured messages per cell (instead of --duration)\n"
@@ -74,8 +75,9 @@ static void run_usage(FILE *f)
 		"      --cpus C,S         pin the client to CPU C and the server to CPU S\n"
 		"      --placement LIST   same, cross, smt, numa (default cross,same; CPUs chosen\n"
 		"                         from the topology)\n"
-		"      --wait LIST        block (default) and/or spin (busy-poll; fd transports\n"
-		"                         use non-blocking calls)\n"
+		"      --wait LIST        block (default), spin (busy-poll; fd transports use\n"
+		"                         non-blocking calls), epoll, poll (non-blocking fds\n"
+		"                         waited in epoll_wait or poll, as event-loop servers do)\n"
 		"  -r, --repeat K         run each cell K times, shuffled and interleaved (default 1)\n"
 		"      --seed N           seed of that shuffle (default: random, recorded)\n"
 		"      --timeout TIME     a cell whose peers make no progress this long fails (10s)\n"
@@ -190,18 +192,16 @@ static void add_wait(void *ctx, const char *name, size_t i, size_t n)
 {
 	struct run_options *o = ctx;
 	enum chan_wait w;
+	const size_t max = sizeof(o->waits) / sizeof(o->waits[0]);
 
-	/* a list of more than two is refused as a whole, before any of its items is judged */
-	if (n > 2)
-		die_usage("--wait takes block, spin or both");
-	if (!strcmp(name, "block"))
-		w = CHAN_WAIT_BLOCK;
-	else if (!strcmp(name, "spin"))
-		w = CHAN_WAIT_SPIN;
-	else
-		die_usage("unknown wait strategy '%s' (block or spin)", name);
-	if (o->nwaits == 1 && o->waits[0] == w)
-		die_usage("wait strategy '%s' given twice", name);
+	/* a list longer than the strategies is refused as a whole, before any of its items is judged */
+	if (n > max)
+		die_usage("--wait takes at most block, spin, epoll and poll");
+	if (wait_parse(name, &w))
+		die_usage("unknown wait strategy '%s' (block, spin, epoll or poll)", name);
+	for (size_t j = 0; j < o->nwaits; j++)
+		if (o->waits[j] == w)
+			die_usage("wait strategy '%s' given twice", name);
 	o->waits[o->nwaits++] = w;
 }
 
@@ -450,6 +450,39 @@ static void apply_defaults(struct run_args *a)
 		o->interval_ns = 1000000000ull;
 }
 
+/*
+ * Size 0 is a wake-up with no payload.  What can never run is a usage
+ * error: size 0 with no wake-up primitive among the transports, or a
+ * transport named with -t that runs at none of the sizes given.  In a
+ * mix (-t futex,pipe -s 0,64) each runs at the sizes it takes and the
+ * other pairs are skipped with the reason, as --wait spin skips what
+ * cannot spin: one run then holds the doorbells and the transports side
+ * by side.  Without -t, every transport is chosen, and the wake-up
+ * primitives show as skipped unless 0 is among the sizes.
+ */
+static void check_size_zero(const struct run_args *a)
+{
+	const struct run_options *o = &a->opt;
+	bool zero = o->nsizes && o->sizes[0] == 0, payload = o->nsizes > (zero ? 1u : 0u), any_none = false;
+
+	for (size_t i = 0; i < o->ntransports; i++) {
+		bool none = o->transports[i]->flags & TRANSPORT_NO_PAYLOAD;
+
+		any_none |= none;
+		if (a->transports && none && !zero)
+			die_usage("--sizes: %s is a wake-up primitive with no payload: it runs at size 0 only "
+				  "(--sizes 0)",
+				  o->transports[i]->name);
+		if (a->transports && !none && !payload)
+			die_usage("--sizes: size 0 is a bare wake-up, for the wake-up primitives only; %s carries a "
+				  "payload (1 byte or more)",
+				  o->transports[i]->name);
+	}
+	if (zero && !any_none)
+		die_usage("--sizes: size 0 is a bare wake-up, for the wake-up primitives only (sem_posix, sem_sysv, "
+			  "futex, condvar, sigqueue)");
+}
+
 /* Options that only make sense together, checked once all are known. */
 static void check_combinations(struct run_args *a)
 {
@@ -499,6 +532,7 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 	if (optind < argc)
 		die_usage("run: unexpected argument '%s'", argv[optind]);
 	apply_defaults(a);
+	check_size_zero(a);
 	check_combinations(a);
 }
 
@@ -555,6 +589,9 @@ static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool sh
 		}
 		if (c->cfg.pattern == PATTERN_PINGPONG) {
 			units_si(c->res.round_trips_per_sec, "", "", rate, sizeof(rate));
+		} else if (!c->cfg.msg_bytes) { /* bare wake-ups: no bytes to count */
+			units_si(c->res.msgs_per_sec, "", "", rate, sizeof(rate));
+			snprintf(rate + strlen(rate), sizeof(rate) - strlen(rate), "/s");
 		} else {
 			units_si(c->res.bytes_per_sec, "", "", rate, sizeof(rate));
 			snprintf(rate + strlen(rate), sizeof(rate) - strlen(rate), "B/s");

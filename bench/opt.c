@@ -77,7 +77,9 @@ int opt_parse_size_list(const char *s, size_t **out, size_t *n, char *err, size_
 		char *dots = strstr(items[i], "..");
 		size_t lo, hi;
 
-		if (!dots) {
+		if (!dots && !strcmp(items[i], "0")) {
+			lo = hi = 0; /* a bare wake-up, no payload: never a range's end */
+		} else if (!dots) {
 			if (opt_parse_size(items[i], &lo, err, errlen))
 				goto fail;
 			hi = lo;

@@ -13,7 +13,10 @@
 
 /* "64", "4k", "4K", "4KiB", "4kb", "1M", "1MiB", "1G": binary multiples (k = 1024). */
 int opt_parse_size(const char *s, size_t *out, char *err, size_t errlen);
-/* Comma list of sizes and doubling ranges "64..1M"; sorted, duplicates removed.  *out is malloc'd. */
+/*
+ * Comma list of sizes and doubling ranges "64..1M"; sorted, duplicates removed.  *out is malloc'd.
+ * A bare "0" item is size 0 (the wake-up primitives' only size); a range never starts or ends at 0.
+ */
 int opt_parse_size_list(const char *s, size_t **out, size_t *n, char *err, size_t errlen);
 /* "5s", "500ms", "250us", "100ns", "2m", "1h", a bare number is seconds ("1.5"). > 0 */
 int opt_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <semaphore.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <signal.h>
@@ -134,14 +135,17 @@ static enum verdict judge_posix(struct ctx *c, const struct ledger_entry *e, pid
 		snprintf(why, len, "the name is not the run's");
 		return DOUBT;
 	}
-	snprintf(path, sizeof(path), "%s%s", fs, e->name);
+	if (e->kind == LEDGER_POSIX_SEM) /* glibc keeps sem_open("/x") in /dev/shm/sem.x */
+		snprintf(path, sizeof(path), "/dev/shm/sem.%s", e->name + 1);
+	else
+		snprintf(path, sizeof(path), "%s%s", fs, e->name);
 	if (lstat(path, &st) == 0) {
 		if (st.st_uid == c->uid && S_ISREG(st.st_mode))
 			return OURS;
 		snprintf(why, len, "owned by uid %u", (unsigned)st.st_uid);
 		return DOUBT;
 	}
-	if (e->kind == LEDGER_POSIX_SHM || errno != ENOENT)
+	if (e->kind != LEDGER_POSIX_MQ || errno != ENOENT)
 		return GONE;
 	/* /dev/mqueue may not be this IPC namespace's mqueue file system: ask the queue itself */
 	q = mq_open(e->name, O_RDONLY);
@@ -164,6 +168,8 @@ static int remove_object(const struct ledger_entry *e, int id)
 		return mq_unlink(e->name);
 	case LEDGER_POSIX_SHM:
 		return shm_unlink(e->name);
+	case LEDGER_POSIX_SEM:
+		return sem_unlink(e->name);
 	default:
 		errno = EINVAL;
 		return -1;

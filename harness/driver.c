@@ -62,7 +62,25 @@ const char *cell_status_name(enum cell_status s)
 
 const char *wait_name(enum chan_wait w)
 {
-	return w == CHAN_WAIT_SPIN ? "spin" : "block";
+	static const char *const n[] = {
+		[CHAN_WAIT_BLOCK] = "block",
+		[CHAN_WAIT_SPIN] = "spin",
+		[CHAN_WAIT_EPOLL] = "epoll",
+		[CHAN_WAIT_POLL] = "poll",
+	};
+
+	return (unsigned)w < sizeof(n) / sizeof(n[0]) ? n[w] : "?";
+}
+
+int wait_parse(const char *s, enum chan_wait *w)
+{
+	for (int i = CHAN_WAIT_BLOCK; i <= CHAN_WAIT_POLL; i++) {
+		if (!strcmp(s, wait_name((enum chan_wait)i))) {
+			*w = (enum chan_wait)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* ---- the children's side ---- */
@@ -176,7 +194,7 @@ static int pin_to(struct side_ctx *s, int cpu)
 
 static uint8_t *alloc_buf(size_t len)
 {
-	size_t sz = (len + 4095) & ~(size_t)4095;
+	size_t sz = ((len ? len : 1) + 4095) & ~(size_t)4095; /* size 0: a page, never touched */
 	uint8_t *p = aligned_alloc(4096, sz);
 
 	if (p)
@@ -391,6 +409,34 @@ void rundir_new_tag(char *out, size_t outlen)
 	snprintf(out, outlen, "ipcbench-%d-%016llx", (int)getpid(), (unsigned long long)rnd);
 }
 
+/*
+ * Size 0 is a wake-up with no payload: only TRANSPORT_NO_PAYLOAD transports
+ * take it, and they take nothing else.  An event-loop wait needs fds.
+ */
+static bool skip_mismatch(const struct cell_config *cfg, struct cell_result *res)
+{
+	const struct transport_ops *ops = cfg->ops;
+	bool none = ops->flags & TRANSPORT_NO_PAYLOAD;
+
+	if (none && cfg->msg_bytes) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "%s is a wake-up primitive with no payload: it runs at --sizes 0 only, not at %zu bytes",
+			 ops->name, cfg->msg_bytes);
+	} else if (!none && !cfg->msg_bytes) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "size 0 is a bare wake-up: %s carries a payload, so it runs at 1 byte or more", ops->name);
+	} else if ((cfg->wait == CHAN_WAIT_EPOLL || cfg->wait == CHAN_WAIT_POLL) &&
+		   !(ops->flags & TRANSPORT_CAN_EVENT)) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "%s has no file descriptor to wait on, so --wait %s does not apply to it", ops->name,
+			 wait_name(cfg->wait));
+	} else {
+		return false;
+	}
+	res->status = CELL_SKIPPED;
+	return true;
+}
+
 static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *res)
 {
 	const struct transport_ops *ops = cfg->ops;
@@ -420,6 +466,8 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 			 ops->name, pattern_name(cfg->pattern));
 		return true;
 	}
+	if (skip_mismatch(cfg, res))
+		return true;
 	if (cfg->wait == CHAN_WAIT_SPIN && !(ops->flags & (TRANSPORT_CAN_SPIN | TRANSPORT_SPIN))) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason), "%s cannot busy-poll (it has no non-blocking receive)",

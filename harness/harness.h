@@ -40,6 +40,8 @@ const char *pattern_name(enum pattern p);
 int pattern_parse(const char *s, enum pattern *p);
 const char *cell_status_name(enum cell_status s);
 const char *wait_name(enum chan_wait w);
+/* "block", "spin", "epoll" or "poll": 0, else -EINVAL. */
+int wait_parse(const char *s, enum chan_wait *w);
 
 struct cell_config {
 	const struct transport_ops *ops;

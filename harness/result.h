@@ -95,7 +95,7 @@ struct run_options {
 	size_t npatterns;
 	struct placement *placements;
 	size_t nplacements;
-	enum chan_wait waits[2];
+	enum chan_wait waits[4]; /* block, spin, epoll, poll */
 	size_t nwaits;
 	uint64_t warmup;
 	bool warmup_given;   /* false: transports marked slow get RUN_SLOW_WARMUP */

@@ -5,7 +5,9 @@
  * (datagram, seqpacket) move one record per call and treat any other size
  * as -EPROTO.  With CHAN_WAIT_SPIN the fds are non-blocking and EAGAIN is
  * polled in a loop that never sleeps (it yields now and then, see
- * wait_again); with CHAN_WAIT_BLOCK the calls block.
+ * wait_again); with CHAN_WAIT_BLOCK the calls block; with CHAN_WAIT_EPOLL
+ * and CHAN_WAIT_POLL they are non-blocking and wait for readiness first,
+ * as an event loop does (fdio.h).
  * A blocking wait never outlives ch->timeout_ms when the fd was made
  * non-blocking by the transport; otherwise the harness's watchdog bounds it.
  */
@@ -18,6 +20,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +32,45 @@
  */
 #define FDIO_SPINS_PER_YIELD 1024
 
+static bool event_loop(const struct chan *ch)
+{
+	return ch->wait == CHAN_WAIT_EPOLL || ch->wait == CHAN_WAIT_POLL;
+}
+
+/*
+ * epoll_wait on this process's instance for fd: the read fd is
+ * registered for EPOLLIN all along; a write that must wait adds EPOLLOUT
+ * for its fd for this one wait, as a server arms EPOLLOUT only while a
+ * write is pending.  Readiness (or an error or hang-up, which the retried
+ * call then reports) is 0.
+ */
+static int epoll_ready(struct chan *ch, int fd, short events)
+{
+	struct fd_chan *fc = ch->priv;
+	struct epoll_event ev = {.events = events == POLLIN ? EPOLLIN : EPOLLOUT, .data.fd = fd}, got[2];
+	bool arm = !(fd == fc->io.rfd && events == POLLIN);
+	int op = fd == fc->io.rfd ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, n;
+
+	/* (a read of io.rfd is armed already: EPOLLIN, registered by epoll_open) */
+
+	if (!fc->ep_open)
+		return chan_fail(ch, EBADF, "epoll_wait: no epoll instance (attach did not use fdchan_use)");
+	if (arm && epoll_ctl(fc->epfd, op, fd, &ev) < 0)
+		return chan_fail(ch, errno, "epoll_ctl fd=%d events=%#x", fd, ev.events);
+	do
+		n = epoll_wait(fc->epfd, got, 2, ch->timeout_ms > 0 ? ch->timeout_ms : -1);
+	while (n < 0 && errno == EINTR);
+	if (arm) {
+		ev.events = EPOLLIN;
+		epoll_ctl(fc->epfd, op == EPOLL_CTL_MOD ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev);
+	}
+	if (n < 0)
+		return chan_fail(ch, errno, "epoll_wait fd=%d", fd);
+	if (n == 0)
+		return chan_fail(ch, ETIMEDOUT, "epoll_wait fd=%d: peer silent for %d ms", fd, ch->timeout_ms);
+	return 0;
+}
+
 static int wait_again(struct chan *ch, int fd, short events, unsigned int *spins)
 {
 	if (ch->wait == CHAN_WAIT_SPIN) {
@@ -38,7 +80,17 @@ static int wait_again(struct chan *ch, int fd, short events, unsigned int *spins
 			chan_relax(ch);
 		return 0;
 	}
+	if (ch->wait == CHAN_WAIT_EPOLL)
+		return epoll_ready(ch, fd, events);
 	return fdio_wait(ch, fd, events);
+}
+
+/* An event loop reads only what it was told is ready: it waits before the first read. */
+static int wait_first(struct chan *ch, int fd)
+{
+	unsigned int spins = 0;
+
+	return event_loop(ch) ? wait_again(ch, fd, POLLIN, &spins) : 0;
 }
 
 int fdio_wait(struct chan *ch, int fd, short events)
@@ -67,7 +119,10 @@ static int stream_all(struct chan *ch, int fd, char *p, size_t len, bool out)
 {
 	const char *what = out ? "write" : "read";
 	unsigned int spins = 0;
+	int r = out ? 0 : wait_first(ch, fd);
 
+	if (r)
+		return r;
 	while (len > 0) {
 		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 
@@ -80,8 +135,7 @@ static int stream_all(struct chan *ch, int fd, char *p, size_t len, bool out)
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
-			int r = wait_again(ch, fd, out ? POLLOUT : POLLIN, &spins);
-
+			r = wait_again(ch, fd, out ? POLLOUT : POLLIN, &spins);
 			if (r)
 				return r;
 		} else {
@@ -144,7 +198,10 @@ int fdio_send_msg(struct chan *ch, int fd, const void *buf, size_t len)
 int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len)
 {
 	unsigned int spins = 0;
+	int r = wait_first(ch, fd);
 
+	if (r)
+		return r;
 	for (;;) {
 		/* MSG_TRUNC: the real length of a longer record is returned */
 		ssize_t n = recv(fd, buf, len, MSG_TRUNC);
@@ -158,8 +215,7 @@ int fdio_recv_msg(struct chan *ch, int fd, void *buf, size_t len)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			int r = wait_again(ch, fd, POLLIN, &spins);
-
+			r = wait_again(ch, fd, POLLIN, &spins);
 			if (r)
 				return r;
 			continue;
@@ -294,6 +350,21 @@ int fdchan_add_path(struct chan *ch, const char *path)
 	return 0;
 }
 
+/* This process's epoll instance, with the read fd registered for EPOLLIN (level-triggered). */
+static int epoll_open(struct chan *ch)
+{
+	struct fd_chan *fc = ch->priv;
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fc->io.rfd};
+
+	fc->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (fc->epfd < 0)
+		return chan_fail(ch, errno, "epoll_create1");
+	fc->ep_open = true;
+	if (epoll_ctl(fc->epfd, EPOLL_CTL_ADD, fc->io.rfd, &ev) < 0)
+		return chan_fail(ch, errno, "epoll_ctl ADD fd=%d EPOLLIN", fc->io.rfd);
+	return 0;
+}
+
 int fdchan_use(struct chan *ch, int rfd, int wfd)
 {
 	struct fd_chan *fc = ch->priv;
@@ -303,7 +374,8 @@ int fdchan_use(struct chan *ch, int rfd, int wfd)
 			fdio_close(&fc->fd[i]);
 	fc->io.rfd = rfd;
 	fc->io.wfd = wfd;
-	if (ch->wait == CHAN_WAIT_SPIN) {
+	fc->ep_open = false;
+	if (ch->wait != CHAN_WAIT_BLOCK) {
 		int r = fdio_set_nonblock(rfd, true);
 
 		if (!r && wfd != rfd)
@@ -311,7 +383,7 @@ int fdchan_use(struct chan *ch, int rfd, int wfd)
 		if (r)
 			return chan_fail(ch, -r, "fcntl O_NONBLOCK");
 	}
-	return 0;
+	return ch->wait == CHAN_WAIT_EPOLL ? epoll_open(ch) : 0;
 }
 
 int fdchan_stream_send(struct chan *ch, const void *buf, size_t len)
@@ -340,6 +412,9 @@ void fdchan_detach(struct chan *ch)
 
 	for (int i = 0; i < fc->nfd; i++)
 		fdio_close(&fc->fd[i]);
+	if (fc->ep_open) /* only the process that opened it: the parent's copy is never its */
+		fdio_close(&fc->epfd);
+	fc->ep_open = false;
 }
 
 void fdchan_destroy(struct chan *ch)

@@ -7,7 +7,14 @@
  * per call and treat any other size as -EPROTO.  With CHAN_WAIT_SPIN the
  * fd is non-blocking and EAGAIN is polled without sleeping; with
  * CHAN_WAIT_BLOCK the calls block, or wait in poll() for at most
- * ch->timeout_ms where the transport made the fd non-blocking.
+ * ch->timeout_ms where the transport made the fd non-blocking.  With
+ * CHAN_WAIT_EPOLL and CHAN_WAIT_POLL (transports on struct fd_chan,
+ * flagged TRANSPORT_CAN_EVENT) the fds are non-blocking and a side waits
+ * as an event-loop server does: before each read it waits for readiness
+ * in epoll_wait (on an epoll instance made in fdchan_use, the read fd
+ * registered once, level-triggered) or in poll(), then reads; a write is
+ * tried first and waits for EPOLLOUT/POLLOUT only when the kernel
+ * refuses it (EAGAIN).
  *
  * struct fd_chan: the shared state of fd-based transports (put it at the
  * start of priv).  create() adds every fd it makes with fdchan_add_fd()
@@ -58,6 +65,8 @@ struct fd_pair {
 #define FDCHAN_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 struct fd_chan {
 	struct fd_pair io;
+	int epfd;     /* CHAN_WAIT_EPOLL: this process's epoll instance, io.rfd registered for EPOLLIN */
+	bool ep_open; /* epfd was opened by this process (fdchan_use) */
 	int nfd;
 	int fd[FDCHAN_MAX_FDS];
 	int npath;

@@ -16,7 +16,7 @@
 
 const char *const ledger_kind_names[LEDGER__COUNT] = {
 	[LEDGER_SYSV_MSG] = "sysv_msg", [LEDGER_SYSV_SHM] = "sysv_shm",	  [LEDGER_SYSV_SEM] = "sysv_sem",
-	[LEDGER_POSIX_MQ] = "posix_mq", [LEDGER_POSIX_SHM] = "posix_shm",
+	[LEDGER_POSIX_MQ] = "posix_mq", [LEDGER_POSIX_SHM] = "posix_shm", [LEDGER_POSIX_SEM] = "posix_sem",
 };
 
 int ledger_kind_parse(const char *s, enum ledger_kind *k)

@@ -1,7 +1,7 @@
 /*
  * ledger.h - each cell's list of the kernel objects that would outlive a
- * killed ipcbench (SysV queues, segments and semaphore sets, POSIX queue
- * and shared-memory names), so that `ipcbench clean` can remove a dead
+ * killed ipcbench (SysV queues, segments and semaphore sets, POSIX queue,
+ * shared-memory and semaphore names), so that `ipcbench clean` can remove a dead
  * run's and nothing else.
  *
  * One file per cell, <run_dir>/<tag>.ledger, one line per fact, appended
@@ -9,6 +9,7 @@
  *
  *	posix_mq /ipcbench-<pid>-<hex>-c2s        before mq_open(O_CREAT|O_EXCL)
  *	posix_shm /ipcbench-<pid>-<hex>-ring      before shm_open(O_CREAT|O_EXCL)
+ *	posix_sem /ipcbench-<pid>-<hex>-c2s       before sem_open(O_CREAT|O_EXCL)
  *	sysv_msg key=0x1a2b3c4d                   before msgget(key, IPC_CREAT|IPC_EXCL)
  *	sysv_msg key=0x1a2b3c4d id=42 ctime=1764583200   after it, when it was made
  *	sysv_msg key=0x1a2b3c4d taken             another object had the key first
@@ -41,6 +42,7 @@ enum ledger_kind {
 	LEDGER_SYSV_SEM,
 	LEDGER_POSIX_MQ,
 	LEDGER_POSIX_SHM,
+	LEDGER_POSIX_SEM, /* a named semaphore: /dev/shm/sem.<name without the slash> */
 	LEDGER__COUNT,
 };
 

@@ -16,6 +16,8 @@ extern const struct transport_ops sysv_mq_ops, posix_mq_ops, lockfile_ops, signa
 extern const struct transport_ops shm_ring_ops, shm_spin_ops, sysv_shm_ops;
 extern const struct transport_ops cma_ops, memfd_ops, vmsplice_ops;
 extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vsock_ops, tipc_ops;
+/* the wake-up primitives (wake.h): no payload, --sizes 0 */
+extern const struct transport_ops sem_posix_ops, sem_sysv_ops, futex_ops, condvar_ops, sigqueue_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -24,6 +26,8 @@ const struct transport_ops *const transport_table[] = {
 	&eventfd_ops,	 &shm_ring_ops,	  &shm_spin_ops,   &sysv_shm_ops,
 	&futex_ring_ops, &uring_ops,	  &uring_sock_ops, &vsock_ops,
 	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
+	&sem_posix_ops,	 &sem_sysv_ops,	  &futex_ops,	   &condvar_ops,
+	&sigqueue_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 
@@ -36,7 +40,9 @@ const struct transport_ops *transport_find(const char *name)
 }
 
 /* The flags a table may carry. */
-#define TRANSPORT_KNOWN_FLAGS (TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY)
+#define TRANSPORT_KNOWN_FLAGS                                                                            \
+	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_NO_PAYLOAD | \
+	 TRANSPORT_CAN_EVENT)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 

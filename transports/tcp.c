@@ -147,7 +147,7 @@ const struct transport_ops tcp_ops = {
 	.name = "tcp",
 	.summary = "TCP over 127.0.0.1, TCP_NODELAY (nodelay=0: Nagle on)",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT,
 	.priv_size = sizeof(struct tcp_chan),
 	.options = tcp_options,
 	.probe = tcp_probe,

@@ -42,6 +42,8 @@ enum chan_role {
 enum chan_wait {
 	CHAN_WAIT_BLOCK, /* sleep in the kernel until data arrives */
 	CHAN_WAIT_SPIN,	 /* poll without sleeping (burns the CPU) */
+	CHAN_WAIT_EPOLL, /* non-blocking fds, sleep in epoll_wait (an event-loop server); TRANSPORT_CAN_EVENT */
+	CHAN_WAIT_POLL,	 /* the same with poll(2) */
 };
 
 /*
@@ -58,6 +60,11 @@ enum transport_flag {
 				      * unrelated processes can use it (--peers exec, serve) */
 	TRANSPORT_NETWORK = 1u << 7, /* can join two hosts (serve / run --connect) */
 	TRANSPORT_ONE_WAY = 1u << 8, /* carries data from client to server only (popen): no pingpong */
+	/* A wake-up primitive (futex, semaphores, condvar, sigqueue): every message is 0 bytes, one
+	 * wake-up; it runs at --sizes 0 only, and only these run at size 0 (bench/ and the driver) */
+	TRANSPORT_NO_PAYLOAD = 1u << 9,
+	TRANSPORT_CAN_EVENT = 1u << 10, /* honours CHAN_WAIT_EPOLL and CHAN_WAIT_POLL (fdio.c); without
+					 * it --wait epoll|poll is skipped */
 };
 
 /* Most options one transport declares (see struct transport_option). */
@@ -187,7 +194,8 @@ struct transport_ops {
 	int (*attach)(struct chan *ch, enum chan_role role);
 
 	/*
-	 * Move exactly len bytes (1 <= len <= msg_bytes) or fail.  Stream
+	 * Move exactly len bytes (1 <= len <= msg_bytes; len == 0 == msg_bytes
+	 * for a TRANSPORT_NO_PAYLOAD transport, one wake-up) or fail.  Stream
 	 * transports loop over short I/O and EINTR; message transports treat a
 	 * wrong-size delivery as -EPROTO.  A peer that has gone returns
 	 * -EPIPE (or the errno the mechanism gives); a wait longer than

@@ -173,7 +173,7 @@ size_t plot_list_relations(const struct plot_set *ps, const struct plot_pick *p,
 	return n;
 }
 
-/* Distinct sizes, ascending. */
+/* Distinct sizes above 0, ascending. */
 size_t plot_list_sizes(const struct plot_set *ps, const struct plot_pick *p, int64_t *out)
 {
 	size_t n = 0;
@@ -184,7 +184,8 @@ size_t plot_list_sizes(const struct plot_set *ps, const struct plot_pick *p, int
 		size_t j;
 		bool dup = false;
 
-		if (!plot_picked(pc, p))
+		/* size 0 (a bare wake-up) has no place on a log size axis, and a pick's bytes 0 means any */
+		if (!plot_picked(pc, p) || b <= 0)
 			continue;
 		for (j = 0; j < n && !dup; j++)
 			dup = out[j] == b;

@@ -259,8 +259,8 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	c->wait = get_str(rd, o, "wait", where, false);
 	c->clock = get_str(rd, o, "clock", where, true);
 	c->msg_bytes = get_int(rd, o, "msg_bytes", where, -1);
-	if (!rd->failed && c->msg_bytes < 1)
-		bad(rd, where, "msg_bytes missing or below 1");
+	if (!rd->failed && c->msg_bytes < 0) /* 0: a wake-up primitive's bare wake-up */
+		bad(rd, where, "msg_bytes missing or negative");
 	pl = get_obj(rd, o, "placement", where, false);
 	if (pl) {
 		snprintf(w, sizeof(w), "%s.placement", where);

@@ -41,7 +41,7 @@ t_bad_input() {
 -t nosuch|nosuch
 -t pipe,,tcp|empty
 -t pipe,pipe|twice
--s 0|0
+-t pipe -s 0|size 0
 -s 4kk|4kk
 -s 1e99|1e99
 -s -1|-1

@@ -4,7 +4,9 @@
  *
  *  roundtrip   verified round trips at 1, 7, 56, 57, 64, 4096, 4097, 65536 bytes and
  *              the largest the transport carries up to 1 MiB; sizes beyond
- *              its limit must be refused (skipped) with the limit named
+ *              its limit must be refused (skipped) with the limit named;
+ *              a wake-up primitive (TRANSPORT_NO_PAYLOAD) at size 0 only,
+ *              as in stream, peer_dies and cleanup (test_wake.c has the rest)
  *  stream      the one-way pattern at 64 B and 64 KiB
  *  bytestream  byte-stream transports: 256 KiB written and read back in
  *              unrelated piece sizes arrive whole and in order (a read may
@@ -62,6 +64,18 @@ static struct cell_config base_cfg(const struct transport_ops *ops, size_t size)
 	return confcell_config(ops, PATTERN_PINGPONG, size, run_dir);
 }
 
+/* A wake-up primitive carries no payload: size 0 is its only size (test_wake.c tests the rest). */
+static bool no_payload(const struct transport_ops *ops)
+{
+	return ops->flags & TRANSPORT_NO_PAYLOAD;
+}
+
+/* size, or 0 for a transport without payload */
+static size_t size_for(const struct transport_ops *ops, size_t size)
+{
+	return no_payload(ops) ? 0 : size;
+}
+
 static void run_ok(struct cell_config *cfg, struct cell_result *res)
 {
 	CHECK_OK(cell_run(cfg, res));
@@ -84,7 +98,9 @@ static void case_roundtrip(void)
 	confcell_probe_or_skip(ops, &lim);
 	sizes[nsizes - 1] = lim.max_msg_bytes && lim.max_msg_bytes < (1u << 20) ? lim.max_msg_bytes : 1u << 20;
 	setup();
-	for (size_t i = 0; i < nsizes; i++) {
+	for (size_t i = 0; i < (no_payload(ops) ? 1 : nsizes); i++) {
+		if (no_payload(ops))
+			sizes[i] = 0;
 		struct cell_config cfg = base_cfg(ops, sizes[i]);
 		struct cell_result res;
 
@@ -120,9 +136,11 @@ static void case_stream(void)
 	confcell_probe_or_skip(ops, &lim);
 	setup();
 	for (size_t i = 0; i < 2; i++) {
-		struct cell_config cfg = base_cfg(ops, sizes[i]);
+		struct cell_config cfg = base_cfg(ops, size_for(ops, sizes[i]));
 		struct cell_result res;
 
+		if (no_payload(ops) && i)
+			continue;
 		cfg.pattern = PATTERN_STREAM;
 		cfg.iterations = 500;
 		if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes)
@@ -134,7 +152,8 @@ static void case_stream(void)
 		} else {
 			run_ok(&cfg, &res);
 			CHECK(res.msgs_per_sec > 0);
-			CHECK_NEAR(res.bytes_per_sec, res.msgs_per_sec * (double)sizes[i], res.bytes_per_sec * 1e-9);
+			CHECK_NEAR(res.bytes_per_sec, res.msgs_per_sec * (double)cfg.msg_bytes,
+				   res.bytes_per_sec * 1e-9);
 		}
 		cell_result_release(&res);
 	}
@@ -239,6 +258,8 @@ static void case_bytestream(void)
 	confcell_probe_or_skip(ops, &lim);
 	if (ops->kind != CHAN_STREAM)
 		SKIP("%s keeps record boundaries (see boundaries)", ops->name);
+	if (no_payload(ops))
+		SKIP("%s carries no payload", ops->name);
 	setup();
 	for (int i = 0; i < 3; i++) {
 		test_context("%s, messages of up to %zu bytes", ops->name, msg[i]);
@@ -279,6 +300,8 @@ static void case_boundaries(void)
 	confcell_probe_or_skip(ops, &lim);
 	if (ops->kind != CHAN_MESSAGE)
 		SKIP("%s is a byte stream: no record boundaries", ops->name);
+	if (no_payload(ops))
+		SKIP("%s carries no payload: every message is 0 bytes (test_wake.c)", ops->name);
 	setup();
 	direct_pair(ops, 64, boundary_server, boundary_client);
 	teardown();
@@ -295,7 +318,7 @@ static void case_peer_dies(void)
 
 	confcell_probe_or_skip(ops, &lim);
 	setup();
-	cfg = base_cfg(ops, 64);
+	cfg = base_cfg(ops, size_for(ops, 64));
 	cfg.iterations = 1000000;
 	cfg.timeout_ms = 3000;
 	cfg.ops = faulty_wrap(&f, ops, &(struct faulty_config){.kind = FAULTY_EXIT, .role = CHAN_SERVER, .at = 10});
@@ -360,10 +383,10 @@ static void case_cleanup(void)
 	setup();
 	for (size_t i = 0; i < 2; i++) {
 		for (int fault = 0; fault < 2; fault++) {
-			struct cell_config cfg = base_cfg(ops, sizes[i]);
+			struct cell_config cfg = base_cfg(ops, size_for(ops, sizes[i]));
 			struct cell_result res;
 
-			if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes)
+			if ((lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes) || (no_payload(ops) && i))
 				continue;
 			cfg.iterations = 30;
 			if (fault)
@@ -372,7 +395,7 @@ static void case_cleanup(void)
 			snapshot(before, sizeof(before));
 			CHECK_OK(cell_run(&cfg, &res));
 			snapshot(after, sizeof(after));
-			test_context("%s %zu bytes%s", ops->name, sizes[i], fault ? ", server killed" : "");
+			test_context("%s %zu bytes%s", ops->name, cfg.msg_bytes, fault ? ", server killed" : "");
 			CHECK_MSG(res.status == (fault ? CELL_ERROR : CELL_OK), "status %s: %s",
 				  cell_status_name(res.status), res.reason);
 			CHECK_EQ_STR(after, before);

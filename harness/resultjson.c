@@ -70,6 +70,7 @@ static json_t *side_cost_json(const struct side_cost *c, uint64_t msgs)
 	json_object_set_new(o, "involuntary_cs", json_integer(c->involuntary_cs));
 	json_object_set_new(o, "cpu_ns_per_msg", json_real((c->user_sec + c->sys_sec) * 1e9 / n));
 	json_object_set_new(o, "cs_per_msg", json_real((double)(c->voluntary_cs + c->involuntary_cs) / n));
+	json_object_set_new(o, "threads", c->threads > 0 ? json_integer(c->threads) : json_null());
 	return o;
 }
 

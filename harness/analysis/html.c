@@ -284,6 +284,12 @@ static void td_cost(FILE *f, const struct rf_cost *cost)
 	units_ns(cost->cpu_ns_per_msg[0], UNITS_TEXT, a, sizeof(a));
 	units_ns(cost->cpu_ns_per_msg[1], UNITS_TEXT, b, sizeof(b));
 	snprintf(s, sizeof(s), "%s + %s", a, b);
+	if (cost->threads[0] > 0 && cost->threads[1] > 0) {
+		size_t n = strlen(s);
+
+		snprintf(s + n, sizeof(s) - n, " (%lld + %lld threads)", (long long)cost->threads[0],
+			 (long long)cost->threads[1]);
+	}
 	td(f, "n", s);
 	snprintf(s, sizeof(s), "%.3g + %.3g", cost->cs_per_msg[0], cost->cs_per_msg[1]);
 	td(f, "n", s);
@@ -347,7 +353,7 @@ static void summary_table(FILE *f, const struct plot_set *ps)
 	}
 	qsort(rows, n, sizeof(*rows), cmp_row);
 	fputs("<p class=\"note\">Latency is the round trip for ping-pong and open-loop cells, one way for stream\n"
-	      "cells. CPU and context switches per message: client + server.</p>\n"
+	      "cells. CPU and context switches per message: client + server (and the threads each ran).</p>\n"
 	      "<table>\n<thead><tr><th>transport</th><th>pattern</th><th>size</th><th>placement</th><th>wait</th>"
 	      "<th>p50</th><th>p99</th><th>p99.9</th><th>max</th><th>messages/s</th><th>bytes/s</th>"
 	      "<th>CPU per msg</th><th>ctx switches per msg</th></tr></thead>\n<tbody>\n",

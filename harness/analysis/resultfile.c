@@ -146,6 +146,7 @@ static void read_cost(struct rd *rd, json_t *o, const char *where, struct rf_cos
 		snprintf(w, sizeof(w), "%s.cost.%s", where, sides[s]);
 		c->cpu_ns_per_msg[s] = side ? get_num(rd, side, "cpu_ns_per_msg", w) : NAN;
 		c->cs_per_msg[s] = side ? get_num(rd, side, "cs_per_msg", w) : NAN;
+		c->threads[s] = side ? get_int(rd, side, "threads", w, -1) : -1;
 	}
 }
 

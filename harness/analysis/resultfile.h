@@ -27,6 +27,7 @@ struct rf_cost {
 	bool present;
 	double cpu_ns_per_msg[2]; /* [client], [server] */
 	double cs_per_msg[2];
+	int64_t threads[2]; /* threads each side's process had at the end of the loop; -1 when absent */
 };
 
 struct rf_rep {

@@ -160,6 +160,7 @@ static json_t *cell_json(const struct run_cell *c)
 	transport_variant_name(cfg->ops, &cfg->opts, true, variant, sizeof(variant));
 	json_object_set_new(o, "variant", json_string(variant));
 	json_object_set_new(o, "options", options_json(c));
+	json_object_set_new(o, "raw_transport", str_or_null(cfg->ops->raw_of ? cfg->ops->raw_of(&cfg->opts) : NULL));
 	json_object_set_new(o, "kind", json_string(cfg->ops->kind == CHAN_STREAM ? "stream" : "message"));
 	json_object_set_new(o, "pattern", json_string(pattern_name(cfg->pattern)));
 	json_object_set_new(o, "msg_bytes", json_integer((json_int_t)cfg->msg_bytes));

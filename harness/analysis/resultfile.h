@@ -44,6 +44,7 @@ struct rf_cell {
 	char *transport, *kind, *pattern, *status;
 	char *variant; /* the transport and its non-default options, "pipe:bufsize=64k"; the transport when absent */
 	char *options; /* every option, "bufsize=65536,nodelay=1" in the file's order; NULL when absent (defaults) */
+	char *raw_transport;  /* the raw transport a library transport sits on ("unix"); NULL for a kernel one */
 	char *reason, *error; /* NULL when null */
 	char *wait, *relation, *clock;
 	int64_t msg_bytes;

@@ -155,9 +155,51 @@ static enum verdict judge_posix(struct ctx *c, const struct ledger_entry *e, pid
 	return OURS;
 }
 
+/*
+ * A helper process the run started (a private dbus-daemon): ours when
+ * /proc/PID still shows the command name and start time the process wrote
+ * itself and our uid; another start time means ours is gone and the pid
+ * was reused.
+ */
+static enum verdict judge_process(struct ctx *c, const struct ledger_entry *e, char *why, size_t len)
+{
+	char path[64], buf[1024], *p, *q;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", e->id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return GONE;
+	n = fstat(fd, &st) == 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return GONE;
+	buf[n] = 0;
+	p = strchr(buf, '(');
+	q = strrchr(buf, ')');
+	if (!p || !q || q < p)
+		return GONE;
+	*q = 0;
+	if (strcmp(p + 1, e->name))
+		return GONE; /* another program has the pid now */
+	for (int field = 2; q && field < 22; field++)
+		q = strchr(q + 1, ' ');
+	if (!q || strtoll(q + 1, NULL, 10) != e->ctime)
+		return GONE;
+	if (st.st_uid != c->uid) {
+		snprintf(why, len, "pid %d is owned by uid %u", e->id, (unsigned)st.st_uid);
+		return DOUBT;
+	}
+	return OURS;
+}
+
 static int remove_object(const struct ledger_entry *e, int id)
 {
 	switch (e->kind) {
+	case LEDGER_PROCESS:
+		return kill(e->id, SIGTERM);
 	case LEDGER_SYSV_MSG:
 		return msgctl(id, IPC_RMID, NULL);
 	case LEDGER_SYSV_SHM:
@@ -184,7 +226,10 @@ static void clean_entry(struct ctx *c, const struct ledger_entry *e, pid_t pid, 
 
 	if (e->state == LEDGER_TAKEN)
 		return; /* another object had the key: never the run's */
-	if (ledger_kind_is_sysv(e->kind)) {
+	if (e->kind == LEDGER_PROCESS) {
+		v = judge_process(c, e, why, sizeof(why));
+		snprintf(what, sizeof(what), "process %d (%s)", e->id, e->name);
+	} else if (ledger_kind_is_sysv(e->kind)) {
 		v = judge_sysv(c, e, born, &id, why, sizeof(why));
 		if (id >= 0)
 			snprintf(what, sizeof(what), "%s key=0x%08x id=%d", ledger_kind_names[e->kind],
@@ -205,7 +250,7 @@ static void clean_entry(struct ctx *c, const struct ledger_entry *e, pid_t pid, 
 		return;
 	}
 	if (!c->dry_run && remove_object(e, id) < 0) {
-		if (errno == ENOENT || errno == EINVAL || errno == EIDRM)
+		if (errno == ENOENT || errno == EINVAL || errno == EIDRM || errno == ESRCH)
 			c->st->gone++; /* went while we looked */
 		else
 			say(c, "cannot remove %s: %s", what, strerror(errno));

@@ -121,12 +121,39 @@ void side_cost_begin(struct side_ctx *s)
 	getrusage(RUSAGE_SELF, &s->ru0);
 }
 
+/*
+ * The threads of this process (the "Threads:" line of /proc/self/status),
+ * 0 when it cannot be read: a library that runs its own threads (gRPC,
+ * sd-bus's none, ZeroMQ's I/O threads) shows them here.
+ */
+static int side_thread_count(void)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	long v;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nThreads:");
+	if (!p)
+		return 0;
+	v = strtol(p + 9, NULL, 10);
+	return v > 0 && v < 1000000 ? (int)v : 0;
+}
+
 void side_cost_end(struct side_ctx *s)
 {
 	struct rusage ru1;
 
 	getrusage(RUSAGE_SELF, &ru1);
 	rusage_diff(&s->ru0, &ru1, &s->ctl->side[s->role].cost);
+	s->ctl->side[s->role].cost.threads = side_thread_count();
 	s->ctl->side[s->role].have_cost = true;
 }
 

@@ -66,6 +66,7 @@ struct side_cost {
 	double sys_sec;
 	long voluntary_cs;
 	long involuntary_cs;
+	int threads; /* threads this side's process had at the end of the measured loop (/proc/self/status) */
 };
 
 struct cell_result {

@@ -70,6 +70,7 @@ static json_t *side_cost_json(const struct side_cost *c, uint64_t msgs)
 	json_object_set_new(o, "involuntary_cs", json_integer(c->involuntary_cs));
 	json_object_set_new(o, "cpu_ns_per_msg", json_real((c->user_sec + c->sys_sec) * 1e9 / n));
 	json_object_set_new(o, "cs_per_msg", json_real((double)(c->voluntary_cs + c->involuntary_cs) / n));
+	json_object_set_new(o, "threads", c->threads > 0 ? json_integer(c->threads) : json_null());
 	return o;
 }
 
@@ -159,6 +160,7 @@ static json_t *cell_json(const struct run_cell *c)
 	transport_variant_name(cfg->ops, &cfg->opts, true, variant, sizeof(variant));
 	json_object_set_new(o, "variant", json_string(variant));
 	json_object_set_new(o, "options", options_json(c));
+	json_object_set_new(o, "raw_transport", str_or_null(cfg->ops->raw_of ? cfg->ops->raw_of(&cfg->opts) : NULL));
 	json_object_set_new(o, "kind", json_string(cfg->ops->kind == CHAN_STREAM ? "stream" : "message"));
 	json_object_set_new(o, "pattern", json_string(pattern_name(cfg->pattern)));
 	json_object_set_new(o, "msg_bytes", json_integer((json_int_t)cfg->msg_bytes));

@@ -360,6 +360,8 @@ static void fold_cost(struct cell_result *into, const struct cell_result *r)
 		into->cost[s].sys_sec += r->cost[s].sys_sec;
 		into->cost[s].voluntary_cs += r->cost[s].voluntary_cs;
 		into->cost[s].involuntary_cs += r->cost[s].involuntary_cs;
+		if (r->cost[s].threads > into->cost[s].threads)
+			into->cost[s].threads = r->cost[s].threads; /* the most any repetition ran */
 	}
 	into->have_cost &= r->have_cost;
 }

@@ -17,6 +17,7 @@
 const char *const ledger_kind_names[LEDGER__COUNT] = {
 	[LEDGER_SYSV_MSG] = "sysv_msg", [LEDGER_SYSV_SHM] = "sysv_shm",	  [LEDGER_SYSV_SEM] = "sysv_sem",
 	[LEDGER_POSIX_MQ] = "posix_mq", [LEDGER_POSIX_SHM] = "posix_shm", [LEDGER_POSIX_SEM] = "posix_sem",
+	[LEDGER_PROCESS] = "process",
 };
 
 int ledger_kind_parse(const char *s, enum ledger_kind *k)
@@ -45,6 +46,14 @@ static bool posix_name_ok(const char *s, size_t len)
 	return !(len == 2 && s[1] == '.') && strcmp(s, "/..");
 }
 
+/* A command name as /proc/PID/comm shows it: 1..15 of [A-Za-z0-9._-]. */
+static bool comm_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 15 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
 int ledger_format(const struct ledger_entry *e, char *out, size_t outlen)
 {
 	const char *kind;
@@ -53,7 +62,11 @@ int ledger_format(const struct ledger_entry *e, char *out, size_t outlen)
 	if ((unsigned)e->kind >= LEDGER__COUNT)
 		return -EINVAL;
 	kind = ledger_kind_names[e->kind];
-	if (!ledger_kind_is_sysv(e->kind)) {
+	if (e->kind == LEDGER_PROCESS) {
+		if (e->state != LEDGER_MADE || e->id <= 0 || e->ctime < 0 || !comm_ok(e->name))
+			return -EINVAL;
+		n = snprintf(out, outlen, "%s pid=%d start=%" PRId64 " %s\n", kind, e->id, e->ctime, e->name);
+	} else if (!ledger_kind_is_sysv(e->kind)) {
 		if (e->state != LEDGER_INTENT || !posix_name_ok(e->name, strlen(e->name)))
 			return -EINVAL;
 		n = snprintf(out, outlen, "%s %s\n", kind, e->name);
@@ -142,6 +155,26 @@ static int parse_sysv(const char *s, struct ledger_entry *e)
 	return 0;
 }
 
+/* "pid=N start=T comm" */
+static int parse_process(const char *s, struct ledger_entry *e)
+{
+	const char *st, *cm;
+	int64_t v;
+
+	if (strncmp(s, "pid=", 4))
+		return -EINVAL;
+	st = strstr(s, " start=");
+	if (!st || !parse_dec(s + 4, (size_t)(st - s - 4), INT32_MAX, &v) || !v)
+		return -EINVAL;
+	e->id = (int)v;
+	cm = strchr(st + 7, ' ');
+	if (!cm || !parse_dec(st + 7, (size_t)(cm - st - 7), INT64_MAX, &e->ctime) || !comm_ok(cm + 1))
+		return -EINVAL;
+	memcpy(e->name, cm + 1, strlen(cm + 1) + 1);
+	e->state = LEDGER_MADE;
+	return 0;
+}
+
 int ledger_parse_line(const char *line, struct ledger_entry *e)
 {
 	const char *sp = strchr(line, ' ');
@@ -156,6 +189,8 @@ int ledger_parse_line(const char *line, struct ledger_entry *e)
 		return -EINVAL;
 	if (ledger_kind_is_sysv(e->kind))
 		return parse_sysv(sp + 1, e);
+	if (e->kind == LEDGER_PROCESS)
+		return parse_process(sp + 1, e);
 	if (!posix_name_ok(sp + 1, strlen(sp + 1)))
 		return -EINVAL;
 	memcpy(e->name, sp + 1, strlen(sp + 1) + 1);
@@ -171,7 +206,9 @@ static struct ledger_entry *find(struct ledger *l, const struct ledger_entry *e)
 
 		if (x->kind != e->kind)
 			continue;
-		if (ledger_kind_is_sysv(e->kind) ? x->key == e->key : !strcmp(x->name, e->name))
+		if (e->kind == LEDGER_PROCESS	   ? x->id == e->id
+		    : ledger_kind_is_sysv(e->kind) ? x->key == e->key
+						   : !strcmp(x->name, e->name))
 			return x;
 	}
 	return NULL;

@@ -13,6 +13,10 @@
  *	sysv_msg key=0x1a2b3c4d                   before msgget(key, IPC_CREAT|IPC_EXCL)
  *	sysv_msg key=0x1a2b3c4d id=42 ctime=1764583200   after it, when it was made
  *	sysv_msg key=0x1a2b3c4d taken             another object had the key first
+ *	process pid=4242 start=123456 dbus-daemon a helper process (dbus.c's private bus), written
+ *	                                          by the process itself before it execs: its pid,
+ *	                                          start time (clock ticks since boot, /proc/PID/stat)
+ *	                                          and command name, all three checked before a kill
  *
  * The entry is written before the object exists (its name or key is known
  * first), so a SIGKILL at any point leaves nothing the ledger does not
@@ -43,6 +47,7 @@ enum ledger_kind {
 	LEDGER_POSIX_MQ,
 	LEDGER_POSIX_SHM,
 	LEDGER_POSIX_SEM, /* a named semaphore: /dev/shm/sem.<name without the slash> */
+	LEDGER_PROCESS,	  /* id: the pid, ctime: its start time in clock ticks, name: its comm */
 	LEDGER__COUNT,
 };
 

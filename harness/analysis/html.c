@@ -284,6 +284,12 @@ static void td_cost(FILE *f, const struct rf_cost *cost)
 	units_ns(cost->cpu_ns_per_msg[0], UNITS_TEXT, a, sizeof(a));
 	units_ns(cost->cpu_ns_per_msg[1], UNITS_TEXT, b, sizeof(b));
 	snprintf(s, sizeof(s), "%s + %s", a, b);
+	if (cost->threads[0] > 0 && cost->threads[1] > 0) {
+		size_t n = strlen(s);
+
+		snprintf(s + n, sizeof(s) - n, " (%lld + %lld threads)", (long long)cost->threads[0],
+			 (long long)cost->threads[1]);
+	}
 	td(f, "n", s);
 	snprintf(s, sizeof(s), "%.3g + %.3g", cost->cs_per_msg[0], cost->cs_per_msg[1]);
 	td(f, "n", s);
@@ -347,7 +353,7 @@ static void summary_table(FILE *f, const struct plot_set *ps)
 	}
 	qsort(rows, n, sizeof(*rows), cmp_row);
 	fputs("<p class=\"note\">Latency is the round trip for ping-pong and open-loop cells, one way for stream\n"
-	      "cells. CPU and context switches per message: client + server.</p>\n"
+	      "cells. CPU and context switches per message: client + server (and the threads each ran).</p>\n"
 	      "<table>\n<thead><tr><th>transport</th><th>pattern</th><th>size</th><th>placement</th><th>wait</th>"
 	      "<th>p50</th><th>p99</th><th>p99.9</th><th>max</th><th>messages/s</th><th>bytes/s</th>"
 	      "<th>CPU per msg</th><th>ctx switches per msg</th></tr></thead>\n<tbody>\n",
@@ -356,6 +362,63 @@ static void summary_table(FILE *f, const struct plot_set *ps)
 		if (!i || cmp_group(rows[i - 1].pc, rows[i].pc))
 			group_row(f, rows[i].pc);
 		summary_row(f, ps, rows[i].pc);
+	}
+	fputs("</tbody>\n</table>\n", f);
+	free(rows);
+}
+
+static void td_times(FILE *f, double x)
+{
+	char b[32];
+
+	if (isnan(x)) {
+		td(f, "n", NULL);
+		return;
+	}
+	snprintf(b, sizeof(b), "%.2fx", x);
+	td(f, "n", b);
+}
+
+/* "Cost of the layer": each library transport's cell over its raw transport's (plot_tax_rows). */
+static void tax_table(FILE *f, const struct plot_set *ps)
+{
+	struct plot_tax_row *rows = calloc(ps->ncells + 1, sizeof(*rows));
+	size_t n = rows ? plot_tax_rows(ps, rows) : 0;
+
+	if (!n) {
+		free(rows);
+		return;
+	}
+	fputs("<h2 id=\"tax\">Cost of the layer</h2>\n<p class=\"note\">Each library transport against the raw "
+	      "transport it sits on, measured in the same run with the same pattern, size, CPUs and wait: its p50 "
+	      "and its CPU per message (client + server) as multiples of the raw one's.</p>\n<table>\n<thead><tr>"
+	      "<th>transport</th><th>over</th><th>pattern</th><th>size</th><th>placement</th><th>wait</th>"
+	      "<th>p50</th><th>raw p50</th><th>p50 multiple</th><th>CPU multiple</th><th>threads</th></tr></thead>\n"
+	      "<tbody>\n",
+	      f);
+	for (size_t i = 0; i < n; i++) {
+		const struct rf_cell *c = rows[i].pc->c, *r = rows[i].raw->c;
+		char b[48];
+
+		fputs("<tr>", f);
+		td(f, NULL, c->variant);
+		td(f, NULL, r->variant);
+		td(f, NULL, c->pattern);
+		units_bytes(c->msg_bytes, b, sizeof(b));
+		td(f, "n", b);
+		td_placement(f, c);
+		td(f, NULL, c->wait);
+		td_ns(f, c->lat.pct[0]);
+		td_ns(f, r->lat.pct[0]);
+		td_times(f, rows[i].p50_x);
+		td_times(f, rows[i].cpu_x);
+		if (c->cost.threads[0] > 0 && c->cost.threads[1] > 0)
+			snprintf(b, sizeof(b), "%lld + %lld", (long long)c->cost.threads[0],
+				 (long long)c->cost.threads[1]);
+		else
+			snprintf(b, sizeof(b), "-");
+		td(f, "n", b);
+		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
 	free(rows);
@@ -412,6 +475,9 @@ static const struct {
 	 "calibrated size (grey); a transport at a floor moves data as fast as one plain copy. Circles mark "
 	 "crossovers, where a line passes pipe's or shm_ring's: small messages favour the rings, large ones "
 	 "page moves."},
+	{PLOT_TAX, "The framework tax",
+	 "Each library transport's p50 (solid) and CPU per message, client + server (dashed), as a multiple of "
+	 "the raw transport it sits on, measured in the same run on the same CPUs; 1x is no tax. Log scale."},
 	{PLOT_PERCENTILE, "Latency by percentile",
 	 "From each cell's full HDR histogram. Each step right is one more nine; a line ends where its samples run "
 	 "out."},
@@ -533,7 +599,7 @@ static int figures(FILE *f, const struct plot_set *ps, const char *dir, char *er
 static void contents(FILE *f, const struct plot_set *ps)
 {
 	fputs("<nav><ol><li><a href=\"#machine\">Machine</a></li><li><a href=\"#config\">Configuration</a></li>"
-	      "<li><a href=\"#summary\">Summary table</a></li>",
+	      "<li><a href=\"#summary\">Summary table</a></li><li><a href=\"#tax\">Cost of the layer</a></li>",
 	      f);
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
 		for (size_t i = 0; i < ps->ncharts; i++) {
@@ -562,6 +628,7 @@ int html_write(FILE *f, const struct plot_set *ps, const char *dir, char *err, s
 	facts_table(f, ps, true);
 	fputs("<h2 id=\"summary\">Summary table</h2>\n", f);
 	summary_table(f, ps);
+	tax_table(f, ps);
 	unmeasured_table(f, ps);
 	if (figures(f, ps, dir, err, errlen))
 		return -EIO;

@@ -33,6 +33,7 @@ enum plot_kind {
 	PLOT_SUMMARY,	    /* bars: every series at one size, sorted by p50 */
 	PLOT_PLACEMENT,	    /* bars: each placement side by side per series */
 	PLOT_ZEROCOPY,	    /* stream bytes/s of the page movers and rings against the copy floors */
+	PLOT_TAX,	    /* the framework tax: library transports as multiples of their raw one */
 };
 
 /* One line in the charts: a transport (and wait strategy, and file). */
@@ -108,6 +109,19 @@ void plot_set_release(struct plot_set *ps);
 int plot_find_templates(char *dir, size_t len, char *err, size_t errlen);
 /* gnuplot's path from $PATH; -ENOENT when it is not installed. */
 int plot_find_gnuplot(char *path, size_t len);
+
+/*
+ * The framework tax (plot_tax.c): each ok cell of a library transport
+ * (raw_transport set) paired with its raw transport's ok cell of the same
+ * file, pattern, size, placement and wait.  rows holds ps->ncells; the
+ * count is returned.  NAN where a figure is missing.
+ */
+struct plot_tax_row {
+	const struct plot_cell *pc, *raw;
+	double p50_x; /* p50 over the raw p50 */
+	double cpu_x; /* CPU per message (client + server) over the raw one's */
+};
+size_t plot_tax_rows(const struct plot_set *ps, struct plot_tax_row *rows);
 
 /* Writes every chart's data file and script into o->dir; fills ps->charts. */
 int plot_write(struct plot_set *ps, const struct plot_opts *o, char *err, size_t errlen);

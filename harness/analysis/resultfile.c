@@ -146,6 +146,7 @@ static void read_cost(struct rd *rd, json_t *o, const char *where, struct rf_cos
 		snprintf(w, sizeof(w), "%s.cost.%s", where, sides[s]);
 		c->cpu_ns_per_msg[s] = side ? get_num(rd, side, "cpu_ns_per_msg", w) : NAN;
 		c->cs_per_msg[s] = side ? get_num(rd, side, "cs_per_msg", w) : NAN;
+		c->threads[s] = side ? get_int(rd, side, "threads", w, -1) : -1;
 	}
 }
 
@@ -251,6 +252,7 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	c->transport = get_str(rd, o, "transport", where, false);
 	c->variant = variant_of(rd, o, where, c->transport);
 	c->options = get_options(rd, o, where);
+	c->raw_transport = get_str(rd, o, "raw_transport", where, true);
 	c->kind = get_str(rd, o, "kind", where, false);
 	c->pattern = get_str(rd, o, "pattern", where, false);
 	c->status = get_str(rd, o, "status", where, false);
@@ -546,6 +548,7 @@ void resultfile_release(struct result_file *rf)
 		free(c->transport);
 		free(c->variant);
 		free(c->options);
+		free(c->raw_transport);
 		free(c->kind);
 		free(c->pattern);
 		free(c->status);

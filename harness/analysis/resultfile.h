@@ -27,6 +27,7 @@ struct rf_cost {
 	bool present;
 	double cpu_ns_per_msg[2]; /* [client], [server] */
 	double cs_per_msg[2];
+	int64_t threads[2]; /* threads each side's process had at the end of the loop; -1 when absent */
 };
 
 struct rf_rep {
@@ -43,6 +44,7 @@ struct rf_cell {
 	char *transport, *kind, *pattern, *status;
 	char *variant; /* the transport and its non-default options, "pipe:bufsize=64k"; the transport when absent */
 	char *options; /* every option, "bufsize=65536,nodelay=1" in the file's order; NULL when absent (defaults) */
+	char *raw_transport;  /* the raw transport a library transport sits on ("unix"); NULL for a kernel one */
 	char *reason, *error; /* NULL when null */
 	char *wait, *relation, *clock;
 	int64_t msg_bytes;

@@ -61,7 +61,7 @@ static int pingpong_client(struct side_ctx *s)
 
 		if (cfg->iterations) {
 			last = seq + 1 >= cfg->warmup + cfg->iterations;
-		} else if (now >= deadline) {
+		} else if (now >= deadline || s->prec.stop) {
 			/* tell the server this one is the last, before sending it */
 			atomic_store_explicit(&ctl->total, seq + 1, memory_order_release);
 			last = true;

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "harness/harness.h"
+#include "harness/precision.h"
 
 /* The page shared by the parent and both children. */
 struct ctl {
@@ -41,6 +42,7 @@ struct ctl {
 	uint64_t start_realtime_ns;
 	uint32_t nsnaps;
 	uint64_t snap_end_ns[HARNESS_MAX_INTERVALS]; /* since the measured start */
+	struct prec_shared prec;		     /* --precision: the batches, and the stop the recorder signals */
 };
 
 struct side_ctx {
@@ -53,10 +55,11 @@ struct side_ctx {
 	uint8_t *rbuf;
 	size_t len;
 	struct rusage ru0;
-	uint8_t *snap_mem;   /* HARNESS_MAX_INTERVALS counts arrays, shared */
-	uint64_t snap_start; /* ticks at the measured start */
-	uint64_t snap_next;  /* ticks of the next boundary; UINT64_MAX: off */
-	uint64_t snap_every; /* ticks per interval */
+	uint8_t *snap_mem;     /* HARNESS_MAX_INTERVALS counts arrays, shared */
+	uint64_t snap_start;   /* ticks at the measured start */
+	uint64_t snap_next;    /* ticks of the next boundary; UINT64_MAX: off */
+	uint64_t snap_every;   /* ticks per interval */
+	struct prec_side prec; /* --precision, on the recording side */
 };
 
 /* driver.c */
@@ -82,6 +85,7 @@ static inline void side_record(struct side_ctx *s, int64_t ns, uint64_t now, int
 	if (ns > *mx)
 		*mx = ns;
 	side_snap_maybe(s, now);
+	prec_side_sample(&s->prec, ns, now);
 }
 
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -85,7 +85,8 @@ static int send_loop(struct side_ctx *s, bool paced)
 		}
 		if (cfg->iterations)
 			last = seq + 1 >= cfg->warmup + cfg->iterations;
-		else if (seq >= cfg->warmup && now >= deadline) {
+		else if (seq >= cfg->warmup &&
+			 (now >= deadline || atomic_load_explicit(&ctl->prec.stop, memory_order_relaxed))) {
 			atomic_store_explicit(&ctl->total, seq + 1, memory_order_release);
 			last = true;
 		}

@@ -47,7 +47,7 @@ static void emit(struct jsonstream *js, const char *event, json_t *o)
 
 	json_object_set_new(o, "event", json_string(event));
 	json_object_set_new(o, "t", json_real((double)(clock_mono_ns() - js->t0) / 1e9));
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(RESULTJSON_REAL_DIGITS));
 	json_decref(o);
 	if (!line || fprintf(js->f, "%s\n", line) < 0 || fflush(js->f))
 		js->failed = true;

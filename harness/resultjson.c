@@ -436,7 +436,8 @@ static int write_all(int fd, const char *text, size_t len)
 int resultjson_write(const struct run_result *rr, const char *path, char *err, size_t errlen)
 {
 	json_t *doc = result_json(rr);
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	char *text =
+		json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(RESULTJSON_REAL_DIGITS));
 	struct outfile of;
 	size_t len;
 	int r;

@@ -657,6 +657,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (ctl == MAP_FAILED)
 		return -errno;
 	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
+	atomic_store(&ctl->prec.warmup_end, cfg->warmup);
 	if (cfg->interval_ns) {
 		/* reserved, not committed: only the intervals used are ever touched */
 		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,

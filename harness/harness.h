@@ -62,6 +62,7 @@ struct cell_config {
 	 * of the throughput) is within +-precision, after min_duration_ns; duration_ns is the bound */
 	double precision;
 	uint64_t min_duration_ns;
+	uint64_t warmup_ns; /* > 0: the warm-up also ends after this long (side.h), with --precision */
 	/* NULL, or called by the parent about every HARNESS_PROGRESS_MS while the cell runs */
 	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
 	void *progress_ctx;

@@ -27,6 +27,9 @@ uint64_t prec_batch_ns(uint64_t duration_ns)
 
 uint64_t prec_need(double q)
 {
+	/* a batch median is an estimate like any other: the interval over the batches judges it */
+	if (q <= 0.5)
+		return PREC_BATCH_MIN_SAMPLES;
 	return (uint64_t)ceil(PREC_TAIL_SAMPLES / (1.0 - q) - 1e-6);
 }
 

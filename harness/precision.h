@@ -29,8 +29,10 @@
 #define PREC_BATCH_MIN_SAMPLES 20    /* ... and at least this many samples (the median's need, as compare's) */
 #define PREC_BATCH_MAX_SAMPLES 32768 /* ... and at most this many (the buffer) */
 #define PREC_MAX_BATCHES 512
-#define PREC_MIN_BATCHES 6     /* the fewest whose order statistics give a 95 % interval (2/2^6 < 5 %) */
-#define PREC_TAIL_SAMPLES 10.0 /* a quantile p needs 10 / (1 - p) samples per batch (compare's rule) */
+#define PREC_MIN_BATCHES 6	   /* the fewest whose order statistics give a 95 % interval (2/2^6 < 5 %) */
+#define PREC_WARMUP_NS 20000000ull /* with --precision the warm-up ends after 20 ms ... */
+#define PREC_WARMUP_MIN 10	   /* ... and at least 10 messages, if its count is not done first */
+#define PREC_TAIL_SAMPLES 10.0	   /* a quantile p needs 10 / (1 - p) samples per batch (compare's rule) */
 
 /* One batch, as the recording side measured it. */
 struct prec_batch {
@@ -69,6 +71,7 @@ struct prec_result {
 struct prec_shared {
 	_Alignas(64) _Atomic int stop; /* recorder -> sender: the precision is reached */
 	_Atomic uint32_t nbatches;     /* batches written (release: batch[] before it) */
+	_Atomic uint64_t warmup_end;   /* the first measured message (side.h: side_warmup_*) */
 	bool reached;
 	struct prec_batch batch[PREC_MAX_BATCHES];
 };
@@ -93,7 +96,7 @@ const char *prec_metric_name(enum prec_metric m); /* "p50", "throughput" */
 /* The batch length for a cell bounded by duration_ns: PREC_BATCH_NS, longer for long cells. */
 uint64_t prec_batch_ns(uint64_t duration_ns);
 
-/* Samples a batch needs for quantile q (0.5, 0.99, 0.999): 10 / (1 - q). */
+/* Samples a batch needs for quantile q: PREC_BATCH_MIN_SAMPLES for the median, 10 / (1 - q) for a tail. */
 uint64_t prec_need(double q);
 
 /*

@@ -216,6 +216,7 @@ json_t *resultjson_cell(const struct run_cell *c)
 	json_object_set_new(o, "wait", json_string(wait_name(cfg->wait)));
 	json_object_set_new(o, "clock", json_string(res->clock ? res->clock : clock_info.name));
 	json_object_set_new(o, "warmup", json_integer((json_int_t)cfg->warmup));
+	json_object_set_new(o, "warmup_done", json_integer((json_int_t)res->warmup_done));
 	json_object_set_new(o, "iterations", json_integer((json_int_t)res->count));
 	json_object_set_new(o, "iterations_requested",
 			    cfg->iterations ? json_integer((json_int_t)cfg->iterations) : json_null());

@@ -113,6 +113,8 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 	cfg->interval_ns = o->hlog_dir ? o->interval_ns : 0;
 	cfg->precision = o->precision;
 	cfg->min_duration_ns = o->min_duration_ns;
+	/* a cell that stops on its precision does not spend seconds warming up a 1 MiB exchange */
+	cfg->warmup_ns = o->precision > 0 ? PREC_WARMUP_NS : 0;
 	cfg->on_progress = o->on_progress;
 	cfg->progress_ctx = o->progress_ctx;
 }

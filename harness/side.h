@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 
+#include "harness/clock.h"
 #include "harness/harness.h"
 #include "harness/precision.h"
 
@@ -86,6 +87,27 @@ static inline void side_record(struct side_ctx *s, int64_t ns, uint64_t now, int
 		*mx = ns;
 	side_snap_maybe(s, now);
 	prec_side_sample(&s->prec, ns, now);
+}
+
+/*
+ * The warm-up: cfg->warmup messages, or with cfg->warmup_ns until that long
+ * has passed (after at least PREC_WARMUP_MIN messages), whichever is first.
+ * The side that sends ends it and stores the first measured sequence in
+ * ctl->prec.warmup_end before sending it; the other side reads it there.
+ */
+static inline uint64_t side_warmup_until(const struct side_ctx *s, uint64_t now)
+{
+	return s->cfg->warmup_ns && !s->cfg->iterations ? now + clock_ns_to_ticks(s->cfg->warmup_ns) : 0;
+}
+
+static inline bool side_warmup_over(uint64_t seq, uint64_t now, uint64_t until)
+{
+	return until && seq >= PREC_WARMUP_MIN && now >= until;
+}
+
+static inline uint64_t side_warmup_end(const struct side_ctx *s)
+{
+	return atomic_load_explicit(&s->ctl->prec.warmup_end, memory_order_acquire);
 }
 
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

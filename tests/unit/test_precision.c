@@ -170,7 +170,7 @@ TEST(batch_length_grows_with_long_cells)
 {
 	CHECK_EQ_U64(prec_batch_ns(300000000ull), PREC_BATCH_NS);
 	CHECK_EQ_U64(prec_batch_ns(60000000000ull), 60000000000ull / (PREC_MAX_BATCHES / 2));
-	CHECK_EQ_U64(prec_need(0.5), 20);
+	CHECK_EQ_U64(prec_need(0.5), PREC_BATCH_MIN_SAMPLES);
 	CHECK_EQ_U64(prec_need(0.99), 1000);
 	CHECK_EQ_U64(prec_need(0.999), 10000);
 }

@@ -384,6 +384,9 @@ static json_t *config_json(const struct run_result *rr)
 	json_object_set_new(o, "iterations", op->iterations ? json_integer((json_int_t)op->iterations) : json_null());
 	json_object_set_new(o, "duration_ns", op->iterations ? json_null() : json_integer((json_int_t)op->duration_ns));
 	json_object_set_new(o, "rate_per_sec", op->rate_per_sec > 0 ? json_real(op->rate_per_sec) : json_null());
+	json_object_set_new(o, "precision", op->precision > 0 ? json_real(op->precision) : json_null());
+	json_object_set_new(o, "min_duration_ns",
+			    op->precision > 0 ? json_integer((json_int_t)op->min_duration_ns) : json_null());
 	json_object_set_new(o, "repeat", json_integer(op->repeat));
 	json_object_set_new(o, "seed", json_integer((json_int_t)op->seed));
 	json_object_set_new(o, "timeout_ms", json_integer(op->timeout_ms));

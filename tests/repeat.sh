@@ -52,19 +52,19 @@ cells "$b" >"$b.cells"
 join -t "$(printf '\t')" "$a.cells" "$b.cells" | awk -F'\t' '
 	function abs(x) { return x < 0 ? -x : x }
 	$2 > 0 && $5 > 0 {
-		p = ($1 ~ /\/pingpong\//) ? "pingpong" : "stream"
+		p = (($1 ~ /\/pingpong\//) ? "pingpong" : "stream") (($1 ~ /\/same:/) ? "/same" : "/cross")
 		d = abs($5 / $2 - 1)
 		n[p]++
 		if (d <= 0.03) w3[p]++
 		if (d <= 0.05) w5[p]++
 		if (d <= 0.10) w10[p]++
-		if (p == "pingpong" && $4 == "true") bound++
+		if (p ~ /^pingpong/ && $4 == "true") bound++
 		printf "%.4f\t%s\t%s\t%s\n", d, $1, $2, $5 > "/dev/stderr"
 	}
 	END {
-		printf "%-9s %6s %9s %9s %9s\n", "PATTERN", "CELLS", "<=3%", "<=5%", "<=10%"
+		printf "%-15s %6s %9s %9s %9s\n", "PATTERN", "CELLS", "<=3%", "<=5%", "<=10%"
 		for (p in n)
-			printf "%-9s %6d %9s %9s %9s\n", p, n[p],
+			printf "%-15s %6d %9s %9s %9s\n", p, n[p],
 				sprintf("%d (%d%%)", w3[p], 100 * w3[p] / n[p]),
 				sprintf("%d (%d%%)", w5[p], 100 * w5[p] / n[p]),
 				sprintf("%d (%d%%)", w10[p], 100 * w10[p] / n[p])

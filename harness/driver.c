@@ -624,6 +624,13 @@ static void asked_options(const struct cell_config *cfg, struct cell_result *res
 		res->limits.opt[i] = chan_opt(&ch, i);
 }
 
+/* What the children read from the shared page before either runs. */
+static void ctl_init(struct ctl *ctl, const struct cell_config *cfg)
+{
+	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
+	atomic_store(&ctl->prec.warmup_end, cfg->warmup);
+}
+
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -656,8 +663,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
 		return -errno;
-	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
-	atomic_store(&ctl->prec.warmup_end, cfg->warmup);
+	ctl_init(ctl, cfg);
 	if (cfg->interval_ns) {
 		/* reserved, not committed: only the intervals used are ever touched */
 		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,

@@ -15,6 +15,7 @@
 
 #include "bench/cmd.h"
 #include "bench/opt.h"
+#include "bench/run_live.h"
 #include "bench/topt_spec.h"
 #include "common/outfile.h"
 #include "common/units.h"
@@ -43,6 +44,7 @@ struct run_args {
 	int server_cpu;
 	char **placement_names;
 	size_t nplacement_names;
+	struct run_live live; /* --precision, --min-duration, --json-stream */
 };
 
 static void run_usage(FILE *f)
@@ -68,7 +70,8 @@ static void run_usage(FILE *f)
 		"  -p, --pattern LIST     pingpong (round trip, default), stream (one way, back to\n"
 		"                         back: throughput), rate (open loop at --rate)\n"
 		"  -n, --iterations N     measured messages per cell (instead of --duration)\n"
-		"  -d, --duration TIME    measure each cell for TIME (default 500ms; 5s, 200ms, ...)\n"
+		"  -d, --duration TIME    measure each cell for TIME (5s, 200ms, ...; with --precision,\n"
+		"                         the most a cell runs)\n" LIVE_USAGE
 		"  -w, --warmup N         messages done and discarded first (default %d; %d for\n"
 		"                         transports marked slow)\n"
 		"      --rate R           messages per second for --pattern rate\n"
@@ -87,7 +90,7 @@ static void run_usage(FILE *f)
 		"      --hgrm DIR         also write each cell's percentile distribution (.hgrm)\n"
 		"      --hlog DIR         also write each cell's interval log (.hlog, format 1.3)\n"
 		"      --interval TIME    the interval of those logs (default 1s)\n"
-		"      --quick            a fast look: sizes " QUICK_SIZES ", 100ms per cell\n"
+		"      --quick            a fast look: sizes " QUICK_SIZES ", --precision 5%%, 100ms at most\n"
 		"      --no-calibrate     do not measure or load this machine's floors (xFLOOR)\n"
 		"      --cached-floors    use the floors cached by an earlier run or `ipcbench calibrate`\n"
 		"                         instead of measuring them at the start of this run\n"
@@ -147,6 +150,7 @@ static const struct option longopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	/* fault injection for the tests; not in --help */
+	LIVE_LONGOPTS,
 	{"fault-floors-move", no_argument, NULL, OPT_FAULT_FLOORS},
 	{"fault-floors-high", no_argument, NULL, OPT_FAULT_FLOORS_HIGH},
 	{0},
@@ -442,6 +446,7 @@ static void apply_defaults(struct run_args *a)
 		o->patterns[o->npatterns++] = PATTERN_PINGPONG;
 	if (!o->nwaits)
 		o->waits[o->nwaits++] = CHAN_WAIT_BLOCK;
+	run_live_defaults(&a->live, o, a->json_stdout);
 	if (!o->iterations && !o->duration_ns)
 		o->duration_ns = o->quick ? QUICK_DURATION_NS : DEFAULT_DURATION_NS;
 	if (!o->warmup_given)
@@ -517,7 +522,7 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:t:s:p:n:d:w:r:o:qh", longopts, NULL)) != -1) {
 		if (parse_what(c, optarg, a) || parse_how(c, optarg, a) || parse_machine(c, optarg, a) ||
-		    parse_output(c, optarg, a) || parse_fault(c, optarg, a))
+		    parse_output(c, optarg, a) || parse_fault(c, optarg, a) || run_live_option(c, optarg, &a->live))
 			continue;
 		if (c == 'h') {
 			run_usage(stdout);
@@ -715,13 +720,19 @@ static int write_result(const struct run_args *a, struct run *run)
 	return EXIT_OK;
 }
 
-static void run_all(struct run *run, bool tty)
+static void run_all(struct run *run, bool tty, struct jsonstream *js)
 {
 	const struct run_cell *c;
 
+	if (js)
+		jsonstream_run_started(js, run);
 	while ((c = run_peek(run))) {
 		progress(run->next, run->nsched, c, tty);
+		if (js)
+			jsonstream_cell_started(js, run, c);
 		run_step(run);
+		if (js)
+			jsonstream_cell_finished(js, run, c);
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
@@ -744,17 +755,18 @@ int cmd_run(int argc, char **argv)
 	a.opt.seed &= INT64_MAX; /* JSON integers are signed */
 	if (run_init(&run, &a.opt, on_warn, NULL, err, sizeof(err)))
 		die_usage("run: %s", err);
+	run_live_open(&a.live);
 
 	install_signals();
 	clean_first(a.quiet);
 	cmdline = join_argv(argc - 1, argv + 1);
 	if (run_start(&run, cmdline, err, sizeof(err)))
 		die_usage("%s", err);
-	run_all(&run, isatty(STDERR_FILENO) && !a.quiet);
+	run_all(&run, isatty(STDERR_FILENO) && !a.quiet, a.live.stream ? &a.live.js : NULL);
 	warn_beaten_floors(&run.res);
 	if (!a.quiet)
-		print_table(a.json_stdout ? stderr : stdout, run.res.cells, run.res.ncells, a.opt.nwaits > 1,
-			    a.opt.npatterns > 1);
+		print_table(a.json_stdout || (a.live.stream && !a.live.stream_path) ? stderr : stdout, run.res.cells,
+			    run.res.ncells, a.opt.nwaits > 1, a.opt.npatterns > 1);
 	rc = write_result(&a, &run);
 	if (rc == EXIT_OK && run.failed)
 		rc = EXIT_FAIL;
@@ -763,6 +775,13 @@ int cmd_run(int argc, char **argv)
 	if (sig) {
 		warnx_("interrupted by signal %d; %zu cells written", sig, run.res.ncells);
 		rc = 128 + sig;
+	}
+	if (a.live.stream) {
+		jsonstream_run_finished(&a.live.js, &run, rc);
+		if (jsonstream_close(&a.live.js, err, sizeof(err))) {
+			warnx_("%s", err);
+			rc = rc == EXIT_OK ? EXIT_FAIL : rc;
+		}
 	}
 	run_release(&run);
 	run_args_release(&a);

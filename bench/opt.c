@@ -233,6 +233,29 @@ int opt_parse_rate(const char *s, double *out, char *err, size_t errlen)
 	return 0;
 }
 
+int opt_parse_percent(const char *s, double *frac, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.')) {
+		snprintf(err, errlen, "invalid percentage '%s': expected such as 3%% or 0.5%%", s ? s : "");
+		return -1;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if ((*end && strcmp(end, "%")) || errno || !isfinite(v)) {
+		snprintf(err, errlen, "invalid percentage '%s': expected such as 3%% or 0.5%%", s);
+		return -1;
+	}
+	if (v <= 0 || v > 50) {
+		snprintf(err, errlen, "percentage '%s' must be above 0 and at most 50%%", s);
+		return -1;
+	}
+	*frac = v / 100;
+	return 0;
+}
+
 static int parse_cpu(const char *s, int *out, char *err, size_t errlen)
 {
 	char *end;

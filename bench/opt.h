@@ -26,6 +26,8 @@ int opt_parse_count(const char *s, uint64_t max, uint64_t *out, char *err, size_
 int opt_parse_count_or_zero(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen);
 /* A positive real: "20000", "1e5", "2.5k". */
 int opt_parse_rate(const char *s, double *out, char *err, size_t errlen);
+/* A percentage "2%", "0.5%" or "2" (percent), above 0 and at most 50: *frac = 0.02. */
+int opt_parse_percent(const char *s, double *frac, char *err, size_t errlen);
 /* "C,S": two online CPUs. */
 int opt_parse_cpus(const char *s, int *client, int *server, char *err, size_t errlen);
 /* Splits a comma list; an empty item is an error.  Free with opt_free_list. */

@@ -174,6 +174,7 @@ void side_snap_start(struct side_ctx *s, uint64_t now)
 		s->snap_every = clock_ns_to_ticks(s->cfg->interval_ns);
 		s->snap_next = now + s->snap_every;
 	}
+	prec_side_start(&s->prec, now, s->cfg->min_duration_ns, prec_batch_ns(s->cfg->duration_ns));
 }
 
 /* Outside the timed span: copies the cumulative counts (a memcpy per interval). */
@@ -240,6 +241,29 @@ static void ignore_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* The recording side's batches for --precision (open-loop rate cells keep their schedule). */
+static int prec_side_setup(struct side_ctx *s)
+{
+	const struct cell_config *cfg = s->cfg;
+	struct prec_side *p = &s->prec;
+
+	/* batches also feed the progress reports of a fixed-length cell (without a stop rule) */
+	if ((cfg->precision <= 0 && !cfg->on_progress) || cfg->pattern == PATTERN_RATE)
+		return 0;
+	p->quantiles = cfg->pattern == PATTERN_PINGPONG;
+	p->metric = p->quantiles ? PREC_BY_P50 : PREC_BY_RATE;
+	p->target = cfg->precision;
+	p->sh = &s->ctl->prec;
+	if (p->quantiles) {
+		p->buf = malloc(PREC_BATCH_MAX_SAMPLES * sizeof(*p->buf));
+		if (!p->buf)
+			return side_fail(s, ENOMEM, "allocating the precision batch buffer");
+		memset(p->buf, 0, PREC_BATCH_MAX_SAMPLES * sizeof(*p->buf)); /* fault it in before measuring */
+	}
+	p->on = true;
+	return 0;
+}
+
 static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 {
 	const struct cell_config *cfg = s->cfg;
@@ -261,6 +285,8 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		_exit(1);
 	}
 	payload_fill(s->sbuf, s->len);
+	if (records && prec_side_setup(s))
+		_exit(1);
 	if (records) {
 		hist_init_mem(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS, counts);
 		s->hist = &h;
@@ -346,12 +372,13 @@ static void describe_exit(const struct child *c, char *out, size_t outlen)
 enum watch_outcome { WATCH_DONE, WATCH_FAILED, WATCH_HUNG, WATCH_INTERRUPTED };
 
 /* Sleeps until both children are done, one fails, nothing progresses for timeout_ms, or a signal. */
-static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms)
+static enum watch_outcome watch(struct child *c, struct ctl *ctl, const struct cell_config *cfg)
 {
 	uint64_t last[2] = {0, 0}, last_change = clock_mono_ns();
+	int timeout_ms = cfg->timeout_ms;
 	/* with pidfds the parent sleeps until a child exits (5 wake-ups a second
-	 * for the watchdog); without them it polls */
-	int nap_ms = c[0].pidfd >= 0 && c[1].pidfd >= 0 ? 200 : 20;
+	 * for the watchdog, 10 with a progress report); without them it polls */
+	int nap_ms = c[0].pidfd >= 0 && c[1].pidfd >= 0 ? (cfg->on_progress ? HARNESS_PROGRESS_MS : 200) : 20;
 
 	for (;;) {
 		struct pollfd p[2];
@@ -370,6 +397,9 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms
 			return WATCH_FAILED;
 		if (c[0].reaped && c[1].reaped)
 			return WATCH_DONE;
+		if (cfg->on_progress)
+			cfg->on_progress(cfg->progress_ctx, cfg, ctl->prec.batch,
+					 atomic_load_explicit(&ctl->prec.nbatches, memory_order_acquire));
 		now = clock_mono_ns();
 		for (int i = 0; i < 2; i++) {
 			uint64_t v = atomic_load(&ctl->progress[i].v);
@@ -539,6 +569,26 @@ static void collect_intervals(struct cell_result *res, const struct ctl *ctl, co
 	}
 }
 
+static void collect_precision(const struct cell_config *cfg, struct cell_result *res, const struct prec_shared *sh)
+{
+	size_t n = atomic_load(&sh->nbatches);
+
+	if (cfg->precision <= 0 || cfg->iterations || cfg->pattern == PATTERN_RATE)
+		return;
+	res->prec.on = true;
+	res->prec.target = cfg->precision;
+	res->prec.metric = cfg->pattern == PATTERN_PINGPONG ? PREC_BY_P50 : PREC_BY_RATE;
+	res->prec.batch_ns = prec_batch_ns(cfg->duration_ns);
+	res->prec.reached = sh->reached;
+	res->prec.hit_bound = !sh->reached;
+	res->batches = n ? malloc(n * sizeof(*res->batches)) : NULL;
+	if (res->batches) {
+		memcpy(res->batches, sh->batch, n * sizeof(*res->batches));
+		res->nbatches = n;
+	}
+	prec_summarize(res->batches, res->nbatches, &res->prec);
+}
+
 static void collect(const struct cell_config *cfg, struct cell_result *res, const struct ctl *ctl, const void *counts,
 		    const uint8_t *snaps)
 {
@@ -570,12 +620,16 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	res->start_realtime_ns = ctl->start_realtime_ns;
 	if (snaps)
 		collect_intervals(res, ctl, snaps);
+	collect_precision(cfg, res, &ctl->prec);
 	res->status = CELL_OK;
 }
 
 void cell_result_release(struct cell_result *res)
 {
 	hist_release(&res->latency);
+	free(res->batches);
+	res->batches = NULL;
+	res->nbatches = 0;
 	cell_result_release_intervals(res);
 }
 
@@ -645,6 +699,13 @@ static void asked_options(const struct cell_config *cfg, struct cell_result *res
 		res->limits.opt[i] = chan_opt(&ch, i);
 }
 
+/* What the children read from the shared page before either runs. */
+static void ctl_init(struct ctl *ctl, const struct cell_config *cfg)
+{
+	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
+	atomic_store(&ctl->prec.warmup_end, cfg->warmup);
+}
+
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -677,7 +738,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)
 		return -errno;
-	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
+	ctl_init(ctl, cfg);
 	if (cfg->interval_ns) {
 		/* reserved, not committed: only the intervals used are ever touched */
 		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,
@@ -701,7 +762,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 
 	if (fork_children(cfg, res, &ch, ctl, (char *)ctl + ctl_bytes, snaps, c))
 		goto out_kill;
-	w = watch(c, ctl, cfg->timeout_ms);
+	w = watch(c, ctl, cfg);
 	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
 		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);
 	} else if (w == WATCH_INTERRUPTED) {

@@ -20,6 +20,7 @@
 
 #include "common/schema.h"
 #include "harness/hdr/hist.h"
+#include "harness/precision.h"
 #include "transports/transport.h"
 
 enum pattern {
@@ -59,6 +60,14 @@ struct cell_config {
 	int timeout_ms;	      /* no progress for this long: the peer is dead or hung */
 	const char *run_dir;  /* private 0700 directory for this run's names */
 	uint64_t interval_ns; /* > 0: also keep a histogram per interval of this length (--hlog) */
+	/* --precision: > 0 stops the measured phase once the 95 % interval of the median (stream:
+	 * of the throughput) is within +-precision, after min_duration_ns; duration_ns is the bound */
+	double precision;
+	uint64_t min_duration_ns;
+	uint64_t warmup_ns; /* > 0: the warm-up also ends after this long (side.h), with --precision */
+	/* NULL, or called by the parent about every HARNESS_PROGRESS_MS while the cell runs */
+	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
+	void *progress_ctx;
 };
 
 struct side_cost {
@@ -95,7 +104,14 @@ struct cell_result {
 	struct hist *intervals;	     /* interval k's own histogram */
 	uint64_t *interval_start_ns; /* relative to start_realtime_ns */
 	uint64_t *interval_len_ns;
+	/* with cfg->precision: the batches (folded over repetitions) and what they say */
+	struct prec_result prec;
+	struct prec_batch *batches;
+	size_t nbatches;
 };
+
+/* How often the parent reports a running cell's batches (cfg->on_progress). */
+#define HARNESS_PROGRESS_MS 100
 
 /* Most intervals one cell keeps (later ones merge into the last). */
 #define HARNESS_MAX_INTERVALS 1024

@@ -40,15 +40,18 @@ static int pingpong_client(struct side_ctx *s)
 {
 	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
-	uint64_t seq = 0, ticks, start, now, deadline = 0;
+	uint64_t seq = 0, ticks, start, now = clock_ticks(), deadline = 0;
+	uint64_t warm_until = side_warmup_until(s, now);
 	int64_t mn = INT64_MAX, mx = 0;
 	bool last = false;
 
-	for (; seq < cfg->warmup; seq++) {
+	for (; seq < cfg->warmup && !side_warmup_over(seq, now, warm_until); seq++) {
 		if (round_trip(s, seq, &ticks, &now))
 			return -1;
 		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
+	/* before message seq goes out: the server then knows it is the first measured one */
+	atomic_store_explicit(&ctl->prec.warmup_end, seq, memory_order_release);
 	ctl->warmup_done = seq;
 	atomic_store(&ctl->measuring, 1);
 	side_cost_begin(s);
@@ -61,7 +64,7 @@ static int pingpong_client(struct side_ctx *s)
 
 		if (cfg->iterations) {
 			last = seq + 1 >= cfg->warmup + cfg->iterations;
-		} else if (now >= deadline) {
+		} else if (now >= deadline || s->prec.stop) {
 			/* tell the server this one is the last, before sending it */
 			atomic_store_explicit(&ctl->total, seq + 1, memory_order_release);
 			last = true;
@@ -74,7 +77,7 @@ static int pingpong_client(struct side_ctx *s)
 	}
 	now = clock_ticks();
 	side_cost_end(s);
-	ctl->count = seq - cfg->warmup;
+	ctl->count = seq - ctl->warmup_done;
 	ctl->elapsed_ns = clock_ticks_to_ns(now - start);
 	ctl->raw_min_ns = ctl->count ? mn : 0;
 	ctl->raw_max_ns = mx;
@@ -83,17 +86,19 @@ static int pingpong_client(struct side_ctx *s)
 
 static int pingpong_server(struct side_ctx *s)
 {
-	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
 	uint64_t seq;
+	bool measuring = false;
 	int r;
 
 	for (seq = 0;; seq++) {
-		if (seq == cfg->warmup)
-			side_cost_begin(s);
 		r = chan_recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);
+		if (!measuring && seq >= side_warmup_end(s)) {
+			measuring = true;
+			side_cost_begin(s);
+		}
 		if (!payload_seq_is(s->rbuf, s->len, seq))
 			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu", (unsigned long long)seq,
 					 (unsigned long long)payload_seq(s->rbuf, s->len));

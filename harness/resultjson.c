@@ -1,6 +1,6 @@
 /*
  * resultjson.c - writes the result JSON (the only file that includes
- * jansson for writing).  Field names and shapes: results/README.md.  Every
+ * jansson for writing, with jsonstream.c's event lines).  Field names and shapes: results/README.md.  Every
  * key is always present; a value that does not apply is null, so readers
  * see a stable shape.
  */
@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,7 @@ static json_t *rep_json(const struct rep_summary *r, enum pattern p)
 }
 
 /* The identity of a cell: every knob that changes what is measured. */
-static json_t *cell_key(const struct run_cell *c)
+json_t *resultjson_cell_key(const struct run_cell *c)
 {
 	char key[512], variant[300];
 
@@ -146,7 +147,48 @@ static json_t *options_json(const struct run_cell *c)
 	return o;
 }
 
-static json_t *cell_json(const struct run_cell *c)
+static json_t *estimate_json(const struct prec_estimate *e)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "under_sampled", json_boolean(!e->stated));
+	json_object_set_new(o, "precision", e->stated && isfinite(e->rel) ? json_real(e->rel) : json_null());
+	json_object_set_new(o, "center", e->stated ? json_real(e->center) : json_null());
+	json_object_set_new(o, "low", e->stated ? json_real(e->lo) : json_null());
+	json_object_set_new(o, "high", e->stated ? json_real(e->hi) : json_null());
+	json_object_set_new(o, "batches", json_integer((json_int_t)e->nbatches));
+	json_object_set_new(o, "samples_per_batch_needed", json_integer((json_int_t)e->need));
+	json_object_set_new(o, "why", e->stated ? json_null() : json_string(e->why));
+	return o;
+}
+
+/* --precision: what the cell reached (null when it ran a fixed duration or count). */
+static json_t *precision_json(const struct run_cell *c)
+{
+	const struct prec_result *p = &c->res.prec;
+	bool lat = p->metric == PREC_BY_P50;
+	json_t *o;
+
+	if (!p->on)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "target", json_real(p->target));
+	json_object_set_new(o, "confidence", json_real(0.95));
+	json_object_set_new(o, "metric", json_string(prec_metric_name(p->metric)));
+	json_object_set_new(o, "reached", json_boolean(p->reached));
+	json_object_set_new(o, "hit_bound", json_boolean(p->hit_bound));
+	json_object_set_new(o, "batches", json_integer((json_int_t)p->nbatches));
+	json_object_set_new(o, "batch_ns", json_integer((json_int_t)p->batch_ns));
+	json_object_set_new(o, "min_duration_ns", json_integer((json_int_t)c->cfg.min_duration_ns));
+	json_object_set_new(o, "max_duration_ns", json_integer((json_int_t)c->cfg.duration_ns));
+	json_object_set_new(o, "p50", lat ? estimate_json(&p->p50) : json_null());
+	json_object_set_new(o, "p99", lat ? estimate_json(&p->p99) : json_null());
+	json_object_set_new(o, "p99.9", lat ? estimate_json(&p->p999) : json_null());
+	json_object_set_new(o, "throughput", estimate_json(&p->rate));
+	return o;
+}
+
+json_t *resultjson_cell(const struct run_cell *c)
 {
 	const struct cell_config *cfg = &c->cfg;
 	const struct cell_result *res = &c->res;
@@ -155,7 +197,7 @@ static json_t *cell_json(const struct run_cell *c)
 	json_t *o = json_object(), *pl = json_object(), *lim = json_object(), *lat, *reps;
 	char *b64 = NULL, variant[300];
 
-	json_object_set_new(o, "key", cell_key(c));
+	json_object_set_new(o, "key", resultjson_cell_key(c));
 	json_object_set_new(o, "transport", json_string(cfg->ops->name));
 	transport_variant_name(cfg->ops, &cfg->opts, true, variant, sizeof(variant));
 	json_object_set_new(o, "variant", json_string(variant));
@@ -176,6 +218,7 @@ static json_t *cell_json(const struct run_cell *c)
 	json_object_set_new(o, "wait", json_string(wait_name(cfg->wait)));
 	json_object_set_new(o, "clock", json_string(res->clock ? res->clock : clock_info.name));
 	json_object_set_new(o, "warmup", json_integer((json_int_t)cfg->warmup));
+	json_object_set_new(o, "warmup_done", json_integer((json_int_t)res->warmup_done));
 	json_object_set_new(o, "iterations", json_integer((json_int_t)res->count));
 	json_object_set_new(o, "iterations_requested",
 			    cfg->iterations ? json_integer((json_int_t)cfg->iterations) : json_null());
@@ -218,6 +261,7 @@ static json_t *cell_json(const struct run_cell *c)
 	json_object_set_new(o, "floor", c->floor_ns > 0 ? str_or_null(c->floor_name) : json_null());
 	json_object_set_new(o, "vs_floor", run_cell_vs_floor(c) > 0 ? json_real(run_cell_vs_floor(c)) : json_null());
 	json_object_set_new(o, "cost", cost_json(res->cost, res->have_cost && ok, res->count));
+	json_object_set_new(o, "precision", ok ? precision_json(c) : json_null());
 	reps = json_array();
 	for (size_t i = 0; i < c->nreps; i++)
 		json_array_append_new(reps, rep_json(&c->reps[i], cfg->pattern));
@@ -342,6 +386,9 @@ static json_t *config_json(const struct run_result *rr)
 	json_object_set_new(o, "iterations", op->iterations ? json_integer((json_int_t)op->iterations) : json_null());
 	json_object_set_new(o, "duration_ns", op->iterations ? json_null() : json_integer((json_int_t)op->duration_ns));
 	json_object_set_new(o, "rate_per_sec", op->rate_per_sec > 0 ? json_real(op->rate_per_sec) : json_null());
+	json_object_set_new(o, "precision", op->precision > 0 ? json_real(op->precision) : json_null());
+	json_object_set_new(o, "min_duration_ns",
+			    op->precision > 0 ? json_integer((json_int_t)op->min_duration_ns) : json_null());
 	json_object_set_new(o, "repeat", json_integer(op->repeat));
 	json_object_set_new(o, "seed", json_integer((json_int_t)op->seed));
 	json_object_set_new(o, "timeout_ms", json_integer(op->timeout_ms));
@@ -367,7 +414,7 @@ static json_t *result_json(const struct run_result *rr)
 	json_object_set_new(o, "context", context_json(rr));
 	json_object_set_new(o, "config", config_json(rr));
 	for (size_t i = 0; i < rr->ncells; i++)
-		json_array_append_new(cells, cell_json(&rr->cells[i]));
+		json_array_append_new(cells, resultjson_cell(&rr->cells[i]));
 	json_object_set_new(o, "results", cells);
 	for (size_t i = 0; i < rr->nerrors; i++)
 		json_array_append_new(errs, json_string(rr->errors[i]));
@@ -395,7 +442,8 @@ static int write_all(int fd, const char *text, size_t len)
 int resultjson_write(const struct run_result *rr, const char *path, char *err, size_t errlen)
 {
 	json_t *doc = result_json(rr);
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	char *text =
+		json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(RESULTJSON_REAL_DIGITS));
 	struct outfile of;
 	size_t len;
 	int r;

@@ -7,6 +7,7 @@
 #ifndef IPCBENCH_RESULTJSON_H
 #define IPCBENCH_RESULTJSON_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "harness/result.h"
@@ -18,5 +19,13 @@
  * 0 or -errno with err describing the failing call.
  */
 int resultjson_write(const struct run_result *rr, const char *path, char *err, size_t errlen);
+
+/* The significant digits of a real in the file (the JSON stream writes the same). */
+#define RESULTJSON_REAL_DIGITS 10
+
+/* One cell's record, exactly as the result file has it (the JSON stream's cell_finished). */
+json_t *resultjson_cell(const struct run_cell *c);
+/* Its "key" (valid before the cell ran). */
+json_t *resultjson_cell_key(const struct run_cell *c);
 
 #endif

@@ -111,6 +111,12 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 	cfg->timeout_ms = o->timeout_ms;
 	cfg->run_dir = o->run_dir;
 	cfg->interval_ns = o->hlog_dir ? o->interval_ns : 0;
+	cfg->precision = o->precision;
+	cfg->min_duration_ns = o->min_duration_ns;
+	/* a cell that stops on its precision does not spend seconds warming up a 1 MiB exchange */
+	cfg->warmup_ns = o->precision > 0 ? PREC_WARMUP_NS : 0;
+	cfg->on_progress = o->on_progress;
+	cfg->progress_ctx = o->progress_ctx;
 }
 
 static struct run_cell *build_cells(const struct run_options *o, size_t *n)
@@ -366,6 +372,24 @@ static void fold_cost(struct cell_result *into, const struct cell_result *r)
 	into->have_cost &= r->have_cost;
 }
 
+/* --precision: the repetition's batches join the cell's, and the interval is taken over all of them. */
+static void fold_precision(struct cell_result *m, const struct cell_result *r)
+{
+	struct prec_batch *b;
+
+	if (!m->prec.on || !r->prec.on)
+		return;
+	m->prec.hit_bound |= r->prec.hit_bound;
+	b = realloc(m->batches, (m->nbatches + r->nbatches + 1) * sizeof(*b));
+	if (!b)
+		return;
+	memcpy(b + m->nbatches, r->batches, r->nbatches * sizeof(*b));
+	m->batches = b;
+	m->nbatches += r->nbatches;
+	prec_summarize(m->batches, m->nbatches, &m->prec);
+	m->prec.reached = prec_should_stop(m->batches, m->nbatches, m->prec.metric, m->prec.target, NULL);
+}
+
 /* Folds one repetition into its cell: histograms merge, summaries are kept. */
 static void fold(struct run_cell *c, struct cell_result *r, unsigned repeat)
 {
@@ -390,6 +414,7 @@ static void fold(struct run_cell *c, struct cell_result *r, unsigned repeat)
 	if (r->raw_max_ns > m->raw_max_ns)
 		m->raw_max_ns = r->raw_max_ns;
 	fold_cost(m, r);
+	fold_precision(m, r);
 	if (m->elapsed_ns) {
 		m->msgs_per_sec = (double)m->count / ((double)m->elapsed_ns / 1e9);
 		m->bytes_per_sec = m->msgs_per_sec * (double)c->cfg.msg_bytes;

@@ -8,7 +8,9 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 
+#include "harness/clock.h"
 #include "harness/harness.h"
+#include "harness/precision.h"
 
 /* The page shared by the parent and both children. */
 struct ctl {
@@ -41,6 +43,7 @@ struct ctl {
 	uint64_t start_realtime_ns;
 	uint32_t nsnaps;
 	uint64_t snap_end_ns[HARNESS_MAX_INTERVALS]; /* since the measured start */
+	struct prec_shared prec;		     /* --precision: the batches, and the stop the recorder signals */
 };
 
 struct side_ctx {
@@ -53,10 +56,11 @@ struct side_ctx {
 	uint8_t *rbuf;
 	size_t len;
 	struct rusage ru0;
-	uint8_t *snap_mem;   /* HARNESS_MAX_INTERVALS counts arrays, shared */
-	uint64_t snap_start; /* ticks at the measured start */
-	uint64_t snap_next;  /* ticks of the next boundary; UINT64_MAX: off */
-	uint64_t snap_every; /* ticks per interval */
+	uint8_t *snap_mem;     /* HARNESS_MAX_INTERVALS counts arrays, shared */
+	uint64_t snap_start;   /* ticks at the measured start */
+	uint64_t snap_next;    /* ticks of the next boundary; UINT64_MAX: off */
+	uint64_t snap_every;   /* ticks per interval */
+	struct prec_side prec; /* --precision, on the recording side */
 };
 
 /* driver.c */
@@ -82,6 +86,28 @@ static inline void side_record(struct side_ctx *s, int64_t ns, uint64_t now, int
 	if (ns > *mx)
 		*mx = ns;
 	side_snap_maybe(s, now);
+	prec_side_sample(&s->prec, ns, now);
+}
+
+/*
+ * The warm-up: cfg->warmup messages, or with cfg->warmup_ns until that long
+ * has passed (after at least PREC_WARMUP_MIN messages), whichever is first.
+ * The side that sends ends it and stores the first measured sequence in
+ * ctl->prec.warmup_end before sending it; the other side reads it there.
+ */
+static inline uint64_t side_warmup_until(const struct side_ctx *s, uint64_t now)
+{
+	return s->cfg->warmup_ns && !s->cfg->iterations ? now + clock_ns_to_ticks(s->cfg->warmup_ns) : 0;
+}
+
+static inline bool side_warmup_over(uint64_t seq, uint64_t now, uint64_t until)
+{
+	return until && seq >= PREC_WARMUP_MIN && now >= until;
+}
+
+static inline uint64_t side_warmup_end(const struct side_ctx *s)
+{
+	return atomic_load_explicit(&s->ctl->prec.warmup_end, memory_order_acquire);
 }
 
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

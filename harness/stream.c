@@ -68,14 +68,19 @@ static int send_loop(struct side_ctx *s, bool paced)
 	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
 	uint64_t seq, start = 0, now = 0, deadline = 0, interval = 0, due = 0;
-	bool last = false;
+	uint64_t warm_until = side_warmup_until(s, clock_ticks());
+	bool last = false, measuring = false;
 
 	if (paced)
 		interval = clock_ns_to_ticks((uint64_t)(1e9 / cfg->rate_per_sec));
 	for (seq = 0; !last; seq++) {
 		int r;
 
-		if (seq == cfg->warmup) {
+		if (!measuring &&
+		    (seq == cfg->warmup || side_warmup_over(seq, warm_until ? clock_ticks() : 0, warm_until))) {
+			measuring = true;
+			/* before message seq goes out: the receiver then knows it is the first measured one */
+			atomic_store_explicit(&ctl->prec.warmup_end, seq, memory_order_release);
 			ctl->warmup_done = seq;
 			atomic_store(&ctl->measuring, 1);
 			side_cost_begin(s);
@@ -85,12 +90,13 @@ static int send_loop(struct side_ctx *s, bool paced)
 		}
 		if (cfg->iterations)
 			last = seq + 1 >= cfg->warmup + cfg->iterations;
-		else if (seq >= cfg->warmup && now >= deadline) {
+		else if (measuring &&
+			 (now >= deadline || atomic_load_explicit(&ctl->prec.stop, memory_order_relaxed))) {
 			atomic_store_explicit(&ctl->total, seq + 1, memory_order_release);
 			last = true;
 		}
 		payload_stamp(s->sbuf, s->len, seq);
-		if (paced && seq >= cfg->warmup) {
+		if (paced && measuring) {
 			wait_until(due);
 			put_ts(s->sbuf, s->len, due);
 			due += interval;
@@ -100,37 +106,42 @@ static int send_loop(struct side_ctx *s, bool paced)
 		r = chan_send(s->ch, s->sbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "send", seq);
-		if (seq >= cfg->warmup)
+		if (measuring)
 			now = clock_ticks();
 		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
 	side_cost_end(s);
 	if (paced && now > start)
-		ctl->rate_achieved_per_sec = (double)(seq - cfg->warmup) * 1e9 / (double)clock_ticks_to_ns(now - start);
+		ctl->rate_achieved_per_sec =
+			(double)(seq - ctl->warmup_done) * 1e9 / (double)clock_ticks_to_ns(now - start);
 	return 0;
 }
 
 static int recv_loop(struct side_ctx *s)
 {
-	const struct cell_config *cfg = s->cfg;
 	struct ctl *ctl = s->ctl;
 	int64_t mn = INT64_MAX, mx = 0;
-	uint64_t seq, start = 0, end = 0;
+	uint64_t seq, start = 0, end = 0, top = 0, first = 0;
+	bool measuring = false;
 
 	for (seq = 0;; seq++) {
 		uint64_t sent, t;
 		long bad;
 		int r;
 
-		if (seq == cfg->warmup) {
-			side_cost_begin(s);
-			start = clock_ticks();
-			side_snap_start(s, start);
-		}
+		if (!measuring)
+			top = clock_ticks(); /* the start, should this message be the first measured one */
 		r = chan_recv(s->ch, s->rbuf, s->len);
 		if (r)
 			return side_transport_fail(s, r, "recv", seq);
 		t = clock_ticks();
+		if (!measuring && seq >= side_warmup_end(s)) {
+			measuring = true;
+			first = seq;
+			side_cost_begin(s);
+			start = top;
+			side_snap_start(s, start);
+		}
 		if (!payload_seq_is(s->rbuf, s->len, seq))
 			return side_fail(s, EPROTO, "message %llu: arrived with sequence %llu", (unsigned long long)seq,
 					 (unsigned long long)payload_seq(s->rbuf, s->len));
@@ -139,7 +150,7 @@ static int recv_loop(struct side_ctx *s)
 			return side_fail(s, EPROTO,
 					 "message %llu: the %zu-byte payload differs from what was sent at byte %ld",
 					 (unsigned long long)seq, s->len, bad);
-		if (seq >= cfg->warmup && get_ts(s->rbuf, s->len, &sent)) {
+		if (measuring && get_ts(s->rbuf, s->len, &sent)) {
 			/* a timestamp a little in the future (cross-CPU skew) counts as 0 */
 			int64_t ns = t > sent ? (int64_t)clock_ticks_to_ns(t - sent) : 0;
 
@@ -153,7 +164,7 @@ static int recv_loop(struct side_ctx *s)
 		}
 	}
 	side_cost_end(s);
-	ctl->count = seq - cfg->warmup;
+	ctl->count = seq - first;
 	ctl->elapsed_ns = clock_ticks_to_ns(end - start);
 	ctl->raw_min_ns = mn == INT64_MAX ? 0 : mn;
 	ctl->raw_max_ns = mx;

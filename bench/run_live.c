@@ -1,0 +1,76 @@
+/*
+ * run_live.c - --precision, --min-duration and --json-stream of `ipcbench
+ * run` (see run_live.h and docs/precision.md).
+ */
+#include "bench/run_live.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/cmd.h"
+#include "bench/opt.h"
+
+bool run_live_option(int c, const char *arg, struct run_live *l)
+{
+	char err[300];
+
+	switch (c) {
+	case LIVE_OPT_PRECISION:
+		l->precision_off = !strcmp(arg, "off");
+		l->precision_set = !l->precision_off;
+		if (l->precision_set && opt_parse_percent(arg, &l->precision, err, sizeof(err)))
+			die_usage("--precision: %s (or 'off')", err);
+		return true;
+	case LIVE_OPT_MIN_DURATION:
+		if (opt_parse_duration(arg, &l->min_duration_ns, err, sizeof(err)))
+			die_usage("--min-duration: %s", err);
+		return true;
+	case LIVE_OPT_JSON_STREAM:
+		if (arg && !arg[0])
+			die_usage("--json-stream=: the file name is empty");
+		l->stream = true;
+		l->stream_path = arg && strcmp(arg, "-") ? arg : NULL;
+		return true;
+	}
+	return false;
+}
+
+void run_live_defaults(struct run_live *l, struct run_options *o, bool json_stdout)
+{
+	bool fixed = o->iterations || (o->duration_ns && !l->precision_set) || l->precision_off;
+
+	if (l->stream && !l->stream_path && json_stdout)
+		die_usage("--json and --json-stream both write to stdout: give --json-stream=FILE or -o FILE");
+	if (l->precision_set && o->iterations)
+		die_usage("--precision and --iterations cannot be combined: a count fixes the length of a cell");
+	if (l->stream) {
+		o->on_progress = jsonstream_progress;
+		o->progress_ctx = &l->js;
+	}
+	if (fixed) {
+		if (l->min_duration_ns)
+			die_usage("--min-duration applies only with --precision");
+		return;
+	}
+	o->precision = l->precision_set ? l->precision : o->quick ? LIVE_QUICK_PRECISION : LIVE_PRECISION;
+	if (!o->duration_ns)
+		o->duration_ns = o->quick ? LIVE_QUICK_MAX_DURATION_NS : LIVE_MAX_DURATION_NS;
+	o->min_duration_ns = l->min_duration_ns ? l->min_duration_ns
+			     : o->quick		? LIVE_QUICK_MIN_DURATION_NS
+						: LIVE_MIN_DURATION_NS;
+	if (o->min_duration_ns > o->duration_ns) {
+		/* a default minimum gives way to a shorter bound; one given does not */
+		if (l->min_duration_ns)
+			die_usage("--min-duration is longer than --duration, the bound of a cell");
+		o->min_duration_ns = o->duration_ns;
+	}
+}
+
+void run_live_open(struct run_live *l)
+{
+	char err[600];
+
+	if (l->stream && jsonstream_open(&l->js, l->stream_path, err, sizeof(err)))
+		die_usage("%s", err);
+}

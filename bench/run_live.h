@@ -1,0 +1,65 @@
+/*
+ * run_live.h - the options of `ipcbench run` that decide how long a cell
+ * runs (--precision, --min-duration) and what it says while it runs
+ * (--json-stream), kept out of cmd_run.c.
+ */
+#ifndef IPCBENCH_RUN_LIVE_H
+#define IPCBENCH_RUN_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "harness/jsonstream.h"
+#include "harness/result.h"
+
+/* The main job: every ping-pong median within +-3 % at 95 %, each cell 60 ms to 200 ms. */
+#define LIVE_PRECISION 0.03
+#define LIVE_MIN_DURATION_NS 60000000ull
+#define LIVE_MAX_DURATION_NS 200000000ull
+/* --quick: +-5 %, 30 ms to 100 ms */
+#define LIVE_QUICK_PRECISION 0.05
+#define LIVE_QUICK_MIN_DURATION_NS 30000000ull
+#define LIVE_QUICK_MAX_DURATION_NS 100000000ull
+
+enum { LIVE_OPT_PRECISION = 512, LIVE_OPT_MIN_DURATION, LIVE_OPT_JSON_STREAM };
+
+#define LIVE_LONGOPTS                                                             \
+	{"precision", required_argument, NULL, LIVE_OPT_PRECISION},               \
+		{"min-duration", required_argument, NULL, LIVE_OPT_MIN_DURATION}, \
+	{                                                                         \
+		"json-stream", optional_argument, NULL, LIVE_OPT_JSON_STREAM      \
+	}
+
+#define LIVE_USAGE                                                                                \
+	"      --precision PCT    measure each cell in batches until the 95 %% confidence\n"      \
+	"                         interval of its median (stream: of its throughput) is within\n" \
+	"                         +-PCT, between --min-duration and --duration (default 3%%,\n"   \
+	"                         60ms to 200ms; --quick 5%%, 30ms to 100ms); 'off', or -d or\n"  \
+	"                         -n alone: every cell runs that long\n"                          \
+	"      --min-duration TIME  no cell stops on its precision before TIME\n"                 \
+	"      --json-stream[=FILE]  newline-delimited JSON events as the run goes, on stdout\n"  \
+	"                         (the table then goes to stderr) or to FILE\n"
+
+struct run_live {
+	double precision;
+	bool precision_set;
+	bool precision_off;
+	uint64_t min_duration_ns;
+	bool stream;
+	const char *stream_path; /* NULL: stdout */
+	struct jsonstream js;
+};
+
+/* One of LIVE_OPT_*: parsed into l (a bad value is a usage error); false for any other option. */
+bool run_live_option(int c, const char *arg, struct run_live *l);
+/*
+ * Before the duration's own default: decides between a fixed length and
+ * --precision (-d or -n alone keep their meaning) and fills o's precision,
+ * min_duration_ns and duration_ns (the bound), and hooks the stream's
+ * progress into o.  Usage errors die.
+ */
+void run_live_defaults(struct run_live *l, struct run_options *o, bool json_stdout);
+/* Opens the stream, once the run's options are known to be good.  Usage errors die. */
+void run_live_open(struct run_live *l);
+
+#endif

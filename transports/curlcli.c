@@ -9,6 +9,16 @@
  * messages alone, which would bend the size curve at exactly 1 MiB for a
  * reason that has nothing to do with carrying the message.  The server
  * here always accepts the body, so the header buys nothing.
+ *
+ * HTTP/2: the first request asks for CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
+ * the later ones for CURL_HTTP_VERSION_2_0.  libcurl 7.88 (Debian 12)
+ * fails every request after the first on a reused prior-knowledge
+ * connection with "Error in the HTTP2 framing layer": it stacks a second
+ * HTTP/2 layer on the connection (curl issue 10634, fixed in 7.89 by pull
+ * request 10643).  Asking for 2_0 on the reused connection avoids that
+ * code path and changes nothing on the wire: the connection already speaks
+ * HTTP/2, a new one (which would try an h2c upgrade) is refused anyway,
+ * and every answer is checked to have come over HTTP/2.
  */
 #include "transports/curlcli.h"
 
@@ -176,6 +186,8 @@ int curlcli_post(struct chan *ch, struct curlcli *cc, const void *buf, size_t le
 		return perform_error(ch, cc, r);
 	if (check_reply(ch, cc))
 		return -ch->err;
+	if (cc->nreq == 1 && cc->want_version == CURL_HTTP_VERSION_2_0)
+		curl_easy_setopt(cc->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_0); /* see above */
 	cc->have_reply = true;
 	return 0;
 }

@@ -16,13 +16,14 @@
 #   tests (the export checkers; about 30s of apt-get on a fresh Debian 12):
 #           python3-prometheus-client (OpenMetrics and Prometheus text
 #           parsers), libbenchmark-tools and python3-scipy (Google
-#           Benchmark's compare.py)
+#           Benchmark's compare.py); debhelper and lintian (the .deb test,
+#           about 25s more)
 set -eu
 pkgs="gcc make pkg-config libjansson-dev zlib1g-dev liburing-dev
 libsystemd-dev libdbus-1-dev dbus-daemon libtirpc-dev libgrpc-dev
 libmicrohttpd-dev libcurl4-openssl-dev libnghttp2-dev libwslay-dev libzmq3-dev libnng-dev
 gnuplot-nox jq procps util-linux cppcheck clang-format
-python3-prometheus-client libbenchmark-tools python3-scipy"
+python3-prometheus-client libbenchmark-tools python3-scipy debhelper lintian"
 [ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
 missing=""
 for p in $pkgs; do

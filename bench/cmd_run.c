@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,6 +515,31 @@ static void run_args_release(struct run_args *a)
 
 /* ---- output ---- */
 
+/*
+ * --hgrm and --hlog DIR: created when missing, once every option is known
+ * to be good; removed again (when still empty) if the run cannot start.
+ */
+static void make_hdr_dirs(const struct run_options *o, bool created[2])
+{
+	const char *dirs[2] = {o->hgrm_dir, o->hlog_dir};
+	char err[PATH_MAX + 64];
+
+	for (int i = 0; i < 2; i++) {
+		created[i] = false;
+		if (dirs[i] && (i == 0 || !o->hgrm_dir || strcmp(dirs[0], dirs[1])) &&
+		    hdrout_make_dir(dirs[i], &created[i], err, sizeof(err)))
+			die_usage("%s: %s", i ? "--hlog" : "--hgrm", err);
+	}
+}
+
+static void remove_hdr_dirs(const struct run_options *o, const bool created[2])
+{
+	if (created[0])
+		rmdir(o->hgrm_dir);
+	if (created[1])
+		rmdir(o->hlog_dir);
+}
+
 static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool show_wait, bool show_pattern)
 {
 	fprintf(f, "%-20s %s%-9s %-12s %s%9s %9s %9s %9s %10s %7s\n", "TRANSPORT", show_pattern ? "PATTERN  " : "",
@@ -696,6 +722,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a = {.client_cpu = -1, .server_cpu = -1};
 	struct run run;
 	char err[600], *cmdline;
+	bool made[2];
 	int rc, sig;
 
 	a.opt.repeat = 1;
@@ -705,14 +732,19 @@ int cmd_run(int argc, char **argv)
 	if (a.opt.seed == 0 && getrandom(&a.opt.seed, sizeof(a.opt.seed), 0) != sizeof(a.opt.seed))
 		a.opt.seed = (uint64_t)time(NULL);
 	a.opt.seed &= INT64_MAX; /* JSON integers are signed */
-	if (run_init(&run, &a.opt, on_warn, NULL, err, sizeof(err)))
+	make_hdr_dirs(&a.opt, made);
+	if (run_init(&run, &a.opt, on_warn, NULL, err, sizeof(err))) {
+		remove_hdr_dirs(&a.opt, made);
 		die_usage("run: %s", err);
+	}
 
 	install_signals();
 	clean_first(a.quiet);
 	cmdline = join_argv(argc - 1, argv + 1);
-	if (run_start(&run, cmdline, err, sizeof(err)))
+	if (run_start(&run, cmdline, err, sizeof(err))) {
+		remove_hdr_dirs(&a.opt, made);
 		die_usage("%s", err);
+	}
 	run_all(&run, isatty(STDERR_FILENO) && !a.quiet);
 	warn_beaten_floors(&run.res);
 	if (!a.quiet)

@@ -17,13 +17,14 @@
 #           python3-prometheus-client (OpenMetrics and Prometheus text
 #           parsers), libbenchmark-tools and python3-scipy (Google
 #           Benchmark's compare.py); debhelper and lintian (the .deb test,
-#           about 25s more)
+#           about 25s more); chromium (the report in a browser, about 20s)
 set -eu
 pkgs="gcc make pkg-config libjansson-dev zlib1g-dev liburing-dev
 libsystemd-dev libdbus-1-dev dbus-daemon libtirpc-dev libgrpc-dev
 libmicrohttpd-dev libcurl4-openssl-dev libnghttp2-dev libwslay-dev libzmq3-dev libnng-dev
 gnuplot-nox jq procps util-linux cppcheck clang-format
-python3-prometheus-client libbenchmark-tools python3-scipy debhelper lintian"
+python3-prometheus-client libbenchmark-tools python3-scipy debhelper lintian
+chromium"
 [ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
 missing=""
 for p in $pkgs; do

@@ -2,7 +2,7 @@
 #
 #   make                 build $(BUILDDIR)/ipcbench
 #   make test            build and run every test (unit, conformance, cli)
-#   make install         install to $(DESTDIR)$(PREFIX)/bin
+#   make install         install to $(DESTDIR)$(PREFIX) (uninstall removes it)
 #   make SANITIZE=address,undefined test     sanitizer build
 #   make WERROR=1 V=1 BUILDDIR=/tmp/b        stricter, verbose, elsewhere
 #
@@ -14,6 +14,8 @@
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 DATADIR   ?= $(PREFIX)/share/ipcbench
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 BUILDDIR  ?= build
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
@@ -183,14 +185,20 @@ test check: tests
 
 # install fails on the first file it cannot install; uninstall removes
 # exactly those files, and DATADIR only when nothing else is left in it.
+# What is installed: the binary, the gnuplot templates plot and report read
+# at run time (DATADIR, compiled into the binary), the man page and the
+# bash completion.
 GP_FILES := $(sort $(wildcard scripts/*.gp))
-INSTALLED := $(DESTDIR)$(BINDIR)/ipcbench $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(GP_FILES)))
+INSTALLED := $(DESTDIR)$(BINDIR)/ipcbench $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(GP_FILES))) \
+	$(DESTDIR)$(MANDIR)/man1/ipcbench.1 $(DESTDIR)$(BASHCOMPDIR)/ipcbench
 
 install: $(BIN)
 	@[ -n "$(GP_FILES)" ] || { echo "install: no gnuplot templates (scripts/*.gp) to install" >&2; exit 1; }
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ipcbench
 	install -m 0644 $(GP_FILES) $(DESTDIR)$(DATADIR)/
+	install -m 0644 man/ipcbench.1 $(DESTDIR)$(MANDIR)/man1/ipcbench.1
+	install -m 0644 completion/ipcbench $(DESTDIR)$(BASHCOMPDIR)/ipcbench
 
 uninstall:
 	rm -f $(INSTALLED)

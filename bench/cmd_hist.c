@@ -421,6 +421,7 @@ int cmd_hist(int argc, char **argv)
 	struct hist_args a = {0};
 	struct histset s;
 	char err[200];
+	bool made;
 	int rc;
 
 	parse_args(&a, argc, argv);
@@ -430,6 +431,11 @@ int cmd_hist(int argc, char **argv)
 		die_usage("hist: --hgrm: %s", err);
 	histset_init(&s, &a.filter);
 	rc = load(&s, &a, argv + optind, (size_t)(argc - optind));
+	/* a missing --hgrm DIR is made once the input is known to be good, as run and plot do */
+	if (rc == EXIT_OK && a.hgrm_dir && hdrout_make_dir(a.hgrm_dir, &made, err, sizeof(err))) {
+		warnx_("hist: --hgrm: %s", err);
+		rc = EXIT_USAGE;
+	}
 	if (rc == EXIT_OK)
 		rc = output(&a, &s);
 	histset_release(&s);

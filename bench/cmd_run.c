@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "bench/cmd.h"
 #include "bench/opt.h"
 #include "bench/run_live.h"
+#include "bench/run_table.h"
 #include "bench/topt_spec.h"
 #include "common/outfile.h"
 #include "common/units.h"
@@ -553,95 +555,6 @@ static void run_args_release(struct run_args *a)
 
 /* ---- output ---- */
 
-static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool show_wait, bool show_pattern)
-{
-	fprintf(f, "%-20s %s%-9s %-12s %s%9s %9s %9s %9s %10s %7s\n", "TRANSPORT", show_pattern ? "PATTERN  " : "",
-		"SIZE", "PLACEMENT", show_wait ? "WAIT  " : "", "p50", "p99", "p99.9", "max", "rt/s", "xFLOOR");
-	for (size_t i = 0; i < n; i++) {
-		const struct run_cell *c = &cells[i];
-		char size[32], place[32], p50[16], p99[16], p999[16], mx[16], rate[16], fl[16], name[300];
-
-		if (!c->nreps)
-			continue;
-		units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
-		if (c->cfg.client_cpu >= 0)
-			snprintf(place, sizeof(place), "%s %d,%d", relation_name(c->cfg.relation), c->cfg.client_cpu,
-				 c->cfg.server_cpu);
-		else
-			snprintf(place, sizeof(place), "%s", relation_name(c->cfg.relation));
-		transport_variant_name(c->cfg.ops, &c->cfg.opts, true, name, sizeof(name));
-		fprintf(f, "%-20s ", name);
-		if (show_pattern)
-			fprintf(f, "%-8s ", pattern_name(c->cfg.pattern));
-		fprintf(f, "%-9s %-12s ", size, place);
-		if (show_wait)
-			fprintf(f, "%-5s ", wait_name(c->cfg.wait));
-		if (c->res.status != CELL_OK) {
-			fprintf(f, "%s: %.90s\n", cell_status_name(c->res.status), c->res.reason);
-			continue;
-		}
-		if (c->res.latency.total_count) {
-			units_ns((double)hist_value_at_percentile(&c->res.latency, 50), UNITS_ASCII, p50, sizeof(p50));
-			units_ns((double)hist_value_at_percentile(&c->res.latency, 99), UNITS_ASCII, p99, sizeof(p99));
-			units_ns((double)hist_value_at_percentile(&c->res.latency, 99.9), UNITS_ASCII, p999,
-				 sizeof(p999));
-			units_ns((double)hist_max(&c->res.latency), UNITS_ASCII, mx, sizeof(mx));
-		} else {
-			snprintf(p50, sizeof(p50), "-");
-			snprintf(p99, sizeof(p99), "-");
-			snprintf(p999, sizeof(p999), "-");
-			snprintf(mx, sizeof(mx), "-");
-		}
-		if (c->cfg.pattern == PATTERN_PINGPONG) {
-			units_si(c->res.round_trips_per_sec, "", "", rate, sizeof(rate));
-		} else if (!c->cfg.msg_bytes) { /* bare wake-ups: no bytes to count */
-			units_si(c->res.msgs_per_sec, "", "", rate, sizeof(rate));
-			snprintf(rate + strlen(rate), sizeof(rate) - strlen(rate), "/s");
-		} else {
-			units_si(c->res.bytes_per_sec, "", "", rate, sizeof(rate));
-			snprintf(rate + strlen(rate), sizeof(rate) - strlen(rate), "B/s");
-		}
-		if (run_cell_vs_floor(c) > 0)
-			snprintf(fl, sizeof(fl), "%.1fx", run_cell_vs_floor(c));
-		else
-			snprintf(fl, sizeof(fl), "-");
-		fprintf(f, "%9s %9s %9s %9s %10s %7s\n", p50, p99, p999, mx, rate, fl);
-	}
-}
-
-static void progress(size_t i, size_t n, const struct run_cell *c, bool on)
-{
-	char size[32], name[300];
-
-	if (!on)
-		return;
-	units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
-	transport_variant_name(c->cfg.ops, &c->cfg.opts, true, name, sizeof(name));
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s %s %s", i + 1, n, name, pattern_name(c->cfg.pattern), size,
-		relation_name(c->cfg.relation), wait_name(c->cfg.wait));
-	fflush(stderr);
-}
-
-/* A floor that a real transport beats is no floor: the floor is wrong, and the cell says so. */
-static void warn_beaten_floors(const struct run_result *rr)
-{
-	for (size_t i = 0; i < rr->ncells; i++) {
-		const struct run_cell *c = &rr->cells[i];
-		double vs = run_cell_vs_floor(c);
-		char size[32], p50[16], fl[16];
-
-		if (vs <= 0 || vs >= RUN_FLOOR_BEATEN)
-			continue;
-		units_bytes((int64_t)c->cfg.msg_bytes, size, sizeof(size));
-		units_ns((double)hist_value_at_percentile(&c->res.latency, 50), UNITS_ASCII, p50, sizeof(p50));
-		units_ns(c->floor_ns, UNITS_ASCII, fl, sizeof(fl));
-		warnx_("%s %s %s %s %d,%d %s: p50 %s is %.2fx its floor (%s, %s): a floor a real transport beats is a "
-		       "bug in the floor",
-		       c->cfg.ops->name, pattern_name(c->cfg.pattern), size, relation_name(c->cfg.relation),
-		       c->cfg.client_cpu, c->cfg.server_cpu, wait_name(c->cfg.wait), p50, vs, c->floor_name, fl);
-	}
-}
-
 static void on_warn(void *ctx, const char *msg)
 {
 	warnx_("%s", msg);
@@ -727,7 +640,7 @@ static void run_all(struct run *run, bool tty, struct jsonstream *js)
 	if (js)
 		jsonstream_run_started(js, run);
 	while ((c = run_peek(run))) {
-		progress(run->next, run->nsched, c, tty);
+		run_table_progress(run->next, run->nsched, c, tty);
 		if (js)
 			jsonstream_cell_started(js, run, c);
 		run_step(run);
@@ -744,6 +657,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a = {.client_cpu = -1, .server_cpu = -1};
 	struct run run;
 	char err[600], *cmdline;
+	bool made[2];
 	int rc, sig;
 
 	a.opt.repeat = 1;
@@ -753,20 +667,28 @@ int cmd_run(int argc, char **argv)
 	if (a.opt.seed == 0 && getrandom(&a.opt.seed, sizeof(a.opt.seed), 0) != sizeof(a.opt.seed))
 		a.opt.seed = (uint64_t)time(NULL);
 	a.opt.seed &= INT64_MAX; /* JSON integers are signed */
-	if (run_init(&run, &a.opt, on_warn, NULL, err, sizeof(err)))
+	run_live_make_dirs(&a.opt, made);
+	if (run_init(&run, &a.opt, on_warn, NULL, err, sizeof(err))) {
+		run_live_remove_dirs(&a.opt, made);
 		die_usage("run: %s", err);
-	run_live_open(&a.live);
+	}
+	if (run_live_open(&a.live, err, sizeof(err))) {
+		run_live_remove_dirs(&a.opt, made);
+		die_usage("%s", err);
+	}
 
 	install_signals();
 	clean_first(a.quiet);
 	cmdline = join_argv(argc - 1, argv + 1);
-	if (run_start(&run, cmdline, err, sizeof(err)))
+	if (run_start(&run, cmdline, err, sizeof(err))) {
+		run_live_remove_dirs(&a.opt, made);
 		die_usage("%s", err);
+	}
 	run_all(&run, isatty(STDERR_FILENO) && !a.quiet, a.live.stream ? &a.live.js : NULL);
-	warn_beaten_floors(&run.res);
+	run_table_warn_floors(&run.res);
 	if (!a.quiet)
-		print_table(a.json_stdout || (a.live.stream && !a.live.stream_path) ? stderr : stdout, run.res.cells,
-			    run.res.ncells, a.opt.nwaits > 1, a.opt.npatterns > 1);
+		run_table_print(a.json_stdout || (a.live.stream && !a.live.stream_path) ? stderr : stdout,
+				run.res.cells, run.res.ncells, a.opt.nwaits > 1, a.opt.npatterns > 1);
 	rc = write_result(&a, &run);
 	if (rc == EXIT_OK && run.failed)
 		rc = EXIT_FAIL;

@@ -5,11 +5,14 @@
 #include "bench/run_live.h"
 
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench/cmd.h"
 #include "bench/opt.h"
+#include "harness/hdrout.h"
 
 bool run_live_option(int c, const char *arg, struct run_live *l)
 {
@@ -67,10 +70,32 @@ void run_live_defaults(struct run_live *l, struct run_options *o, bool json_stdo
 	}
 }
 
-void run_live_open(struct run_live *l)
+int run_live_open(struct run_live *l, char *err, size_t errlen)
 {
-	char err[600];
+	return l->stream ? jsonstream_open(&l->js, l->stream_path, err, errlen) : 0;
+}
 
-	if (l->stream && jsonstream_open(&l->js, l->stream_path, err, sizeof(err)))
-		die_usage("%s", err);
+/*
+ * --hgrm and --hlog DIR: created when missing, once every option is known
+ * to be good; removed again (when still empty) if the run cannot start.
+ */
+void run_live_make_dirs(const struct run_options *o, bool created[2])
+{
+	const char *dirs[2] = {o->hgrm_dir, o->hlog_dir};
+	char err[PATH_MAX + 64];
+
+	for (int i = 0; i < 2; i++) {
+		created[i] = false;
+		if (dirs[i] && (i == 0 || !o->hgrm_dir || strcmp(dirs[0], dirs[1])) &&
+		    hdrout_make_dir(dirs[i], &created[i], err, sizeof(err)))
+			die_usage("%s: %s", i ? "--hlog" : "--hgrm", err);
+	}
+}
+
+void run_live_remove_dirs(const struct run_options *o, const bool created[2])
+{
+	if (created[0])
+		rmdir(o->hgrm_dir);
+	if (created[1])
+		rmdir(o->hlog_dir);
 }

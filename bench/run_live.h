@@ -1,7 +1,7 @@
 /*
  * run_live.h - the options of `ipcbench run` that decide how long a cell
- * runs (--precision, --min-duration) and what it says while it runs
- * (--json-stream), kept out of cmd_run.c.
+ * runs (--precision, --min-duration), what it says while it runs
+ * (--json-stream) and the directories its files go to, kept out of cmd_run.c.
  */
 #ifndef IPCBENCH_RUN_LIVE_H
 #define IPCBENCH_RUN_LIVE_H
@@ -60,6 +60,14 @@ bool run_live_option(int c, const char *arg, struct run_live *l);
  */
 void run_live_defaults(struct run_live *l, struct run_options *o, bool json_stdout);
 /* Opens the stream, once the run's options are known to be good.  Usage errors die. */
-void run_live_open(struct run_live *l);
+/* Opens the --json-stream file, if asked: 0, or -1 with why. */
+int run_live_open(struct run_live *l, char *err, size_t errlen);
+/*
+ * --hgrm and --hlog DIR: created when missing, once every option is known
+ * to be good (created[] says which); removed again, when still empty, if
+ * the run cannot start.
+ */
+void run_live_make_dirs(const struct run_options *o, bool created[2]);
+void run_live_remove_dirs(const struct run_options *o, const bool created[2]);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,10 +52,46 @@ void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen)
 		snprintf(out + n, outlen - (size_t)n, "_%.0fps", cfg->rate_per_sec);
 }
 
+/* The directory dir is in ("." for a bare name), in out. */
+static void parent_of(const char *dir, char *out, size_t outlen)
+{
+	size_t n = strlen(dir);
+	const char *slash;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(out, outlen, "%.*s", (int)n, dir);
+	slash = strrchr(out, '/');
+	if (!slash)
+		snprintf(out, outlen, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		out[slash - out] = '\0';
+}
+
 int hdrout_check_dir(const char *dir, char *err, size_t errlen)
 {
+	char parent[PATH_MAX];
 	struct stat st;
 
+	if (!*dir) {
+		snprintf(err, errlen, "an empty directory name");
+		return -EINVAL;
+	}
+	if (stat(dir, &st) < 0 && errno == ENOENT) {
+		/* created by hdrout_make_dir, as plot -o creates its directory: one level */
+		parent_of(dir, parent, sizeof(parent));
+		if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "cannot create %s: %s is not a directory", dir, parent);
+			return -ENOENT;
+		}
+		if (access(parent, W_OK) < 0) {
+			snprintf(err, errlen, "cannot create %s: directory %s is not writable", dir, parent);
+			return -EACCES;
+		}
+		return 0;
+	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s is not a directory", dir);
 		return -ENOTDIR;
@@ -64,6 +101,19 @@ int hdrout_check_dir(const char *dir, char *err, size_t errlen)
 		return -EACCES;
 	}
 	return 0;
+}
+
+int hdrout_make_dir(const char *dir, bool *created, char *err, size_t errlen)
+{
+	*created = false;
+	if (mkdir(dir, 0777) == 0) {
+		*created = true;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return hdrout_check_dir(dir, err, errlen);
+	snprintf(err, errlen, "cannot create the directory %s: %s", dir, strerror(errno));
+	return -errno;
 }
 
 static int file_path(const char *dir, const struct cell_config *cfg, const char *ext, char *out, size_t outlen)

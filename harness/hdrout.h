@@ -22,8 +22,13 @@
 
 /* "pipe_pingpong_64B_cross-0-1_block": transport, pattern, size, placement, wait */
 void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen);
-/* 0 when dir exists and is writable, else a one-line reason. */
+/*
+ * 0 when dir exists and is writable, or does not exist and can be created
+ * in a writable parent (as plot -o, one level); else a one-line reason.
+ */
 int hdrout_check_dir(const char *dir, char *err, size_t errlen);
+/* Creates dir when missing (*created then true): 0, or -errno with a reason. */
+int hdrout_make_dir(const char *dir, bool *created, char *err, size_t errlen);
 
 /* Checks that DIR/<name>.hgrm can be written (outfile_check): 0 or -errno naming it. */
 int hdrout_hgrm_check(const char *dir, const struct cell_config *cfg, char *err, size_t errlen);

@@ -188,6 +188,18 @@ static json_t *precision_json(const struct run_cell *c)
 	return o;
 }
 
+/* The guides' properties of the transport, from its flags: who can use it and how it waits. */
+static json_t *properties_json(const struct transport_ops *ops)
+{
+	json_t *p = json_object();
+
+	json_object_set_new(p, "by_name", json_boolean(ops->flags & TRANSPORT_BY_NAME));
+	json_object_set_new(p, "network", json_boolean(ops->flags & TRANSPORT_NETWORK));
+	json_object_set_new(p, "one_way", json_boolean(ops->flags & TRANSPORT_ONE_WAY));
+	json_object_set_new(p, "spin", json_boolean(ops->flags & TRANSPORT_SPIN));
+	return p;
+}
+
 json_t *resultjson_cell(const struct run_cell *c)
 {
 	const struct cell_config *cfg = &c->cfg;
@@ -204,6 +216,7 @@ json_t *resultjson_cell(const struct run_cell *c)
 	json_object_set_new(o, "options", options_json(c));
 	json_object_set_new(o, "raw_transport", str_or_null(cfg->ops->raw_of ? cfg->ops->raw_of(&cfg->opts) : NULL));
 	json_object_set_new(o, "kind", json_string(cfg->ops->kind == CHAN_STREAM ? "stream" : "message"));
+	json_object_set_new(o, "properties", properties_json(cfg->ops));
 	json_object_set_new(o, "pattern", json_string(pattern_name(cfg->pattern)));
 	json_object_set_new(o, "msg_bytes", json_integer((json_int_t)cfg->msg_bytes));
 	json_object_set_new(o, "status", json_string(cell_status_name(res->status)));

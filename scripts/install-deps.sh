@@ -13,11 +13,18 @@
 #   charts: gnuplot-nox
 #   tests:  jq (CLI tests read the JSON), procps, util-linux (ipcs)
 #   checks: cppcheck (make lint), clang-format (make format-check)
+#   tests (the export checkers; about 30s of apt-get on a fresh Debian 12):
+#           python3-prometheus-client (OpenMetrics and Prometheus text
+#           parsers), libbenchmark-tools and python3-scipy (Google
+#           Benchmark's compare.py); debhelper and lintian (the .deb test,
+#           about 25s more); chromium (the report in a browser, about 20s)
 set -eu
 pkgs="gcc make pkg-config libjansson-dev zlib1g-dev liburing-dev
 libsystemd-dev libdbus-1-dev dbus-daemon libtirpc-dev libgrpc-dev
 libmicrohttpd-dev libcurl4-openssl-dev libnghttp2-dev libwslay-dev libzmq3-dev libnng-dev
-gnuplot-nox jq procps util-linux cppcheck clang-format"
+gnuplot-nox jq procps util-linux cppcheck clang-format
+python3-prometheus-client libbenchmark-tools python3-scipy debhelper lintian
+chromium"
 [ -n "${IPCB_EXTRA_PKGS:-}" ] && pkgs="$pkgs $IPCB_EXTRA_PKGS"
 missing=""
 for p in $pkgs; do

@@ -238,6 +238,36 @@ static int get_cpu(struct rd *rd, json_t *pl, const char *key, const char *where
 	return (int)v;
 }
 
+/* A boolean of cell.properties: -1 when the object or the key is absent (older files). */
+static int get_prop(struct rd *rd, json_t *props, const char *key, const char *where)
+{
+	json_t *v = props ? json_object_get(props, key) : NULL;
+	char w[160];
+
+	if (!v || json_is_null(v))
+		return -1;
+	if (!json_is_boolean(v)) {
+		snprintf(w, sizeof(w), "%s.properties.%s", where, key);
+		bad(rd, w, "expected a boolean");
+		return -1;
+	}
+	return json_is_true(v);
+}
+
+/* properties and limits.note: what the report's advice says of a transport */
+static void read_properties(struct rd *rd, json_t *o, const char *where, struct rf_cell *c)
+{
+	json_t *props = get_obj(rd, o, "properties", where, true), *lim = get_obj(rd, o, "limits", where, true);
+	char w[96];
+
+	c->by_name = get_prop(rd, props, "by_name", where);
+	c->network = get_prop(rd, props, "network", where);
+	c->one_way = get_prop(rd, props, "one_way", where);
+	c->spin = get_prop(rd, props, "spin", where);
+	snprintf(w, sizeof(w), "%s.limits", where);
+	c->limits_note = lim ? get_str(rd, lim, "note", w, true) : NULL;
+}
+
 static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 {
 	char where[64], w[96];
@@ -254,6 +284,7 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	c->options = get_options(rd, o, where);
 	c->raw_transport = get_str(rd, o, "raw_transport", where, true);
 	c->kind = get_str(rd, o, "kind", where, false);
+	read_properties(rd, o, where, c);
 	c->pattern = get_str(rd, o, "pattern", where, false);
 	c->status = get_str(rd, o, "status", where, false);
 	c->reason = get_str(rd, o, "reason", where, true);
@@ -550,6 +581,7 @@ void resultfile_release(struct result_file *rf)
 		free(c->options);
 		free(c->raw_transport);
 		free(c->kind);
+		free(c->limits_note);
 		free(c->pattern);
 		free(c->status);
 		free(c->reason);

@@ -47,6 +47,9 @@ struct rf_cell {
 	char *raw_transport;  /* the raw transport a library transport sits on ("unix"); NULL for a kernel one */
 	char *reason, *error; /* NULL when null */
 	char *wait, *relation, *clock;
+	/* properties: the transport's flags; -1 when the file predates them, else 0 or 1 */
+	int by_name, network, one_way, spin;
+	char *limits_note; /* limits.note: the limits on the host that ran it; NULL when null */
 	int64_t msg_bytes;
 	int client_cpu, server_cpu; /* -1 when unpinned */
 	int64_t warmup, iterations, elapsed_ns;

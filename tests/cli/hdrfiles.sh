@@ -37,7 +37,7 @@ t_hlog_has_one_histogram_per_interval() {
 }
 
 t_hdr_options_are_checked() {
-	expect_exit 2 "$IPCBENCH" run -t pipe --hgrm /nonexistent
+	expect_exit 2 "$IPCBENCH" run -t pipe --hgrm /nonexistent/sub
 	one_line_error "/nonexistent"
 	expect_exit 2 "$IPCBENCH" run -t pipe --interval 1s
 	one_line_error "--hlog"

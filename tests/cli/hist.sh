@@ -201,7 +201,7 @@ t_filters_and_usage() {
 	one_line_error "sometimes"
 	expect_exit 2 "$IPCBENCH" hist "$S/a.json" --percentiles 50,101
 	one_line_error "101"
-	expect_exit 2 "$IPCBENCH" hist "$S/a.json" --hgrm "$T/nonexistent"
+	expect_exit 2 "$IPCBENCH" hist "$S/a.json" --hgrm "$T/nonexistent/sub"
 	one_line_error "nonexistent"
 	expect_exit 2 "$IPCBENCH" hist
 	one_line_error "no input"

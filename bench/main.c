@@ -140,6 +140,8 @@ int main(int argc, char **argv)
 		printf("ipcbench %s (%s)\n", IPCB_VERSION, IPCB_GIT_REV);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "peer")) /* internal: an exec'd side of a cell (cmd_peer.c), not in the usage */
+		return cmd_peer(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

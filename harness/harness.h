@@ -41,6 +41,16 @@ int pattern_parse(const char *s, enum pattern *p);
 const char *cell_status_name(enum cell_status s);
 const char *wait_name(enum chan_wait w);
 
+/* How the two sides of a cell are related (--peers). */
+enum peers {
+	PEERS_FORK, /* forked children: they inherit the channel */
+	PEERS_EXEC, /* fresh processes (posix_spawn of ipcbench's peer): they find the channel by name */
+	PEERS__COUNT
+};
+
+const char *peers_name(enum peers p);
+int peers_parse(const char *s, enum peers *p);
+
 struct cell_config {
 	const struct transport_ops *ops;
 	struct chan_opts opts; /* the transport's options asked for (zero: the defaults) */
@@ -57,6 +67,7 @@ struct cell_config {
 	int timeout_ms;	      /* no progress for this long: the peer is dead or hung */
 	const char *run_dir;  /* private 0700 directory for this run's names */
 	uint64_t interval_ns; /* > 0: also keep a histogram per interval of this length (--hlog) */
+	enum peers peers;     /* fork (default) or exec */
 };
 
 struct side_cost {
@@ -121,6 +132,14 @@ void cell_result_release_intervals(struct cell_result *res);
  */
 void harness_interrupt(int sig);
 int harness_interrupted(void);
+
+/*
+ * peer.c: the program an exec'd peer runs (`ipcbench peer`, hidden): the
+ * cell's parameters come on ctlfd; returns the exit status.  The parent
+ * starts peers from harness_peer_program (default /proc/self/exe).
+ */
+int peer_main(int ctlfd);
+extern const char *harness_peer_program;
 
 /* rundir.c: the private run directory ($TMPDIR/ipcbench-<pid>-XXXXXX, 0700). */
 int rundir_create(char *out, size_t outlen);

@@ -60,6 +60,17 @@ struct side_ctx {
 };
 
 /* driver.c */
+/* A side's whole life after the process is set up: pin, buffers, attach, the loop, detach; its exit status. */
+int side_main(struct side_ctx *s, void *counts);
+void side_ignore_signals(void);
+/* The shared page's layout: the ctl struct, then the histogram counts, then the interval snapshots. */
+size_t side_ctl_bytes(void);
+size_t side_map_bytes(const struct cell_config *cfg);
+/* The channel's fields the transport reads, from the cell (transport.h: above the line). */
+void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct chan_limits *lim, const char *tag);
+/* peer_spawn.c: starts the server, then (given its rendezvous) the client; pid[role]. */
+int peer_spawn_pair(const struct cell_config *cfg, struct chan *ch, const char *ctl_path, size_t ctl_bytes,
+		    pid_t pid[2], char *why, size_t whylen);
 void side_snap_start(struct side_ctx *s, uint64_t now);
 void side_snap_take(struct side_ctx *s, uint64_t now);
 

@@ -36,7 +36,9 @@ const struct transport_ops *transport_find(const char *name)
 }
 
 /* The flags a table may carry. */
-#define TRANSPORT_KNOWN_FLAGS (TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY)
+#define TRANSPORT_KNOWN_FLAGS                                                                         \
+	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_BY_NAME | \
+	 TRANSPORT_NETWORK | TRANSPORT_ONE_WAY)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 

@@ -181,6 +181,16 @@ struct transport_ops {
 	int (*create)(struct chan *ch);
 
 	/*
+	 * Optional, for TRANSPORT_BY_NAME: in a process that did not run
+	 * create() (an exec'd client of --peers exec, the parent cleaning up
+	 * after exec'd peers), whose priv is a byte copy of the creator's:
+	 * forget what only the creator holds (fd numbers, mapping addresses),
+	 * keeping the names, so that attach() and destroy() work by name.
+	 * NULL: priv holds nothing of the creator's process.
+	 */
+	void (*adopt)(struct chan *ch);
+
+	/*
 	 * In each child after fork, with ch->role set: open/connect/map what
 	 * this side needs and close what belongs to the other side.
 	 */

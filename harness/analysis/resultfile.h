@@ -45,6 +45,7 @@ struct rf_cell {
 	char *options; /* every option, "bufsize=65536,nodelay=1" in the file's order; NULL when absent (defaults) */
 	char *reason, *error; /* NULL when null */
 	char *wait, *relation, *clock;
+	char *peers; /* "fork", "exec"; NULL in older files (fork) */
 	int64_t msg_bytes;
 	int client_cpu, server_cpu; /* -1 when unpinned */
 	int64_t warmup, iterations, elapsed_ns;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench/cmd.h"
+#include "harness/harness.h"
 #include "transports/transport.h"
 
 #ifndef IPCB_VERSION
@@ -129,6 +130,7 @@ static void check_registry(void)
 int main(int argc, char **argv)
 {
 	check_registry();
+	harness_peer_program = "/proc/self/exe"; /* --peers exec and popen start ipcbench itself */
 	if (argc < 2)
 		die_usage("no command given (usage: ipcbench <command> [options]; 'ipcbench help' or "
 			  "'ipcbench --help' lists the commands)");

@@ -575,6 +575,8 @@ static int fork_children(const struct cell_config *cfg, struct cell_result *res,
 	for (int i = 0; i < 2; i++) {
 		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
 
+		if (c[role].reaped)
+			continue; /* not the harness's to start */
 		side[role] = (struct side_ctx){.cfg = cfg,
 					       .ch = ch,
 					       .ctl = ctl,
@@ -605,80 +607,22 @@ static void asked_options(const struct cell_config *cfg, struct cell_result *res
 		res->limits.opt[i] = chan_opt(&ch, i);
 }
 
-size_t side_ctl_bytes(void)
+/* TRANSPORT_CLIENT_STARTS_SERVER: only the client is the harness's; its attach() runs ch->server_cmd. */
+static int client_starts_server(const struct cell_config *cfg, struct cell_result *res, struct chan *ch,
+				struct cell_maps *m, struct child c[2])
 {
-	return (sizeof(struct ctl) + 4095) & ~(size_t)4095;
-}
-
-static size_t snaps_bytes(void)
-{
-	return (size_t)HARNESS_MAX_INTERVALS * counts_bytes();
-}
-
-size_t side_map_bytes(const struct cell_config *cfg)
-{
-	return side_ctl_bytes() + counts_bytes() + (cfg->peers == PEERS_EXEC && cfg->interval_ns ? snaps_bytes() : 0);
-}
-
-/* What the parent and the sides share: anonymous for forked sides, a file in the run directory for exec'd ones. */
-struct cell_maps {
-	struct ctl *ctl;
-	size_t map_bytes;
-	uint8_t *snaps; /* separate anonymous mapping (fork) or inside ctl's (exec) */
-	bool snaps_own;
-	char path[4200]; /* exec: <run_dir>/<tag>.ctl */
-};
-
-static int maps_open(const struct cell_config *cfg, const char *tag, struct cell_maps *m)
-{
-	int fd = -1, flags = MAP_SHARED | MAP_ANONYMOUS;
-
-	m->map_bytes = side_map_bytes(cfg);
-	if (cfg->peers == PEERS_EXEC) {
-		if ((size_t)snprintf(m->path, sizeof(m->path), "%s/%s.ctl", cfg->run_dir, tag) >= sizeof(m->path))
-			return -ENAMETOOLONG;
-		fd = open(m->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0 || ftruncate(fd, (off_t)m->map_bytes) < 0) {
-			int e = -errno;
-
-			if (fd >= 0)
-				close(fd);
-			return e;
-		}
-		flags = MAP_SHARED;
+	if ((size_t)snprintf(m->params, sizeof(m->params), "%s/%s.server", cfg->run_dir, ch->tag) >=
+	    sizeof(m->params)) {
+		m->params[0] = 0;
+		snprintf(res->reason, sizeof(res->reason), "run directory path too long");
+		return -1;
 	}
-	m->ctl = mmap(NULL, m->map_bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
-	if (fd >= 0)
-		close(fd);
-	if (m->ctl == MAP_FAILED) {
-		m->ctl = NULL;
-		return -errno;
-	}
-	atomic_store(&m->ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
-	if (!cfg->interval_ns)
-		return 0;
-	if (cfg->peers == PEERS_EXEC) {
-		m->snaps = (uint8_t *)m->ctl + side_ctl_bytes() + counts_bytes();
-		return 0;
-	}
-	/* reserved, not committed: only the intervals used are ever touched */
-	m->snaps = mmap(NULL, snaps_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m->snaps == MAP_FAILED) {
-		m->snaps = NULL;
-		return -errno;
-	}
-	m->snaps_own = true;
+	if (peer_server_cmd(cfg, ch, m->path, m->map_bytes, m->params, m->cmd, sizeof(m->cmd), res->reason,
+			    sizeof(res->reason)))
+		return -1;
+	ch->server_cmd = m->cmd;
+	c[CHAN_SERVER] = (struct child){.pidfd = -1, .reaped = true}; /* the client's child: pclose reaps it */
 	return 0;
-}
-
-static void maps_close(struct cell_maps *m)
-{
-	if (m->snaps_own)
-		munmap(m->snaps, snaps_bytes());
-	if (m->ctl)
-		munmap(m->ctl, m->map_bytes);
-	if (m->path[0])
-		unlink(m->path);
 }
 
 /* Creates the channel and starts both sides (forked or exec'd); -1 with res saying why. */
@@ -694,6 +638,10 @@ static int start_sides(const struct cell_config *cfg, struct cell_result *res, s
 			res->status = CELL_ERROR;
 			snprintf(res->reason, sizeof(res->reason), "create: %s",
 				 ch->errmsg[0] ? ch->errmsg : strerror(-r));
+			return -1;
+		}
+		if ((cfg->ops->flags & TRANSPORT_CLIENT_STARTS_SERVER) && client_starts_server(cfg, res, ch, m, c)) {
+			res->status = CELL_ERROR;
 			return -1;
 		}
 		return fork_children(cfg, res, ch, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps, c);
@@ -751,7 +699,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (skip_before_fork(cfg, res))
 		return 0;
 	rundir_new_tag(tag, sizeof(tag));
-	r = maps_open(cfg, tag, &m);
+	r = side_maps_open(cfg, tag, &m);
 	if (r)
 		goto out_unmap;
 	side_chan_from_cfg(&ch, cfg, &res->limits, tag);
@@ -763,6 +711,6 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
 		unlink(ledger);
 out_unmap:
-	maps_close(&m);
+	side_maps_close(&m);
 	return r;
 }

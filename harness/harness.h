@@ -136,9 +136,12 @@ int harness_interrupted(void);
 /*
  * peer.c: the program an exec'd peer runs (`ipcbench peer`, hidden): the
  * cell's parameters come on ctlfd; returns the exit status.  The parent
- * starts peers from harness_peer_program (default /proc/self/exe).
+ * starts peers from harness_peer_program (ipcbench's main: /proc/self/exe;
+ * NULL: $IPCBENCH, for the test binaries).
  */
 int peer_main(int ctlfd);
+/* The same for a server its client starts (popen): the parameters from the file at path. */
+int peer_main_file(const char *path);
 extern const char *harness_peer_program;
 
 /* rundir.c: the private run directory ($TMPDIR/ipcbench-<pid>-XXXXXX, 0700). */

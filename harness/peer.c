@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/clock.h"
 #include "harness/peerwire.h"
 #include "harness/side.h"
 
@@ -29,6 +30,8 @@ static void reply_error(int fd, const char *what, const char *detail)
 	char msg[400], *text;
 	size_t len;
 
+	if (fd < 0)
+		return;
 	snprintf(msg, sizeof(msg), "%s%s", what, detail);
 	if (!peerwire_encode_reply(NULL, 0, msg, &text, &len)) {
 		peerwire_write(fd, text, len);
@@ -94,34 +97,46 @@ static int peer_channel(struct peer_params *p, struct chan *ch, int fd)
 	return r;
 }
 
-int peer_main(int ctlfd)
+/* The server a client starts (popen) has no control socket: it only attaches, to its stdin. */
+static int peer_channel_started(struct peer_params *p, struct chan *ch)
+{
+	ch->ops = p->cfg.ops;
+	ch->priv = calloc(1, p->cfg.ops->priv_size ? p->cfg.ops->priv_size : 1);
+	return ch->priv ? 0 : -ENOMEM;
+}
+
+/* The peer's life once its parameters are read; ctlfd < 0: started by its client, parameters from a file. */
+static int peer_run(const char *text, int ctlfd)
 {
 	struct peer_params p;
 	struct side_ctx s;
 	struct chan ch = {0};
-	char *text, why[300];
+	char why[300];
 	uint8_t *base;
-	int r = peerwire_read(ctlfd, 30000, &text);
+	int r = peerwire_decode(text, &p, why, sizeof(why));
 
-	if (r)
-		return 2;
-	r = peerwire_decode(text, &p, why, sizeof(why));
-	free(text);
 	if (r) {
 		reply_error(ctlfd, "bad parameters: ", why);
 		return 2;
 	}
+	p.cfg.peers = PEERS_EXEC;
+	clock_info.tsc = p.clock_tsc; /* the parent's choice and calibration: both sides' ticks agree */
+	clock_info.name = p.clock_tsc ? "tsc" : "monotonic";
+	clock_info.mult = p.clock_mult;
+	clock_info.shift = p.clock_shift;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != p.parent)
+	if (p.parent && getppid() != p.parent)
 		return 1;
 	side_ignore_signals();
 	base = map_ctl(&p, ctlfd);
 	if (!base)
 		return 1;
 	side_chan_from_cfg(&ch, &p.cfg, &p.limits, p.tag);
-	if (peer_channel(&p, &ch, ctlfd))
+	r = ctlfd < 0 ? peer_channel_started(&p, &ch) : peer_channel(&p, &ch, ctlfd);
+	if (r)
 		return 1;
-	close(ctlfd);
+	if (ctlfd >= 0)
+		close(ctlfd);
 	s = (struct side_ctx){.cfg = &p.cfg,
 			      .ch = &ch,
 			      .ctl = (struct ctl *)base,
@@ -135,5 +150,34 @@ int peer_main(int ctlfd)
 	r = side_main(&s, base + side_ctl_bytes());
 	free(ch.priv); /* not destroyed: the parent removes the channel by name */
 	peerwire_release(&p);
+	return r;
+}
+
+int peer_main(int ctlfd)
+{
+	char *text;
+	int r = peerwire_read(ctlfd, 30000, &text);
+
+	if (r)
+		return 2;
+	r = peer_run(text, ctlfd);
+	free(text);
+	return r;
+}
+
+int peer_main_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r;
+	char *text;
+
+	if (fd < 0)
+		return 2;
+	r = peerwire_read(fd, 30000, &text);
+	close(fd);
+	if (r)
+		return 2;
+	unlink(path); /* read once: nobody else may start this server */
+	r = peer_run(text, -1);
+	free(text);
 	return r;
 }

@@ -21,12 +21,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness/clock.h"
 #include "harness/peerwire.h"
 #include "harness/side.h"
 
 extern char **environ;
 
-const char *harness_peer_program = "/proc/self/exe";
+const char *harness_peer_program; /* ipcbench's main() sets /proc/self/exe */
+
+/* The binary to exec: the program's own, else $IPCBENCH (the test binaries are not ipcbench). */
+static const char *peer_program(void)
+{
+	const char *env = getenv("IPCBENCH");
+
+	return harness_peer_program ? harness_peer_program : env && env[0] == '/' ? env : NULL;
+}
 
 /* How long a peer may take to start and answer (exec, create) when the cell has no watchdog. */
 #define PEER_START_MS 30000
@@ -68,6 +77,10 @@ static int spawn_one(pid_t *pid, int *sock, char *why, size_t whylen)
 	posix_spawnattr_t at;
 	int sv[2], cfd, r;
 
+	if (!peer_program()) {
+		snprintf(why, whylen, "no ipcbench binary to start a peer from (set IPCBENCH to its absolute path)");
+		return -ENOENT;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(why, whylen, "socketpair for a peer: %s", strerror(errno));
 		return -errno;
@@ -82,14 +95,14 @@ static int spawn_one(pid_t *pid, int *sock, char *why, size_t whylen)
 	}
 	r = spawn_attrs(&fa, &at, cfd);
 	if (!r)
-		r = posix_spawn(pid, harness_peer_program, &fa, &at, argv, environ);
+		r = posix_spawn(pid, peer_program(), &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(cfd);
 	if (r) {
 		close(sv[0]);
 		*pid = 0;
-		snprintf(why, whylen, "posix_spawn %s peer: %s", harness_peer_program, strerror(r));
+		snprintf(why, whylen, "posix_spawn %s peer: %s", peer_program(), strerror(r));
 		return -r;
 	}
 	*sock = sv[0];
@@ -145,6 +158,9 @@ static void params_from(struct peer_params *p, const struct cell_config *cfg, co
 {
 	*p = (struct peer_params){.cfg = *cfg, .role = CHAN_SERVER, .ctl_bytes = ctl_bytes, .parent = getpid()};
 	p->limits = ch->limits;
+	p->clock_tsc = clock_info.tsc;
+	p->clock_mult = clock_info.mult;
+	p->clock_shift = clock_info.shift;
 	snprintf(p->run_dir, sizeof(p->run_dir), "%s", cfg->run_dir);
 	snprintf(p->tag, sizeof(p->tag), "%s", ch->tag);
 	snprintf(p->ctl_path, sizeof(p->ctl_path), "%s", ctl_path);
@@ -181,4 +197,61 @@ int peer_spawn_pair(const struct cell_config *cfg, struct chan *ch, const char *
 		if (sock[i] >= 0)
 			close(sock[i]);
 	return r;
+}
+
+/* ipcbench's own binary as a path a shell can run ("/proc/self/exe" would be the shell's). */
+static int program_path(char *out, size_t outlen)
+{
+	const char *prog = peer_program();
+	ssize_t n;
+
+	if (!prog)
+		return -ENOENT;
+	if (strcmp(prog, "/proc/self/exe")) {
+		if ((size_t)snprintf(out, outlen, "%s", prog) >= outlen)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	n = readlink("/proc/self/exe", out, outlen - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= outlen - 1)
+		return -ENAMETOOLONG;
+	out[n] = 0;
+	return 0;
+}
+
+int peer_server_cmd(const struct cell_config *cfg, const struct chan *ch, const char *ctl_path, size_t ctl_bytes,
+		    const char *params_path, char *cmd, size_t cmdlen, char *why, size_t whylen)
+{
+	struct peer_params p;
+	char exe[4096], *text;
+	size_t len;
+	int fd, r = program_path(exe, sizeof(exe));
+
+	if (r || strchr(exe, '\'') || strchr(params_path, '\'')) {
+		snprintf(why, whylen, "no path to ipcbench's binary that a shell can quote (set IPCBENCH)");
+		return r ? r : -EINVAL;
+	}
+	params_from(&p, cfg, ch, ctl_path, ctl_bytes);
+	p.parent = 0; /* its parent is the client (through sh -c exec), not known yet */
+	r = peerwire_encode(&p, &text, &len);
+	if (r) {
+		snprintf(why, whylen, "encoding the server's parameters: %s", strerror(-r));
+		return r;
+	}
+	fd = open(params_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	r = fd < 0 ? -errno : peerwire_write(fd, text, len);
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	if (r) {
+		snprintf(why, whylen, "writing %s: %s", params_path, strerror(-r));
+		return r;
+	}
+	if ((size_t)snprintf(cmd, cmdlen, "exec '%s' peer --params '%s'", exe, params_path) >= cmdlen) {
+		snprintf(why, whylen, "the server's command line is too long");
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }

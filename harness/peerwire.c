@@ -15,10 +15,10 @@
 #include "harness/peerwire.h"
 
 static const char *const known_keys[] = {
-	"version",    "role",	    "transport",   "opt_given", "opts",	  "pattern",	"msg_bytes",
-	"client_cpu", "server_cpu", "relation",	   "wait",	"warmup", "iterations", "duration_ns",
-	"rate",	      "timeout_ms", "interval_ns", "run_dir",	"tag",	  "ctl",	"ctl_bytes",
-	"lim_max",    "lim_unit",   "lim_opts",	   "parent",	"priv",	  NULL,
+	"version",     "role",	   "transport", "opt_given",  "opts",	     "pattern",	    "msg_bytes", "client_cpu",
+	"server_cpu",  "relation", "wait",	"warmup",     "iterations",  "duration_ns", "rate",	 "timeout_ms",
+	"interval_ns", "run_dir",  "tag",	"ctl",	      "ctl_bytes",   "lim_max",	    "lim_unit",	 "lim_opts",
+	"parent",      "priv",	   "clock",	"clock_mult", "clock_shift", NULL,
 };
 
 struct buf {
@@ -104,7 +104,8 @@ int peerwire_encode(const struct peer_params *p, char **out, size_t *outlen)
 	put(&b, "run_dir %s\ntag %s\nctl %s\nctl_bytes %zu\nlim_max %zu\nlim_unit %zu\n", p->run_dir, p->tag,
 	    p->ctl_path, p->ctl_bytes, p->limits.max_msg_bytes, p->limits.unit_bytes);
 	put_ll_list(&b, "lim_opts", p->limits.opt, TRANSPORT_MAX_OPTIONS);
-	put(&b, "parent %d\n", (int)p->parent);
+	put(&b, "parent %d\nclock %s\nclock_mult %llu\nclock_shift %u\n", (int)p->parent,
+	    p->clock_tsc ? "tsc" : "monotonic", (unsigned long long)p->clock_mult, p->clock_shift);
 	if (p->priv)
 		put_hex(&b, "priv", p->priv, p->priv_len);
 	return finish(&b, out, outlen);
@@ -366,6 +367,11 @@ int peerwire_decode(const char *text, struct peer_params *p, char *why, size_t w
 	p->limits.unit_bytes = get_u64(&l, "lim_unit", 1ull << 40);
 	get_ll_list(&l, "lim_opts", p->limits.opt, TRANSPORT_MAX_OPTIONS);
 	p->parent = (pid_t)get_num(&l, "parent", 0, 1 << 30);
+	if (get(&l, "clock", v, sizeof(v), true) && strcmp(v, "tsc") && strcmp(v, "monotonic"))
+		fail(&l, "clock \"%s\" is neither tsc nor monotonic", v);
+	p->clock_tsc = !strcmp(v, "tsc");
+	p->clock_mult = get_u64(&l, "clock_mult", UINT64_MAX);
+	p->clock_shift = (unsigned)get_u64(&l, "clock_shift", 63);
 	p->cfg.run_dir = p->run_dir;
 	if (!l.bad && p->cfg.ops)
 		decode_priv(&l, p);

@@ -30,7 +30,10 @@ struct peer_params {
 	size_t ctl_bytes;		       /* its size, checked against the file */
 	struct chan_limits limits;	       /* max_msg_bytes, unit_bytes, opt[] (not note) */
 	pid_t parent;			       /* the peer dies with this process */
-	uint8_t *priv;			       /* the rendezvous (the creator's priv), or NULL */
+	bool clock_tsc;			       /* the run's clock: the sides' timestamps must agree */
+	uint64_t clock_mult;
+	unsigned int clock_shift;
+	uint8_t *priv; /* the rendezvous (the creator's priv), or NULL */
 	size_t priv_len;
 };
 

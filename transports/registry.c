@@ -16,6 +16,7 @@ extern const struct transport_ops sysv_mq_ops, posix_mq_ops, lockfile_ops, signa
 extern const struct transport_ops shm_ring_ops, shm_spin_ops, sysv_shm_ops;
 extern const struct transport_ops cma_ops, memfd_ops, vmsplice_ops;
 extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vsock_ops, tipc_ops;
+extern const struct transport_ops popen_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -24,6 +25,7 @@ const struct transport_ops *const transport_table[] = {
 	&eventfd_ops,	 &shm_ring_ops,	  &shm_spin_ops,   &sysv_shm_ops,
 	&futex_ring_ops, &uring_ops,	  &uring_sock_ops, &vsock_ops,
 	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
+	&popen_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 
@@ -38,7 +40,7 @@ const struct transport_ops *transport_find(const char *name)
 /* The flags a table may carry. */
 #define TRANSPORT_KNOWN_FLAGS                                                                         \
 	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_BY_NAME | \
-	 TRANSPORT_NETWORK | TRANSPORT_ONE_WAY)
+	 TRANSPORT_NETWORK | TRANSPORT_ONE_WAY | TRANSPORT_CLIENT_STARTS_SERVER)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 

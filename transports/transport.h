@@ -58,6 +58,8 @@ enum transport_flag {
 				      * unrelated processes can use it (--peers exec, serve) */
 	TRANSPORT_NETWORK = 1u << 7, /* can join two hosts (serve / run --connect) */
 	TRANSPORT_ONE_WAY = 1u << 8, /* carries data from client to server only (popen): no pingpong */
+	TRANSPORT_CLIENT_STARTS_SERVER = 1u << 9, /* the client's attach() starts the server process itself
+						   * (popen) from ch->server_cmd: the harness starts only the client */
 };
 
 /* Most options one transport declares (see struct transport_option). */
@@ -125,14 +127,16 @@ struct transport_ops;
  */
 struct chan {
 	const struct transport_ops *ops;
-	size_t msg_bytes;      /* the largest message this cell sends (buffers are this big) */
-	enum chan_wait wait;   /* the wait strategy asked for */
-	const char *run_dir;   /* private directory (0700) for named objects; exists until destroy */
-	const char *tag;       /* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
+	size_t msg_bytes;	/* the largest message this cell sends (buffers are this big) */
+	enum chan_wait wait;	/* the wait strategy asked for */
+	const char *run_dir;	/* private directory (0700) for named objects; exists until destroy */
+	const char *tag;	/* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
 				 * every name (POSIX names add a leading slash) */
-	int timeout_ms;	       /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
-	bool peer_same_cpu;    /* both sides are pinned to one CPU: a spinning wait must yield */
-	struct chan_opts opts; /* the options asked for (read them with chan_opt) */
+	int timeout_ms;		/* how long a blocked call may wait before it is a dead peer; <= 0 forever */
+	bool peer_same_cpu;	/* both sides are pinned to one CPU: a spinning wait must yield */
+	struct chan_opts opts;	/* the options asked for (read them with chan_opt) */
+	const char *server_cmd; /* TRANSPORT_CLIENT_STARTS_SERVER: a /bin/sh command line that runs this
+				 * cell's server side (ipcbench peer); NULL otherwise */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	struct chan_limits limits;

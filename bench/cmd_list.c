@@ -9,17 +9,21 @@
 #include <string.h>
 
 #include "bench/cmd.h"
+#include "bench/list_guide.h"
 #include "common/units.h"
 #include "harness/harness.h"
 #include "bench/opt.h"
 
 static void list_usage(FILE *f)
 {
-	fprintf(f, "usage: ipcbench list [--names] [-t NAME]\n\n"
+	fprintf(f, "usage: ipcbench list [--names | --guide] [-t NAME]\n\n"
 		   "Lists every transport: name, kind (stream or message), the largest message\n"
 		   "it carries on this host, whether it is available, and the limits that apply;\n"
-		   "[options] marks a transport that takes options (run -t NAME:KEY=VALUE).\n\n"
+		   "[options] marks a transport that takes options (run -t NAME:KEY=VALUE).\n"
+		   "Then the IPC guides' table: who can use each mechanism (related, unrelated\n"
+		   "processes, another host), message or stream, one-way or both ways.\n\n"
 		   "  --names    print only the names of the available transports, one a line\n"
+		   "  --guide    print only the guides' table\n"
 		   "  -t NAME    the options of transport NAME: key, type, default, allowed values\n"
 		   "  -h, --help this text\n");
 }
@@ -86,13 +90,11 @@ static int list_options(const char *name)
 int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"names", no_argument, NULL, 'n'},
-		{"transport", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+		{"names", no_argument, NULL, 'n'},	     {"guide", no_argument, NULL, 'g'},
+		{"transport", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	     {0},
 	};
-	bool names_only = false;
+	bool names_only = false, guide_only = false;
 	const char *one = NULL;
 	char bad[300];
 	int c;
@@ -105,6 +107,9 @@ int cmd_list(int argc, char **argv)
 			break;
 		case 'n':
 			names_only = true;
+			break;
+		case 'g':
+			guide_only = true;
 			break;
 		case 'h':
 			list_usage(stdout);
@@ -121,6 +126,10 @@ int cmd_list(int argc, char **argv)
 		die_usage("list: unexpected argument '%s'", argv[optind]);
 	if (one)
 		return list_options(one);
+	if (guide_only) {
+		list_guide(stdout);
+		return EXIT_OK;
+	}
 	if (!names_only)
 		printf("%-22s %-8s %-10s %-10s %s\n", "TRANSPORT", "KIND", "MAX MSG", "AVAILABLE", "LIMITS / REASON");
 	for (size_t i = 0; i < transport_count; i++) {
@@ -144,6 +153,10 @@ int cmd_list(int argc, char **argv)
 		       (ops->flags & TRANSPORT_SPIN) ? " [busy-polls: burns a CPU per side]" : "");
 		if (!names_only && ops->summary)
 			printf("%-22s %s%s\n", "", ops->summary, transport_option_count(ops) ? " [options]" : "");
+	}
+	if (!names_only) {
+		printf("\n");
+		list_guide(stdout);
 	}
 	return EXIT_OK;
 }

@@ -83,6 +83,8 @@ static void run_usage(FILE *f)
 		"      --wait LIST        block (default), spin (busy-poll; fd transports use\n"
 		"                         non-blocking calls), epoll, poll (non-blocking fds\n"
 		"                         waited in epoll_wait or poll, as event-loop servers do)\n"
+		"      --peers LIST       fork (default: forked children inherit the channel) and/or\n"
+		"                         exec (fresh processes that find it by name)\n"
 		"  -r, --repeat K         run each cell K times, shuffled and interleaved (default 1)\n"
 		"      --seed N           seed of that shuffle (default: random, recorded)\n"
 		"      --timeout TIME     a cell whose peers make no progress this long fails (10s)\n"
@@ -108,6 +110,7 @@ enum {
 	OPT_CPUS,
 	OPT_PLACEMENT,
 	OPT_WAIT,
+	OPT_PEERS,
 	OPT_SEED,
 	OPT_TIMEOUT,
 	OPT_CLOCK,
@@ -136,6 +139,7 @@ static const struct option longopts[] = {
 	{"cpus", required_argument, NULL, OPT_CPUS},
 	{"placement", required_argument, NULL, OPT_PLACEMENT},
 	{"wait", required_argument, NULL, OPT_WAIT},
+	{"peers", required_argument, NULL, OPT_PEERS},
 	{"repeat", required_argument, NULL, 'r'},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -209,6 +213,22 @@ static void add_wait(void *ctx, const char *name, size_t i, size_t n)
 		if (o->waits[j] == w)
 			die_usage("wait strategy '%s' given twice", name);
 	o->waits[o->nwaits++] = w;
+}
+
+static void add_peers(void *ctx, const char *name, size_t i, size_t n)
+{
+	struct run_options *o = ctx;
+	enum peers p;
+
+	(void)i;
+	if (n > PEERS__COUNT)
+		die_usage("--peers takes fork, exec or both");
+	if (peers_parse(name, &p))
+		die_usage("unknown peers '%s' (fork or exec)", name);
+	for (size_t k = 0; k < o->npeers; k++)
+		if (o->peers[k] == p)
+			die_usage("peers '%s' given twice", name);
+	o->peers[o->npeers++] = p;
 }
 
 /* -t, -p and --wait: a malformed list is a usage error; fn judges each item. */
@@ -295,6 +315,10 @@ static bool parse_what(int c, const char *arg, struct run_args *a)
 	case OPT_WAIT:
 		o->nwaits = 0;
 		parse_list(arg, "wait", add_wait, o);
+		return true;
+	case OPT_PEERS:
+		o->npeers = 0;
+		parse_list(arg, "peers", add_peers, o);
 		return true;
 	}
 	return false;
@@ -448,6 +472,8 @@ static void apply_defaults(struct run_args *a)
 		o->patterns[o->npatterns++] = PATTERN_PINGPONG;
 	if (!o->nwaits)
 		o->waits[o->nwaits++] = CHAN_WAIT_BLOCK;
+	if (!o->npeers)
+		o->peers[o->npeers++] = PEERS_FORK;
 	run_live_defaults(&a->live, o, a->json_stdout);
 	if (!o->iterations && !o->duration_ns)
 		o->duration_ns = o->quick ? QUICK_DURATION_NS : DEFAULT_DURATION_NS;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench/cmd.h"
+#include "harness/harness.h"
 #include "transports/transport.h"
 
 #ifndef IPCB_VERSION
@@ -130,6 +131,7 @@ static void check_registry(void)
 int main(int argc, char **argv)
 {
 	check_registry();
+	harness_peer_program = "/proc/self/exe"; /* --peers exec and popen start ipcbench itself */
 	if (argc < 2)
 		die_usage("no command given (usage: ipcbench <command> [options]; 'ipcbench help' or "
 			  "'ipcbench --help' lists the commands)");
@@ -141,6 +143,8 @@ int main(int argc, char **argv)
 		printf("ipcbench %s (%s)\n", IPCB_VERSION, IPCB_GIT_REV);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "peer")) /* internal: an exec'd side of a cell (cmd_peer.c), not in the usage */
+		return cmd_peer(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

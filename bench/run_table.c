@@ -27,6 +27,11 @@ void run_table_print(FILE *f, const struct run_cell *cells, size_t n, bool show_
 		else
 			snprintf(place, sizeof(place), "%s", relation_name(c->cfg.relation));
 		transport_variant_name(c->cfg.ops, &c->cfg.opts, true, name, sizeof(name));
+		if (c->cfg.peers == PEERS_EXEC) { /* the table's one mark of --peers exec */
+			size_t len = strlen(name);
+
+			snprintf(name + len, sizeof(name) - len, " (exec)");
+		}
 		fprintf(f, "%-20s ", name);
 		if (show_pattern)
 			fprintf(f, "%-8s ", pattern_name(c->cfg.pattern));

@@ -83,6 +83,24 @@ int wait_parse(const char *s, enum chan_wait *w)
 	return -EINVAL;
 }
 
+static const char *const peers_names[PEERS__COUNT] = {"fork", "exec"};
+
+const char *peers_name(enum peers p)
+{
+	return (unsigned)p < PEERS__COUNT ? peers_names[p] : "?";
+}
+
+int peers_parse(const char *s, enum peers *p)
+{
+	for (int i = 0; i < PEERS__COUNT; i++) {
+		if (!strcmp(s, peers_names[i])) {
+			*p = (enum peers)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* ---- the children's side ---- */
 
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...)
@@ -231,7 +249,7 @@ static uint8_t *alloc_buf(size_t len)
 }
 
 /* The parent handles interruption for both children; a dead peer's pipe is an error, not a signal. */
-static void ignore_signals(void)
+void side_ignore_signals(void)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 	struct sigaction sa = {.sa_handler = SIG_IGN};
@@ -264,29 +282,25 @@ static int prec_side_setup(struct side_ctx *s)
 	return 0;
 }
 
-static void child_main(struct side_ctx *s, void *counts, pid_t parent)
+int side_main(struct side_ctx *s, void *counts)
 {
 	const struct cell_config *cfg = s->cfg;
 	const struct pattern_loops *loops = loops_for(cfg->pattern);
-	static struct hist h; /* the child never returns: static only to say it outlives this frame */
+	static struct hist h; /* the side never returns to its caller's caller: static outlives this frame */
 	bool records = (s->role == CHAN_SERVER) == loops->server_records;
 	int r;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	ignore_signals();
 	if (pin_to(s, s->role == CHAN_CLIENT ? cfg->client_cpu : cfg->server_cpu))
-		_exit(1);
+		return 1;
 	s->sbuf = alloc_buf(s->len);
 	s->rbuf = alloc_buf(s->len);
 	if (!s->sbuf || !s->rbuf) {
 		side_fail(s, ENOMEM, "allocating two %zu-byte buffers", s->len);
-		_exit(1);
+		return 1;
 	}
 	payload_fill(s->sbuf, s->len);
 	if (records && prec_side_setup(s))
-		_exit(1);
+		return 1;
 	if (records) {
 		hist_init_mem(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS, counts);
 		s->hist = &h;
@@ -295,7 +309,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 	if (r) {
 		side_fail(s, -r, "attach (%s): %s", s->role == CHAN_CLIENT ? "client" : "server",
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
-		_exit(1);
+		return 1;
 	}
 	r = s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
 	if (records) {
@@ -303,7 +317,16 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		s->ctl->hist.counts = NULL;
 	}
 	chan_detach(s->ch);
-	_exit(r ? 1 : 0);
+	return r ? 1 : 0;
+}
+
+static void child_main(struct side_ctx *s, void *counts, pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	side_ignore_signals();
+	_exit(side_main(s, counts));
 }
 
 /* ---- the parent's side ---- */
@@ -525,6 +548,20 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 	}
 	if (skip_mismatch(cfg, res))
 		return true;
+	if (cfg->pattern == PATTERN_PINGPONG && (ops->flags & TRANSPORT_ONE_WAY)) {
+		res->status = CELL_SKIPPED;
+		snprintf(res->reason, sizeof(res->reason),
+			 "%s is one-way (client to server only), so the pingpong pattern cannot be measured on it",
+			 ops->name);
+		return true;
+	}
+	if (cfg->peers == PEERS_EXEC && !(ops->flags & TRANSPORT_BY_NAME)) {
+		res->status = CELL_SKIPPED;
+		snprintf(res->reason, sizeof(res->reason),
+			 "%s needs related processes: its peers cannot find the channel by a name (--peers exec)",
+			 ops->name);
+		return true;
+	}
 	if (cfg->wait == CHAN_WAIT_SPIN && !(ops->flags & (TRANSPORT_CAN_SPIN | TRANSPORT_SPIN))) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason), "%s cannot busy-poll (it has no non-blocking receive)",
@@ -645,9 +682,7 @@ void cell_result_release_intervals(struct cell_result *res)
 	res->nintervals = 0;
 }
 
-/* The channel's fields the transport reads, from the cell (transport.h: above the line). */
-static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct cell_result *res,
-			  const char *tag)
+void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct chan_limits *lim, const char *tag)
 {
 	ch->msg_bytes = cfg->msg_bytes;
 	ch->wait = cfg->wait;
@@ -656,7 +691,7 @@ static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const 
 	ch->timeout_ms = cfg->timeout_ms;
 	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch->opts = cfg->opts;
-	ch->limits = res->limits;
+	ch->limits = *lim;
 }
 
 /* Forks the server, then the client; -1 (res says why) when a fork failed. */
@@ -669,6 +704,8 @@ static int fork_children(const struct cell_config *cfg, struct cell_result *res,
 	for (int i = 0; i < 2; i++) {
 		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
 
+		if (c[role].reaped)
+			continue; /* not the harness's to start */
 		side[role] = (struct side_ctx){.cfg = cfg,
 					       .ch = ch,
 					       .ctl = ctl,
@@ -699,25 +736,81 @@ static void asked_options(const struct cell_config *cfg, struct cell_result *res
 		res->limits.opt[i] = chan_opt(&ch, i);
 }
 
-/* What the children read from the shared page before either runs. */
-static void ctl_init(struct ctl *ctl, const struct cell_config *cfg)
+/* TRANSPORT_CLIENT_STARTS_SERVER: only the client is the harness's; its attach() runs ch->server_cmd. */
+static int client_starts_server(const struct cell_config *cfg, struct cell_result *res, struct chan *ch,
+				struct cell_maps *m, struct child c[2])
 {
-	atomic_store(&ctl->total, cfg->iterations ? cfg->warmup + cfg->iterations : UINT64_MAX);
-	atomic_store(&ctl->prec.warmup_end, cfg->warmup);
+	if ((size_t)snprintf(m->params, sizeof(m->params), "%s/%s.server", cfg->run_dir, ch->tag) >=
+	    sizeof(m->params)) {
+		m->params[0] = 0;
+		snprintf(res->reason, sizeof(res->reason), "run directory path too long");
+		return -1;
+	}
+	if (peer_server_cmd(cfg, ch, m->path, m->map_bytes, m->params, m->cmd, sizeof(m->cmd), res->reason,
+			    sizeof(res->reason)))
+		return -1;
+	ch->server_cmd = m->cmd;
+	c[CHAN_SERVER] = (struct child){.pidfd = -1, .reaped = true}; /* the client's child: pclose reaps it */
+	return 0;
+}
+
+/* Creates the channel and starts both sides (forked or exec'd); -1 with res saying why. */
+static int start_sides(const struct cell_config *cfg, struct cell_result *res, struct chan *ch, struct cell_maps *m,
+		       struct child c[2])
+{
+	pid_t pid[2] = {0, 0};
+	int r;
+
+	if (cfg->peers == PEERS_FORK) {
+		r = chan_open(ch, cfg->ops);
+		if (r) {
+			res->status = CELL_ERROR;
+			snprintf(res->reason, sizeof(res->reason), "create: %s",
+				 ch->errmsg[0] ? ch->errmsg : strerror(-r));
+			return -1;
+		}
+		if ((cfg->ops->flags & TRANSPORT_CLIENT_STARTS_SERVER) && client_starts_server(cfg, res, ch, m, c)) {
+			res->status = CELL_ERROR;
+			return -1;
+		}
+		return fork_children(cfg, res, ch, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps, c);
+	}
+	r = peer_spawn_pair(cfg, ch, m->path, m->map_bytes, pid, res->reason, sizeof(res->reason));
+	for (int i = 0; i < 2; i++) {
+		c[i].pid = pid[i];
+		if (pid[i] > 0)
+			c[i].pidfd = open_pidfd(pid[i]);
+	}
+	if (r) {
+		res->status = CELL_ERROR;
+		return -1;
+	}
+	return 0;
+}
+
+static void finish_cell(const struct cell_config *cfg, struct cell_result *res, struct child c[2], struct cell_maps *m)
+{
+	enum watch_outcome w = watch(c, m->ctl, cfg);
+
+	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
+		collect(cfg, res, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps);
+	} else if (w == WATCH_INTERRUPTED) {
+		res->status = CELL_INTERRUPTED;
+		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu", stop_signal,
+			 (unsigned long long)m->ctl->progress[0].v);
+	} else {
+		kill_and_reap(&c[0]);
+		kill_and_reap(&c[1]);
+		compose_error(res, c, m->ctl, w, cfg->timeout_ms);
+	}
 }
 
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
-	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
-	size_t ctl_bytes = (sizeof(struct ctl) + 4095) & ~(size_t)4095;
-	size_t map_bytes = ctl_bytes + counts_bytes;
 	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
+	struct cell_maps m = {0};
 	struct chan ch = {0};
-	enum watch_outcome w;
-	size_t snap_bytes = (size_t)HARNESS_MAX_INTERVALS * counts_bytes;
-	uint8_t *snaps = NULL;
 	char tag[64], ledger[4200];
-	struct ctl *ctl;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -734,56 +827,19 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 	if (skip_before_fork(cfg, res))
 		return 0;
-
-	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (ctl == MAP_FAILED)
-		return -errno;
-	ctl_init(ctl, cfg);
-	if (cfg->interval_ns) {
-		/* reserved, not committed: only the intervals used are ever touched */
-		snaps = mmap(NULL, snap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-			     0);
-		if (snaps == MAP_FAILED) {
-			r = -errno;
-			snaps = NULL;
-			goto out_unmap;
-		}
-	}
-
 	rundir_new_tag(tag, sizeof(tag));
-	chan_from_cfg(&ch, cfg, res, tag);
-	r = chan_open(&ch, cfg->ops);
-	if (r) {
-		res->status = CELL_ERROR;
-		snprintf(res->reason, sizeof(res->reason), "create: %s", ch.errmsg[0] ? ch.errmsg : strerror(-r));
-		r = 0;
-		goto out_destroy;
-	}
-
-	if (fork_children(cfg, res, &ch, ctl, (char *)ctl + ctl_bytes, snaps, c))
-		goto out_kill;
-	w = watch(c, ctl, cfg);
-	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
-		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);
-	} else if (w == WATCH_INTERRUPTED) {
-		res->status = CELL_INTERRUPTED;
-		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu", stop_signal,
-			 (unsigned long long)ctl->progress[0].v);
-	} else {
-		kill_and_reap(&c[0]);
-		kill_and_reap(&c[1]);
-		compose_error(res, c, ctl, w, cfg->timeout_ms);
-	}
-out_kill:
+	r = side_maps_open(cfg, tag, &m);
+	if (r)
+		goto out_unmap;
+	side_chan_from_cfg(&ch, cfg, &res->limits, tag);
+	if (!start_sides(cfg, res, &ch, &m, c))
+		finish_cell(cfg, res, c, &m);
 	kill_and_reap(&c[0]);
 	kill_and_reap(&c[1]);
-out_destroy:
 	chan_close(&ch);
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
 		unlink(ledger);
 out_unmap:
-	if (snaps)
-		munmap(snaps, snap_bytes);
-	munmap(ctl, map_bytes);
+	side_maps_close(&m);
 	return r;
 }

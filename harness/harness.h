@@ -44,6 +44,16 @@ const char *wait_name(enum chan_wait w);
 /* "block", "spin", "epoll" or "poll": 0, else -EINVAL. */
 int wait_parse(const char *s, enum chan_wait *w);
 
+/* How the two sides of a cell are related (--peers). */
+enum peers {
+	PEERS_FORK, /* forked children: they inherit the channel */
+	PEERS_EXEC, /* fresh processes (posix_spawn of ipcbench's peer): they find the channel by name */
+	PEERS__COUNT
+};
+
+const char *peers_name(enum peers p);
+int peers_parse(const char *s, enum peers *p);
+
 struct cell_config {
 	const struct transport_ops *ops;
 	struct chan_opts opts; /* the transport's options asked for (zero: the defaults) */
@@ -68,6 +78,7 @@ struct cell_config {
 	/* NULL, or called by the parent about every HARNESS_PROGRESS_MS while the cell runs */
 	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
 	void *progress_ctx;
+	enum peers peers;     /* fork (default) or exec */
 };
 
 struct side_cost {
@@ -140,6 +151,17 @@ void cell_result_release_intervals(struct cell_result *res);
  */
 void harness_interrupt(int sig);
 int harness_interrupted(void);
+
+/*
+ * peer.c: the program an exec'd peer runs (`ipcbench peer`, hidden): the
+ * cell's parameters come on ctlfd; returns the exit status.  The parent
+ * starts peers from harness_peer_program (ipcbench's main: /proc/self/exe;
+ * NULL: $IPCBENCH, for the test binaries).
+ */
+int peer_main(int ctlfd);
+/* The same for a server its client starts (popen): the parameters from the file at path. */
+int peer_main_file(const char *path);
+extern const char *harness_peer_program;
 
 /* rundir.c: the private run directory ($TMPDIR/ipcbench-<pid>-XXXXXX, 0700). */
 int rundir_create(char *out, size_t outlen);

@@ -48,6 +48,8 @@ void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen)
 		n += snprintf(out + n, outlen - (size_t)n, "-%d-%d", cfg->client_cpu, cfg->server_cpu);
 	if (n > 0 && (size_t)n < outlen)
 		n += snprintf(out + n, outlen - (size_t)n, "_%s", wait_name(cfg->wait));
+	if (cfg->peers == PEERS_EXEC && n > 0 && (size_t)n < outlen) /* fork, the default, keeps older names */
+		n += snprintf(out + n, outlen - (size_t)n, "_exec");
 	if (cfg->pattern == PATTERN_RATE && n > 0 && (size_t)n < outlen)
 		snprintf(out + n, outlen - (size_t)n, "_%.0fps", cfg->rate_per_sec);
 }

@@ -97,6 +97,8 @@ struct run_options {
 	size_t nplacements;
 	enum chan_wait waits[4]; /* block, spin, epoll, poll */
 	size_t nwaits;
+	enum peers peers[PEERS__COUNT]; /* --peers: fork (default) and/or exec */
+	size_t npeers;
 	uint64_t warmup;
 	bool warmup_given;   /* false: transports marked slow get RUN_SLOW_WARMUP */
 	uint64_t iterations; /* 0: duration_ns */

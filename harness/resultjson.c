@@ -119,6 +119,11 @@ json_t *resultjson_cell_key(const struct run_cell *c)
 
 		snprintf(key + n, sizeof(key) - n, "/rate=%.0f", c->cfg.rate_per_sec);
 	}
+	if (c->cfg.peers != PEERS_FORK) { /* fork, the default, keeps the keys of older files */
+		size_t n = strlen(key);
+
+		snprintf(key + n, sizeof(key) - n, "/peers=%s", peers_name(c->cfg.peers));
+	}
 	return json_string(key);
 }
 
@@ -229,6 +234,7 @@ json_t *resultjson_cell(const struct run_cell *c)
 	json_object_set_new(pl, "relation", json_string(relation_name(cfg->relation)));
 	json_object_set_new(o, "placement", pl);
 	json_object_set_new(o, "wait", json_string(wait_name(cfg->wait)));
+	json_object_set_new(o, "peers", json_string(peers_name(cfg->peers)));
 	json_object_set_new(o, "clock", json_string(res->clock ? res->clock : clock_info.name));
 	json_object_set_new(o, "warmup", json_integer((json_int_t)cfg->warmup));
 	json_object_set_new(o, "warmup_done", json_integer((json_int_t)res->warmup_done));
@@ -395,6 +401,10 @@ static json_t *config_json(const struct run_result *rr)
 	for (size_t i = 0; i < op->nwaits; i++)
 		json_array_append_new(a, json_string(wait_name(op->waits[i])));
 	json_object_set_new(o, "waits", a);
+	a = json_array();
+	for (size_t i = 0; i < op->npeers; i++)
+		json_array_append_new(a, json_string(peers_name(op->peers[i])));
+	json_object_set_new(o, "peers", a);
 	json_object_set_new(o, "warmup", json_integer((json_int_t)op->warmup));
 	json_object_set_new(o, "iterations", op->iterations ? json_integer((json_int_t)op->iterations) : json_null());
 	json_object_set_new(o, "duration_ns", op->iterations ? json_null() : json_integer((json_int_t)op->duration_ns));

@@ -121,7 +121,8 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 
 static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 {
-	size_t cap = o->npatterns * o->ntransports * o->nsizes * o->nplacements * o->nwaits, k = 0;
+	size_t np = o->npeers ? o->npeers : 1;
+	size_t cap = o->npatterns * o->ntransports * o->nsizes * o->nplacements * o->nwaits * np, k = 0;
 	struct run_cell *cells = calloc(cap ? cap : 1, sizeof(*cells));
 
 	if (!cells)
@@ -130,7 +131,7 @@ static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 		for (size_t t = 0; t < o->ntransports; t++)
 			for (size_t s = 0; s < o->nsizes; s++)
 				for (size_t pl = 0; pl < o->nplacements; pl++)
-					for (size_t w = 0; w < o->nwaits; w++) {
+					for (size_t w = 0; w < o->nwaits * np; w++) {
 						struct cell_config *cfg = &cells[k++].cfg;
 
 						cell_config_from(cfg, o, o->transports[t]);
@@ -141,7 +142,8 @@ static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 						cfg->client_cpu = o->placements[pl].client_cpu;
 						cfg->server_cpu = o->placements[pl].server_cpu;
 						cfg->relation = o->placements[pl].relation;
-						cfg->wait = o->waits[w];
+						cfg->wait = o->waits[w % o->nwaits];
+						cfg->peers = o->npeers ? o->peers[w / o->nwaits] : PEERS_FORK;
 					}
 	*n = k;
 	return cells;

@@ -64,6 +64,39 @@ struct side_ctx {
 };
 
 /* driver.c */
+/* A side's whole life after the process is set up: pin, buffers, attach, the loop, detach; its exit status. */
+int side_main(struct side_ctx *s, void *counts);
+void side_ignore_signals(void);
+/* The shared page's layout: the ctl struct, then the histogram counts, then the interval snapshots. */
+size_t side_ctl_bytes(void);
+size_t side_map_bytes(const struct cell_config *cfg);
+/* The channel's fields the transport reads, from the cell (transport.h: above the line). */
+void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct chan_limits *lim, const char *tag);
+/* What the parent and the sides share: anonymous for forked sides, a file in the run directory for exec'd ones. */
+struct cell_maps {
+	struct ctl *ctl;
+	size_t map_bytes;
+	uint8_t *snaps; /* separate anonymous mapping (fork) or inside ctl's (exec) */
+	bool snaps_own;
+	char path[4200];   /* by name: <run_dir>/<tag>.ctl */
+	char params[4200]; /* a server the client starts: <run_dir>/<tag>.server, its parameters */
+	char cmd[8600];	   /* and the command that runs it */
+};
+
+int side_maps_open(const struct cell_config *cfg, const char *tag, struct cell_maps *m);
+void side_maps_close(struct cell_maps *m);
+
+/* Whether the cell's page is a file in the run directory (exec'd sides, a server the client starts). */
+bool side_ctl_by_name(const struct cell_config *cfg);
+/*
+ * peer_spawn.c: for TRANSPORT_CLIENT_STARTS_SERVER, writes the server's
+ * parameters to params_path and the shell command that runs it to cmd.
+ */
+int peer_server_cmd(const struct cell_config *cfg, const struct chan *ch, const char *ctl_path, size_t ctl_bytes,
+		    const char *params_path, char *cmd, size_t cmdlen, char *why, size_t whylen);
+/* peer_spawn.c: starts the server, then (given its rendezvous) the client; pid[role]. */
+int peer_spawn_pair(const struct cell_config *cfg, struct chan *ch, const char *ctl_path, size_t ctl_bytes,
+		    pid_t pid[2], char *why, size_t whylen);
 void side_snap_start(struct side_ctx *s, uint64_t now);
 void side_snap_take(struct side_ctx *s, uint64_t now);
 

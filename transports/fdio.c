@@ -417,6 +417,16 @@ void fdchan_detach(struct chan *ch)
 	fc->ep_open = false;
 }
 
+void fdchan_adopt(struct chan *ch)
+{
+	struct fd_chan *fc = ch->priv;
+
+	for (int i = 0; i < FDCHAN_MAX_FDS; i++)
+		fc->fd[i] = -1;
+	fc->nfd = 0;
+	fc->io.rfd = fc->io.wfd = -1;
+}
+
 void fdchan_destroy(struct chan *ch)
 {
 	struct fd_chan *fc = ch->priv;

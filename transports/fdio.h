@@ -99,6 +99,8 @@ int fdchan_stream_recv(struct chan *ch, void *buf, size_t len);
 int fdchan_record_send(struct chan *ch, const void *buf, size_t len);
 int fdchan_record_recv(struct chan *ch, void *buf, size_t len);
 void fdchan_detach(struct chan *ch);
+/* adopt() of the by-name fd transports: the creator's fd numbers are not this process's; the paths stay. */
+void fdchan_adopt(struct chan *ch);
 void fdchan_destroy(struct chan *ch);
 
 #endif

@@ -20,6 +20,7 @@ extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vso
 extern const struct transport_ops sem_posix_ops, sem_sysv_ops, futex_ops, condvar_ops, sigqueue_ops;
 extern const struct transport_ops dbus_ops, dbus_p2p_ops, oncrpc_ops;
 extern const struct transport_ops http_ops, http2_ops, websocket_ops;
+extern const struct transport_ops popen_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -30,7 +31,7 @@ const struct transport_ops *const transport_table[] = {
 	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
 	&sem_posix_ops,	 &sem_sysv_ops,	  &futex_ops,	   &condvar_ops,
 	&sigqueue_ops,	 &dbus_ops,	  &dbus_p2p_ops,   &oncrpc_ops,
-	&http_ops,	 &http2_ops,	  &websocket_ops,
+	&http_ops,	 &http2_ops,	  &websocket_ops,  &popen_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 
@@ -45,7 +46,8 @@ const struct transport_ops *transport_find(const char *name)
 /* The flags a table may carry. */
 #define TRANSPORT_KNOWN_FLAGS                                                                            \
 	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_NO_PAYLOAD | \
-	 TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_ONE_WAY)
+	 TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_ONE_WAY |               \
+	 TRANSPORT_CLIENT_STARTS_SERVER)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 

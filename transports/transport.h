@@ -63,8 +63,10 @@ enum transport_flag {
 	/* A wake-up primitive (futex, semaphores, condvar, sigqueue): every message is 0 bytes, one
 	 * wake-up; it runs at --sizes 0 only, and only these run at size 0 (bench/ and the driver) */
 	TRANSPORT_NO_PAYLOAD = 1u << 9,
-	TRANSPORT_CAN_EVENT = 1u << 10, /* honours CHAN_WAIT_EPOLL and CHAN_WAIT_POLL (fdio.c); without
+	TRANSPORT_CAN_EVENT = 1u << 10,		   /* honours CHAN_WAIT_EPOLL and CHAN_WAIT_POLL (fdio.c); without
 					 * it --wait epoll|poll is skipped */
+	TRANSPORT_CLIENT_STARTS_SERVER = 1u << 11, /* the client's attach() starts the server process itself
+						   * (popen) from ch->server_cmd: the harness starts only the client */
 };
 
 /* Most options one transport declares (see struct transport_option). */
@@ -132,14 +134,16 @@ struct transport_ops;
  */
 struct chan {
 	const struct transport_ops *ops;
-	size_t msg_bytes;      /* the largest message this cell sends (buffers are this big) */
-	enum chan_wait wait;   /* the wait strategy asked for */
-	const char *run_dir;   /* private directory (0700) for named objects; exists until destroy */
-	const char *tag;       /* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
+	size_t msg_bytes;	/* the largest message this cell sends (buffers are this big) */
+	enum chan_wait wait;	/* the wait strategy asked for */
+	const char *run_dir;	/* private directory (0700) for named objects; exists until destroy */
+	const char *tag;	/* unpredictable per-cell token, "ipcbench-<pid>-<hex>": prefix of
 				 * every name (POSIX names add a leading slash) */
-	int timeout_ms;	       /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
-	bool peer_same_cpu;    /* both sides are pinned to one CPU: a spinning wait must yield */
-	struct chan_opts opts; /* the options asked for (read them with chan_opt) */
+	int timeout_ms;		/* how long a blocked call may wait before it is a dead peer; <= 0 forever */
+	bool peer_same_cpu;	/* both sides are pinned to one CPU: a spinning wait must yield */
+	struct chan_opts opts;	/* the options asked for (read them with chan_opt) */
+	const char *server_cmd; /* TRANSPORT_CLIENT_STARTS_SERVER: a /bin/sh command line that runs this
+				 * cell's server side (ipcbench peer); NULL otherwise */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	struct chan_limits limits;
@@ -186,6 +190,16 @@ struct transport_ops {
 
 	/* In the parent, before fork: make the kernel objects for msg_bytes. */
 	int (*create)(struct chan *ch);
+
+	/*
+	 * Optional, for TRANSPORT_BY_NAME: in a process that did not run
+	 * create() (an exec'd client of --peers exec, the parent cleaning up
+	 * after exec'd peers), whose priv is a byte copy of the creator's:
+	 * forget what only the creator holds (fd numbers, mapping addresses),
+	 * keeping the names, so that attach() and destroy() work by name.
+	 * NULL: priv holds nothing of the creator's process.
+	 */
+	void (*adopt)(struct chan *ch);
 
 	/*
 	 * In each child after fork, with ch->role set: open/connect/map what

@@ -179,6 +179,10 @@ static bool parse_rest(const char *p, struct histset_ident *id)
 	p = scan_word(p + 1, &id->wait);
 	if (!p)
 		return false;
+	if (!strncmp(p, "_exec", 5) && (p[5] == '\0' || p[5] == '_')) {
+		id->exec = true;
+		p += 5;
+	}
 	if (strcmp(id->pattern, "rate"))
 		return *p == '\0';
 	if (*p != '_' || p[1] < '0' || p[1] > '9')
@@ -343,6 +347,7 @@ static int cell_ident(const struct rf_cell *c, struct histset_ident *id)
 	id->wait = strdup(c->wait);
 	id->msg_bytes = c->msg_bytes;
 	id->rate_per_sec = cell_has_rate(c) ? c->rate_target_per_sec : 0;
+	id->exec = c->peers && !strcmp(c->peers, "exec");
 	if (id->transport && id->pattern && id->relation && id->wait)
 		return 0;
 	histset_ident_release(id);
@@ -368,20 +373,22 @@ static struct histset_group *cell_group(struct histset *s, const struct rf_cell 
 	struct histset_group *g;
 	char *key, *name;
 	char rate[64] = "", variant[256];
+	bool exec = c->peers && !strcmp(c->peers, "exec");
 
 	if (cell_has_rate(c))
 		snprintf(rate, sizeof(rate), "_%.0fps", c->rate_target_per_sec);
 	variant_name(c, variant, sizeof(variant));
-	if (asprintf(&key, "J\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g", variant, c->pattern, (long long)c->msg_bytes,
-		     c->relation, c->wait, cell_has_rate(c) ? c->rate_target_per_sec : 0.0) < 0)
+	if (asprintf(&key, "J\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g\x1f%d", variant, c->pattern,
+		     (long long)c->msg_bytes, c->relation, c->wait, cell_has_rate(c) ? c->rate_target_per_sec : 0.0,
+		     exec) < 0)
 		return NULL;
 	g = group_find(s, key);
 	if (g) {
 		free(key);
 		return g;
 	}
-	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s", variant, c->pattern, (long long)c->msg_bytes, c->relation, c->wait,
-		     rate) < 0) {
+	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s%s", variant, c->pattern, (long long)c->msg_bytes, c->relation, c->wait,
+		     exec ? "_exec" : "", rate) < 0) {
 		free(key);
 		return NULL;
 	}

@@ -37,6 +37,7 @@ struct histset_ident {
 	char *transport, *pattern, *relation, *wait;
 	int64_t msg_bytes;
 	double rate_per_sec; /* > 0 only for the rate pattern */
+	bool exec;	     /* --peers exec (names: "_exec" after the wait) */
 };
 
 /* What to merge; an empty list matches everything. */

@@ -290,6 +290,7 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	c->reason = get_str(rd, o, "reason", where, true);
 	c->error = get_str(rd, o, "error", where, true);
 	c->wait = get_str(rd, o, "wait", where, false);
+	c->peers = get_str(rd, o, "peers", where, true); /* older files: fork */
 	c->clock = get_str(rd, o, "clock", where, true);
 	c->msg_bytes = get_int(rd, o, "msg_bytes", where, -1);
 	if (!rd->failed && c->msg_bytes < 0) /* 0: a wake-up primitive's bare wake-up */
@@ -587,6 +588,7 @@ void resultfile_release(struct result_file *rf)
 		free(c->reason);
 		free(c->error);
 		free(c->wait);
+		free(c->peers);
 		free(c->relation);
 		free(c->clock);
 		release_lat(&c->lat);

@@ -15,12 +15,14 @@
 
 #include "bench/cmd.h"
 #include "bench/opt.h"
+#include "bench/optlist.h"
 #include "bench/topt_spec.h"
 #include "common/outfile.h"
 #include "common/units.h"
 #include "harness/cleanup.h"
 #include "harness/hdrout.h"
 #include "harness/run.h"
+#include "harness/scale.h"
 #include "harness/sysinfo.h"
 
 #define DEFAULT_SIZES "64,4k,64k,1M"
@@ -78,6 +80,10 @@ static void run_usage(FILE *f)
 		"      --wait LIST        block (default), spin (busy-poll; fd transports use\n"
 		"                         non-blocking calls), epoll, poll (non-blocking fds\n"
 		"                         waited in epoll_wait or poll, as event-loop servers do)\n"
+		"      --pairs LIST       N independent client/server pairs of each cell at once\n"
+		"                         (1,2,4 or ranges 1..8), spread over the CPUs\n"
+		"      --clients LIST     N clients of one server over one channel (1,2,4..64;\n"
+		"                         pingpong; transports that serve one client are skipped)\n"
 		"  -r, --repeat K         run each cell K times, shuffled and interleaved (default 1)\n"
 		"      --seed N           seed of that shuffle (default: random, recorded)\n"
 		"      --timeout TIME     a cell whose peers make no progress this long fails (10s)\n"
@@ -116,6 +122,8 @@ enum {
 	OPT_FAULT_FLOORS,
 	OPT_FAULT_FLOORS_HIGH,
 	OPT_VERSION,
+	OPT_PAIRS,
+	OPT_CLIENTS,
 };
 
 static const struct option longopts[] = {
@@ -131,6 +139,8 @@ static const struct option longopts[] = {
 	{"cpus", required_argument, NULL, OPT_CPUS},
 	{"placement", required_argument, NULL, OPT_PLACEMENT},
 	{"wait", required_argument, NULL, OPT_WAIT},
+	{"pairs", required_argument, NULL, OPT_PAIRS},
+	{"clients", required_argument, NULL, OPT_CLIENTS},
 	{"repeat", required_argument, NULL, 'r'},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -289,6 +299,17 @@ static bool parse_what(int c, const char *arg, struct run_args *a)
 	case OPT_WAIT:
 		o->nwaits = 0;
 		parse_list(arg, "wait", add_wait, o);
+		return true;
+	case OPT_PAIRS:
+		free(o->pairs);
+		if (opt_parse_count_list(arg, "pairs", SCALE_MAX_PAIRS, &o->pairs, &o->npairs, err, sizeof(err)))
+			die_usage("--pairs: %s", err);
+		return true;
+	case OPT_CLIENTS:
+		free(o->clients);
+		if (opt_parse_count_list(arg, "clients", SCALE_MAX_CLIENTS, &o->clients, &o->nclients, err,
+					 sizeof(err)))
+			die_usage("--clients: %s", err);
 		return true;
 	}
 	return false;
@@ -500,6 +521,8 @@ static void check_combinations(struct run_args *a)
 		die_usage("--rate: '%s' %s", a->rate_arg, err);
 	if (a->interval_set && !o->hlog_dir)
 		die_usage("--interval applies only with --hlog DIR");
+	if (o->npairs && o->nclients)
+		die_usage("--pairs and --clients cannot be combined: a cell is N pairs or N clients of one server");
 	if (a->client_cpu >= 0 && a->placement_names)
 		die_usage("--cpus and --placement cannot be combined: --cpus names the placement itself");
 	build_placements(a);
@@ -542,6 +565,8 @@ static void run_args_release(struct run_args *a)
 	free((void *)a->opt.topts);
 	free(a->opt.sizes);
 	free(a->opt.placements);
+	free(a->opt.pairs);
+	free(a->opt.clients);
 	if (a->placement_names)
 		opt_free_list(a->placement_names, a->nplacement_names);
 }
@@ -565,6 +590,9 @@ static void print_table(FILE *f, const struct run_cell *cells, size_t n, bool sh
 		else
 			snprintf(place, sizeof(place), "%s", relation_name(c->cfg.relation));
 		transport_variant_name(c->cfg.ops, &c->cfg.opts, true, name, sizeof(name));
+		if (c->cfg.pairs || c->cfg.clients)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), " x%u%s",
+				 c->cfg.pairs ? c->cfg.pairs : c->cfg.clients, c->cfg.pairs ? "p" : "c");
 		fprintf(f, "%-20s ", name);
 		if (show_pattern)
 			fprintf(f, "%-8s ", pattern_name(c->cfg.pattern));

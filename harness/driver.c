@@ -21,6 +21,7 @@
 
 #include "harness/clock.h"
 #include "harness/payload.h"
+#include "harness/scale.h"
 #include "harness/side.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -154,6 +155,7 @@ void side_cost_end(struct side_ctx *s)
 	getrusage(RUSAGE_SELF, &ru1);
 	rusage_diff(&s->ru0, &ru1, &s->ctl->side[s->role].cost);
 	s->ctl->side[s->role].cost.threads = side_thread_count();
+	s->ctl->side[s->role].cost.max_rss_kb = ru1.ru_maxrss;
 	s->ctl->side[s->role].have_cost = true;
 }
 
@@ -243,7 +245,7 @@ static void ignore_signals(void)
 static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 {
 	const struct cell_config *cfg = s->cfg;
-	const struct pattern_loops *loops = loops_for(cfg->pattern);
+	const struct pattern_loops *loops = s->loops ? s->loops : loops_for(cfg->pattern);
 	static struct hist h; /* the child never returns: static only to say it outlives this frame */
 	bool records = (s->role == CHAN_SERVER) == loops->server_records;
 	int r;
@@ -271,6 +273,8 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
 		_exit(1);
 	}
+	if (s->gate && s->role == CHAN_CLIENT)
+		side_gate_wait(s);
 	r = s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
 	if (records) {
 		s->ctl->hist = h;
@@ -278,6 +282,12 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 	}
 	chan_detach(s->ch);
 	_exit(r ? 1 : 0);
+}
+
+void side_child_main(struct side_ctx *s, void *counts, pid_t parent)
+{
+	child_main(s, counts, parent);
+	_exit(1); /* not reached */
 }
 
 /* ---- the parent's side ---- */
@@ -577,6 +587,8 @@ void cell_result_release(struct cell_result *res)
 {
 	hist_release(&res->latency);
 	cell_result_release_intervals(res);
+	scale_free(res->scale);
+	res->scale = NULL;
 }
 
 void cell_result_release_intervals(struct cell_result *res)
@@ -645,6 +657,21 @@ static void asked_options(const struct cell_config *cfg, struct cell_result *res
 		res->limits.opt[i] = chan_opt(&ch, i);
 }
 
+/* res, empty: the options asked, one fragment a message, the clock. */
+static int result_start(const struct cell_config *cfg, struct cell_result *res)
+{
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = hist_init(&res->latency, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
+	if (r)
+		return r;
+	res->clock = clock_info.name;
+	res->fragments_per_msg = 1;
+	asked_options(cfg, res);
+	return 0;
+}
+
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
@@ -659,13 +686,9 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	struct ctl *ctl;
 	int r;
 
-	memset(res, 0, sizeof(*res));
-	r = hist_init(&res->latency, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
+	r = result_start(cfg, res);
 	if (r)
 		return r;
-	res->clock = clock_info.name;
-	res->fragments_per_msg = 1;
-	asked_options(cfg, res);
 	if (stop_signal) {
 		res->status = CELL_INTERRUPTED;
 		snprintf(res->reason, sizeof(res->reason), "not started: interrupted by signal %d", stop_signal);
@@ -673,6 +696,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 	if (skip_before_fork(cfg, res))
 		return 0;
+	if (cfg->pairs || cfg->clients)
+		return scale_cell_run(cfg, res);
 
 	ctl = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED)

@@ -59,6 +59,8 @@ struct cell_config {
 	int timeout_ms;	      /* no progress for this long: the peer is dead or hung */
 	const char *run_dir;  /* private 0700 directory for this run's names */
 	uint64_t interval_ns; /* > 0: also keep a histogram per interval of this length (--hlog) */
+	unsigned int pairs;   /* > 0: this many independent client/server pairs at once (harness/scale.h) */
+	unsigned int clients; /* > 0: this many clients on one server, TRANSPORT_FAN_IN (harness/scale.h) */
 };
 
 struct side_cost {
@@ -66,8 +68,11 @@ struct side_cost {
 	double sys_sec;
 	long voluntary_cs;
 	long involuntary_cs;
-	int threads; /* threads this side's process had at the end of the measured loop (/proc/self/status) */
+	int threads;	 /* threads this side's process had at the end of the measured loop (/proc/self/status) */
+	long max_rss_kb; /* the most memory this side's process held (getrusage ru_maxrss), KiB */
 };
+
+struct scale_result;
 
 struct cell_result {
 	enum cell_status status;
@@ -95,6 +100,7 @@ struct cell_result {
 	struct hist *intervals;	     /* interval k's own histogram */
 	uint64_t *interval_start_ns; /* relative to start_realtime_ns */
 	uint64_t *interval_len_ns;
+	struct scale_result *scale; /* with cfg->pairs or cfg->clients: each member's share (scale.h) */
 };
 
 /* Most intervals one cell keeps (later ones merge into the last). */

@@ -112,6 +112,10 @@ struct run_options {
 	const char *hgrm_dir; /* NULL: no .hgrm files */
 	const char *hlog_dir; /* NULL: no .hlog files */
 	uint64_t interval_ns; /* of the .hlog files */
+	unsigned int *pairs;  /* --pairs: each cell runs at each of these (harness/scale.h); NULL: one pair */
+	size_t npairs;
+	unsigned int *clients; /* --clients: the same, clients of one server; never with pairs */
+	size_t nclients;
 	/* fault injection, for the tests only */
 	bool fault_floors_move; /* the end-of-run floors are doubled */
 	bool fault_floors_high; /* the floors are raised a hundredfold, so every cell beats them */

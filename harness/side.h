@@ -57,9 +57,17 @@ struct side_ctx {
 	uint64_t snap_start; /* ticks at the measured start */
 	uint64_t snap_next;  /* ticks of the next boundary; UINT64_MAX: off */
 	uint64_t snap_every; /* ticks per interval */
+	/* a member of a group (scale.h): */
+	const struct pattern_loops *loops; /* NULL: the cell's pattern's */
+	_Atomic unsigned int *gate;	   /* non-NULL: a client waits here until gate_n clients attached */
+	unsigned int gate_n;
 };
 
 /* driver.c */
+/* A child's whole life (pin, buffers, attach, the loop, detach); never returns. */
+__attribute__((noreturn)) void side_child_main(struct side_ctx *s, void *counts, pid_t parent);
+/* scale.c: the start gate of a group's clients */
+void side_gate_wait(struct side_ctx *s);
 void side_snap_start(struct side_ctx *s, uint64_t now);
 void side_snap_take(struct side_ctx *s, uint64_t now);
 

@@ -94,8 +94,8 @@ bool fanin_skip(const struct cell_config *cfg, struct cell_result *res)
 
 	if (!(ops->flags & TRANSPORT_FAN_IN))
 		snprintf(res->reason, sizeof(res->reason),
-			 "%s serves one client only: it has no way for one server to tell %u clients apart", ops->name,
-			 cfg->clients);
+			 "%s serves one client only: one server cannot tell several clients apart on it (no fan-in)",
+			 ops->name);
 	else if (cfg->pattern != PATTERN_PINGPONG)
 		snprintf(res->reason, sizeof(res->reason),
 			 "--clients measures round trips from each client to one server: the pingpong pattern only, "

@@ -154,6 +154,19 @@ static json_t *options_json(const struct run_cell *c)
 	return o;
 }
 
+/* [1,2,4] or null when the list is empty */
+static json_t *uint_list_json(const unsigned int *v, size_t n)
+{
+	json_t *a;
+
+	if (!n)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
 /* A histogram's summary with its encoded counts ("hdr"), as the cell's latency_ns. */
 static json_t *hist_json(const struct hist *h, int64_t raw_min, int64_t raw_max, bool ok)
 {
@@ -398,6 +411,8 @@ static json_t *config_json(const struct run_result *rr)
 	for (size_t i = 0; i < op->nwaits; i++)
 		json_array_append_new(a, json_string(wait_name(op->waits[i])));
 	json_object_set_new(o, "waits", a);
+	json_object_set_new(o, "pairs", uint_list_json(op->pairs, op->npairs));
+	json_object_set_new(o, "clients", uint_list_json(op->clients, op->nclients));
 	json_object_set_new(o, "warmup", json_integer((json_int_t)op->warmup));
 	json_object_set_new(o, "iterations", op->iterations ? json_integer((json_int_t)op->iterations) : json_null());
 	json_object_set_new(o, "duration_ns", op->iterations ? json_null() : json_integer((json_int_t)op->duration_ns));

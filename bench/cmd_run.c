@@ -18,12 +18,14 @@
 #include "bench/opt.h"
 #include "bench/run_live.h"
 #include "bench/run_table.h"
+#include "bench/optlist.h"
 #include "bench/topt_spec.h"
 #include "common/outfile.h"
 #include "common/units.h"
 #include "harness/cleanup.h"
 #include "harness/hdrout.h"
 #include "harness/run.h"
+#include "harness/scale.h"
 #include "harness/sysinfo.h"
 
 #define DEFAULT_SIZES "64,4k,64k,1M"
@@ -85,6 +87,10 @@ static void run_usage(FILE *f)
 		"                         waited in epoll_wait or poll, as event-loop servers do)\n"
 		"      --peers LIST       fork (default: forked children inherit the channel) and/or\n"
 		"                         exec (fresh processes that find it by name)\n"
+		"      --pairs LIST       N independent client/server pairs of each cell at once\n"
+		"                         (1,2,4 or ranges 1..8), spread over the CPUs\n"
+		"      --clients LIST     N clients of one server over one channel (1,2,4..64;\n"
+		"                         pingpong; transports that serve one client are skipped)\n"
 		"  -r, --repeat K         run each cell K times, shuffled and interleaved (default 1)\n"
 		"      --seed N           seed of that shuffle (default: random, recorded)\n"
 		"      --timeout TIME     a cell whose peers make no progress this long fails (10s)\n"
@@ -124,6 +130,8 @@ enum {
 	OPT_FAULT_FLOORS,
 	OPT_FAULT_FLOORS_HIGH,
 	OPT_VERSION,
+	OPT_PAIRS,
+	OPT_CLIENTS,
 };
 
 static const struct option longopts[] = {
@@ -140,6 +148,8 @@ static const struct option longopts[] = {
 	{"placement", required_argument, NULL, OPT_PLACEMENT},
 	{"wait", required_argument, NULL, OPT_WAIT},
 	{"peers", required_argument, NULL, OPT_PEERS},
+	{"pairs", required_argument, NULL, OPT_PAIRS},
+	{"clients", required_argument, NULL, OPT_CLIENTS},
 	{"repeat", required_argument, NULL, 'r'},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -319,6 +329,17 @@ static bool parse_what(int c, const char *arg, struct run_args *a)
 	case OPT_PEERS:
 		o->npeers = 0;
 		parse_list(arg, "peers", add_peers, o);
+		return true;
+	case OPT_PAIRS:
+		free(o->pairs);
+		if (opt_parse_count_list(arg, "pairs", SCALE_MAX_PAIRS, &o->pairs, &o->npairs, err, sizeof(err)))
+			die_usage("--pairs: %s", err);
+		return true;
+	case OPT_CLIENTS:
+		free(o->clients);
+		if (opt_parse_count_list(arg, "clients", SCALE_MAX_CLIENTS, &o->clients, &o->nclients, err,
+					 sizeof(err)))
+			die_usage("--clients: %s", err);
 		return true;
 	}
 	return false;
@@ -533,6 +554,8 @@ static void check_combinations(struct run_args *a)
 		die_usage("--rate: '%s' %s", a->rate_arg, err);
 	if (a->interval_set && !o->hlog_dir)
 		die_usage("--interval applies only with --hlog DIR");
+	if (o->npairs && o->nclients)
+		die_usage("--pairs and --clients cannot be combined: a cell is N pairs or N clients of one server");
 	if (a->client_cpu >= 0 && a->placement_names)
 		die_usage("--cpus and --placement cannot be combined: --cpus names the placement itself");
 	build_placements(a);
@@ -575,6 +598,8 @@ static void run_args_release(struct run_args *a)
 	free((void *)a->opt.topts);
 	free(a->opt.sizes);
 	free(a->opt.placements);
+	free(a->opt.pairs);
+	free(a->opt.clients);
 	if (a->placement_names)
 		opt_free_list(a->placement_names, a->nplacement_names);
 }

@@ -32,6 +32,9 @@ void run_table_print(FILE *f, const struct run_cell *cells, size_t n, bool show_
 
 			snprintf(name + len, sizeof(name) - len, " (exec)");
 		}
+		if (c->cfg.pairs || c->cfg.clients)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), " x%u%s",
+				 c->cfg.pairs ? c->cfg.pairs : c->cfg.clients, c->cfg.pairs ? "p" : "c");
 		fprintf(f, "%-20s ", name);
 		if (show_pattern)
 			fprintf(f, "%-8s ", pattern_name(c->cfg.pattern));

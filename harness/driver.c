@@ -21,6 +21,7 @@
 
 #include "harness/clock.h"
 #include "harness/payload.h"
+#include "harness/scale.h"
 #include "harness/side.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -172,6 +173,7 @@ void side_cost_end(struct side_ctx *s)
 	getrusage(RUSAGE_SELF, &ru1);
 	rusage_diff(&s->ru0, &ru1, &s->ctl->side[s->role].cost);
 	s->ctl->side[s->role].cost.threads = side_thread_count();
+	s->ctl->side[s->role].cost.max_rss_kb = ru1.ru_maxrss;
 	s->ctl->side[s->role].have_cost = true;
 }
 
@@ -285,7 +287,7 @@ static int prec_side_setup(struct side_ctx *s)
 int side_main(struct side_ctx *s, void *counts)
 {
 	const struct cell_config *cfg = s->cfg;
-	const struct pattern_loops *loops = loops_for(cfg->pattern);
+	const struct pattern_loops *loops = s->loops ? s->loops : loops_for(cfg->pattern);
 	static struct hist h; /* the side never returns to its caller's caller: static outlives this frame */
 	bool records = (s->role == CHAN_SERVER) == loops->server_records;
 	int r;
@@ -293,7 +295,8 @@ int side_main(struct side_ctx *s, void *counts)
 	if (pin_to(s, s->role == CHAN_CLIENT ? cfg->client_cpu : cfg->server_cpu))
 		return 1;
 	s->sbuf = alloc_buf(s->len);
-	s->rbuf = alloc_buf(s->len);
+	/* a one-way sender never receives: at 256 MiB that buffer would be a quarter of the cell's memory */
+	s->rbuf = s->role == CHAN_CLIENT && cfg->pattern != PATTERN_PINGPONG ? s->sbuf : alloc_buf(s->len);
 	if (!s->sbuf || !s->rbuf) {
 		side_fail(s, ENOMEM, "allocating two %zu-byte buffers", s->len);
 		return 1;
@@ -311,6 +314,8 @@ int side_main(struct side_ctx *s, void *counts)
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
 		return 1;
 	}
+	if (s->gate && s->role == CHAN_CLIENT)
+		side_gate_wait(s);
 	r = s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
 	if (records) {
 		s->ctl->hist = h;
@@ -320,7 +325,7 @@ int side_main(struct side_ctx *s, void *counts)
 	return r ? 1 : 0;
 }
 
-static void child_main(struct side_ctx *s, void *counts, pid_t parent)
+void side_child_main(struct side_ctx *s, void *counts, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -668,6 +673,8 @@ void cell_result_release(struct cell_result *res)
 	res->batches = NULL;
 	res->nbatches = 0;
 	cell_result_release_intervals(res);
+	scale_free(res->scale);
+	res->scale = NULL;
 }
 
 void cell_result_release_intervals(struct cell_result *res)
@@ -721,7 +728,7 @@ static int fork_children(const struct cell_config *cfg, struct cell_result *res,
 			return -1;
 		}
 		if (c[role].pid == 0)
-			child_main(&side[role], counts, self);
+			side_child_main(&side[role], counts, self);
 		c[role].pidfd = open_pidfd(c[role].pid);
 	}
 	return 0;
@@ -805,12 +812,9 @@ static void finish_cell(const struct cell_config *cfg, struct cell_result *res, 
 	}
 }
 
-int cell_run(const struct cell_config *cfg, struct cell_result *res)
+/* res, empty: the options asked, one fragment a message, the clock. */
+static int result_start(const struct cell_config *cfg, struct cell_result *res)
 {
-	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
-	struct cell_maps m = {0};
-	struct chan ch = {0};
-	char tag[64], ledger[4200];
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -820,6 +824,20 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	res->clock = clock_info.name;
 	res->fragments_per_msg = 1;
 	asked_options(cfg, res);
+	return 0;
+}
+
+int cell_run(const struct cell_config *cfg, struct cell_result *res)
+{
+	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
+	struct cell_maps m = {0};
+	struct chan ch = {0};
+	char tag[64], ledger[4200];
+	int r;
+
+	r = result_start(cfg, res);
+	if (r)
+		return r;
 	if (stop_signal) {
 		res->status = CELL_INTERRUPTED;
 		snprintf(res->reason, sizeof(res->reason), "not started: interrupted by signal %d", stop_signal);
@@ -827,6 +845,14 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 	if (skip_before_fork(cfg, res))
 		return 0;
+	if ((cfg->pairs || cfg->clients) && cfg->peers == PEERS_EXEC) {
+		res->status = CELL_SKIPPED;
+		snprintf(res->reason, sizeof(res->reason),
+			 "--pairs and --clients run forked members only, not --peers exec");
+		return 0;
+	}
+	if (cfg->pairs || cfg->clients)
+		return scale_cell_run(cfg, res);
 	rundir_new_tag(tag, sizeof(tag));
 	r = side_maps_open(cfg, tag, &m);
 	if (r)

@@ -79,6 +79,8 @@ struct cell_config {
 	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
 	void *progress_ctx;
 	enum peers peers;     /* fork (default) or exec */
+	unsigned int pairs;   /* > 0: this many independent client/server pairs at once (harness/scale.h) */
+	unsigned int clients; /* > 0: this many clients on one server, TRANSPORT_FAN_IN (harness/scale.h) */
 };
 
 struct side_cost {
@@ -86,8 +88,11 @@ struct side_cost {
 	double sys_sec;
 	long voluntary_cs;
 	long involuntary_cs;
-	int threads; /* threads this side's process had at the end of the measured loop (/proc/self/status) */
+	int threads;	 /* threads this side's process had at the end of the measured loop (/proc/self/status) */
+	long max_rss_kb; /* the most memory this side's process held (getrusage ru_maxrss), KiB */
 };
+
+struct scale_result;
 
 struct cell_result {
 	enum cell_status status;
@@ -119,6 +124,7 @@ struct cell_result {
 	struct prec_result prec;
 	struct prec_batch *batches;
 	size_t nbatches;
+	struct scale_result *scale; /* with cfg->pairs or cfg->clients: each member's share (scale.h) */
 };
 
 /* How often the parent reports a running cell's batches (cfg->on_progress). */

@@ -119,6 +119,10 @@ struct run_options {
 	/* --json-stream: a running cell's batches, about every HARNESS_PROGRESS_MS (NULL: none) */
 	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
 	void *progress_ctx;
+	unsigned int *pairs; /* --pairs: each cell runs at each of these (harness/scale.h); NULL: one pair */
+	size_t npairs;
+	unsigned int *clients; /* --clients: the same, clients of one server; never with pairs */
+	size_t nclients;
 	/* fault injection, for the tests only */
 	bool fault_floors_move; /* the end-of-run floors are doubled */
 	bool fault_floors_high; /* the floors are raised a hundredfold, so every cell beats them */

@@ -17,6 +17,7 @@
 #include "common/outfile.h"
 #include "harness/clock.h"
 #include "harness/hdr/codec.h"
+#include "harness/scale.h"
 
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0"
@@ -72,6 +73,7 @@ static json_t *side_cost_json(const struct side_cost *c, uint64_t msgs)
 	json_object_set_new(o, "cpu_ns_per_msg", json_real((c->user_sec + c->sys_sec) * 1e9 / n));
 	json_object_set_new(o, "cs_per_msg", json_real((double)(c->voluntary_cs + c->involuntary_cs) / n));
 	json_object_set_new(o, "threads", c->threads > 0 ? json_integer(c->threads) : json_null());
+	json_object_set_new(o, "max_rss_kb", c->max_rss_kb > 0 ? json_integer(c->max_rss_kb) : json_null());
 	return o;
 }
 
@@ -123,6 +125,12 @@ json_t *resultjson_cell_key(const struct run_cell *c)
 		size_t n = strlen(key);
 
 		snprintf(key + n, sizeof(key) - n, "/peers=%s", peers_name(c->cfg.peers));
+	}
+	if (c->cfg.pairs || c->cfg.clients) {
+		size_t n = strlen(key);
+
+		snprintf(key + n, sizeof(key) - n, "/%s=%u", c->cfg.pairs ? "pairs" : "clients",
+			 c->cfg.pairs ? c->cfg.pairs : c->cfg.clients);
 	}
 	return json_string(key);
 }
@@ -205,14 +213,84 @@ static json_t *properties_json(const struct transport_ops *ops)
 	return p;
 }
 
+/* [1,2,4] or null when the list is empty */
+static json_t *uint_list_json(const unsigned int *v, size_t n)
+{
+	json_t *a;
+
+	if (!n)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
+/* A histogram's summary with its encoded counts ("hdr"), as the cell's latency_ns. */
+static json_t *hist_json(const struct hist *h, int64_t raw_min, int64_t raw_max, bool ok)
+{
+	struct lat_summary ls;
+	char *b64 = NULL;
+	json_t *lat;
+
+	lat_summary_from(h, &ls);
+	ls.raw_min = raw_min;
+	ls.raw_max = raw_max;
+	lat = lat_json(&ls, true);
+	if (ok && hist_encode_base64(h, 6, &b64) == 0)
+		json_object_set_new(lat, "hdr", json_string(b64));
+	else
+		json_object_set_new(lat, "hdr", json_null());
+	free(b64);
+	return lat;
+}
+
+/* --pairs / --clients: the members' own shares and the fairness between them (null otherwise). */
+static json_t *scale_json(const struct run_cell *c)
+{
+	const struct scale_result *s = c->res.scale;
+	bool pp = c->cfg.pattern == PATTERN_PINGPONG;
+	json_t *o, *f, *ms;
+
+	if (!s || c->res.status != CELL_OK)
+		return json_null();
+	o = json_object();
+	f = json_object();
+	ms = json_array();
+	json_object_set_new(o, "mode", json_string(s->fan_in ? "clients" : "pairs"));
+	json_object_set_new(o, "members", json_integer(s->n));
+	json_object_set_new(f, "min_msgs_per_sec", json_real(s->min_msgs_per_sec));
+	json_object_set_new(f, "max_msgs_per_sec", json_real(s->max_msgs_per_sec));
+	json_object_set_new(f, "min_over_max",
+			    num_or_null(s->min_msgs_per_sec / s->max_msgs_per_sec, s->max_msgs_per_sec > 0));
+	json_object_set_new(f, "jain_index", json_real(s->jain_index));
+	json_object_set_new(o, "fairness", f);
+	for (unsigned int i = 0; i < s->n; i++) {
+		const struct scale_member *m = &s->m[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "index", json_integer(i));
+		json_object_set_new(j, "client_cpu", m->client_cpu >= 0 ? json_integer(m->client_cpu) : json_null());
+		json_object_set_new(j, "server_cpu", m->server_cpu >= 0 ? json_integer(m->server_cpu) : json_null());
+		json_object_set_new(j, "iterations", json_integer((json_int_t)m->count));
+		json_object_set_new(j, "elapsed_ns", json_integer((json_int_t)m->elapsed_ns));
+		json_object_set_new(j, "msgs_per_sec", json_real(m->msgs_per_sec));
+		json_object_set_new(j, "round_trips_per_sec", num_or_null(m->msgs_per_sec, pp));
+		json_object_set_new(j, "latency_ns", hist_json(&m->latency, m->raw_min_ns, m->raw_max_ns, true));
+		json_object_set_new(j, "cost", cost_json(m->cost, m->have_cost, m->count));
+		json_array_append_new(ms, j);
+	}
+	json_object_set_new(o, "per_member", ms);
+	return o;
+}
+
 json_t *resultjson_cell(const struct run_cell *c)
 {
 	const struct cell_config *cfg = &c->cfg;
 	const struct cell_result *res = &c->res;
 	bool ok = res->status == CELL_OK;
-	struct lat_summary ls;
 	json_t *o = json_object(), *pl = json_object(), *lim = json_object(), *lat, *reps;
-	char *b64 = NULL, variant[300];
+	char variant[300];
 
 	json_object_set_new(o, "key", resultjson_cell_key(c));
 	json_object_set_new(o, "transport", json_string(cfg->ops->name));
@@ -262,15 +340,7 @@ json_t *resultjson_cell(const struct run_cell *c)
 	json_object_set_new(lim, "note", str_or_null(res->limits.note));
 	json_object_set_new(o, "limits", lim);
 
-	lat_summary_from(&res->latency, &ls);
-	ls.raw_min = res->raw_min_ns;
-	ls.raw_max = res->raw_max_ns;
-	lat = lat_json(&ls, true);
-	if (ok && hist_encode_base64(&res->latency, 6, &b64) == 0)
-		json_object_set_new(lat, "hdr", json_string(b64));
-	else
-		json_object_set_new(lat, "hdr", json_null());
-	free(b64);
+	lat = hist_json(&res->latency, res->raw_min_ns, res->raw_max_ns, ok);
 	json_object_set_new(lat, "meaning",
 			    json_string(cfg->pattern == PATTERN_PINGPONG ? "round trip"
 					: cfg->pattern == PATTERN_RATE	 ? "one way, from the intended send time"
@@ -281,6 +351,9 @@ json_t *resultjson_cell(const struct run_cell *c)
 	json_object_set_new(o, "vs_floor", run_cell_vs_floor(c) > 0 ? json_real(run_cell_vs_floor(c)) : json_null());
 	json_object_set_new(o, "cost", cost_json(res->cost, res->have_cost && ok, res->count));
 	json_object_set_new(o, "precision", ok ? precision_json(c) : json_null());
+	json_object_set_new(o, "pairs", cfg->pairs ? json_integer(cfg->pairs) : json_null());
+	json_object_set_new(o, "clients", cfg->clients ? json_integer(cfg->clients) : json_null());
+	json_object_set_new(o, "scale", scale_json(c));
 	reps = json_array();
 	for (size_t i = 0; i < c->nreps; i++)
 		json_array_append_new(reps, rep_json(&c->reps[i], cfg->pattern));
@@ -405,6 +478,8 @@ static json_t *config_json(const struct run_result *rr)
 	for (size_t i = 0; i < op->npeers; i++)
 		json_array_append_new(a, json_string(peers_name(op->peers[i])));
 	json_object_set_new(o, "peers", a);
+	json_object_set_new(o, "pairs", uint_list_json(op->pairs, op->npairs));
+	json_object_set_new(o, "clients", uint_list_json(op->clients, op->nclients));
 	json_object_set_new(o, "warmup", json_integer((json_int_t)op->warmup));
 	json_object_set_new(o, "iterations", op->iterations ? json_integer((json_int_t)op->iterations) : json_null());
 	json_object_set_new(o, "duration_ns", op->iterations ? json_null() : json_integer((json_int_t)op->duration_ns));

@@ -13,6 +13,7 @@
 #include "harness/calibrate.h"
 #include "harness/clock.h"
 #include "harness/resultjson.h"
+#include "harness/scale.h"
 #include "harness/sysinfo.h"
 
 static void run_warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -119,10 +120,22 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 	cfg->progress_ctx = o->progress_ctx;
 }
 
+/* Cell k of a --pairs or --clients list (k < run_scale_count), else the ordinary one pair. */
+static size_t run_scale_count(const struct run_options *o)
+{
+	return o->npairs ? o->npairs : o->nclients ? o->nclients : 1;
+}
+
+static void cell_scale_from(struct cell_config *cfg, const struct run_options *o, size_t k)
+{
+	cfg->pairs = o->npairs ? o->pairs[k] : 0;
+	cfg->clients = !o->npairs && o->nclients ? o->clients[k] : 0;
+}
+
 static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 {
-	size_t np = o->npeers ? o->npeers : 1;
-	size_t cap = o->npatterns * o->ntransports * o->nsizes * o->nplacements * o->nwaits * np, k = 0;
+	size_t np = o->npeers ? o->npeers : 1, ns = run_scale_count(o), k = 0;
+	size_t cap = o->npatterns * o->ntransports * o->nsizes * o->nplacements * o->nwaits * np * ns;
 	struct run_cell *cells = calloc(cap ? cap : 1, sizeof(*cells));
 
 	if (!cells)
@@ -131,7 +144,7 @@ static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 		for (size_t t = 0; t < o->ntransports; t++)
 			for (size_t s = 0; s < o->nsizes; s++)
 				for (size_t pl = 0; pl < o->nplacements; pl++)
-					for (size_t w = 0; w < o->nwaits * np; w++) {
+					for (size_t w = 0; w < o->nwaits * np * ns; w++) {
 						struct cell_config *cfg = &cells[k++].cfg;
 
 						cell_config_from(cfg, o, o->transports[t]);
@@ -142,8 +155,10 @@ static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 						cfg->client_cpu = o->placements[pl].client_cpu;
 						cfg->server_cpu = o->placements[pl].server_cpu;
 						cfg->relation = o->placements[pl].relation;
-						cfg->wait = o->waits[w % o->nwaits];
-						cfg->peers = o->npeers ? o->peers[w / o->nwaits] : PEERS_FORK;
+						/* w runs over (peers, wait, scale), the last fastest */
+						cfg->wait = o->waits[(w / ns) % o->nwaits];
+						cfg->peers = o->npeers ? o->peers[w / (ns * o->nwaits)] : PEERS_FORK;
+						cell_scale_from(cfg, o, w % ns);
 					}
 	*n = k;
 	return cells;
@@ -368,6 +383,8 @@ static void fold_cost(struct cell_result *into, const struct cell_result *r)
 		into->cost[s].sys_sec += r->cost[s].sys_sec;
 		into->cost[s].voluntary_cs += r->cost[s].voluntary_cs;
 		into->cost[s].involuntary_cs += r->cost[s].involuntary_cs;
+		if (r->cost[s].max_rss_kb > into->cost[s].max_rss_kb)
+			into->cost[s].max_rss_kb = r->cost[s].max_rss_kb;
 		if (r->cost[s].threads > into->cost[s].threads)
 			into->cost[s].threads = r->cost[s].threads; /* the most any repetition ran */
 	}
@@ -417,6 +434,7 @@ static void fold(struct run_cell *c, struct cell_result *r, unsigned repeat)
 		m->raw_max_ns = r->raw_max_ns;
 	fold_cost(m, r);
 	fold_precision(m, r);
+	scale_fold(m->scale, r->scale);
 	if (m->elapsed_ns) {
 		m->msgs_per_sec = (double)m->count / ((double)m->elapsed_ns / 1e9);
 		m->bytes_per_sec = m->msgs_per_sec * (double)c->cfg.msg_bytes;

@@ -61,11 +61,19 @@ struct side_ctx {
 	uint64_t snap_next;    /* ticks of the next boundary; UINT64_MAX: off */
 	uint64_t snap_every;   /* ticks per interval */
 	struct prec_side prec; /* --precision, on the recording side */
+	/* a member of a group (scale.h): */
+	const struct pattern_loops *loops; /* NULL: the cell's pattern's */
+	_Atomic unsigned int *gate;	   /* non-NULL: a client waits here until gate_n clients attached */
+	unsigned int gate_n;
 };
 
 /* driver.c */
 /* A side's whole life after the process is set up: pin, buffers, attach, the loop, detach; its exit status. */
 int side_main(struct side_ctx *s, void *counts);
+/* A forked child's whole life: side_main, then _exit with its status; never returns. */
+__attribute__((noreturn)) void side_child_main(struct side_ctx *s, void *counts, pid_t parent);
+/* scale.c: the start gate of a group's clients */
+void side_gate_wait(struct side_ctx *s);
 void side_ignore_signals(void);
 /* The shared page's layout: the ctl struct, then the histogram counts, then the interval snapshots. */
 size_t side_ctl_bytes(void);

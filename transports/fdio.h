@@ -63,6 +63,7 @@ struct fd_pair {
 #define FDCHAN_MAX_FDS 4
 #define FDCHAN_MAX_PATHS 2
 #define FDCHAN_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+struct fansock;
 struct fd_chan {
 	struct fd_pair io;
 	int epfd;     /* CHAN_WAIT_EPOLL: this process's epoll instance, io.rfd registered for EPOLLIN */
@@ -71,6 +72,7 @@ struct fd_chan {
 	int fd[FDCHAN_MAX_FDS];
 	int npath;
 	char path[FDCHAN_MAX_PATHS][FDCHAN_PATH_MAX];
+	struct fansock *fan; /* a fan-in channel's clients (transports/fansock.h), else NULL */
 };
 
 int fdchan_add_fd(struct chan *ch, int fd);

@@ -47,7 +47,7 @@ const struct transport_ops *transport_find(const char *name)
 #define TRANSPORT_KNOWN_FLAGS                                                                            \
 	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_NO_PAYLOAD | \
 	 TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_ONE_WAY |               \
-	 TRANSPORT_CLIENT_STARTS_SERVER)
+	 TRANSPORT_CLIENT_STARTS_SERVER | TRANSPORT_FAN_IN)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 
@@ -91,6 +91,8 @@ static const char *bad_kind_or_flags(const struct transport_ops *ops)
 		return "SPIN and CAN_SPIN both set";
 	if ((ops->flags & TRANSPORT_LOSSY) && ops->kind == CHAN_STREAM)
 		return "LOSSY on a byte stream (a stream cannot lose a message and keep going)";
+	if (!(ops->flags & TRANSPORT_FAN_IN) != !(ops->recv_any && ops->send_to))
+		return "FAN_IN needs recv_any and send_to, and they need FAN_IN";
 	return NULL;
 }
 

@@ -20,6 +20,7 @@
  * probe() applies each to a scratch socket and records what it reads back
  * (transports/sockopt.c, shared with the other socket transports).
  */
+#include "transports/fansock.h"
 #include "transports/fdio.h"
 #include "transports/sockopt.h"
 
@@ -107,7 +108,7 @@ static int tcp_create(struct chan *ch)
 		return chan_fail(ch, errno, "bind 127.0.0.1:0");
 	if (getsockname(fd, (struct sockaddr *)&tc->addr, &len) < 0)
 		return chan_fail(ch, errno, "getsockname");
-	if (listen(fd, 1) < 0)
+	if (listen(fd, fansock_backlog(ch)) < 0)
 		return chan_fail(ch, errno, "listen 127.0.0.1:%u", ntohs(tc->addr.sin_port));
 	return 0;
 }
@@ -117,6 +118,8 @@ static int tcp_attach(struct chan *ch, enum chan_role role)
 	struct tcp_chan *tc = ch->priv;
 	int fd;
 
+	if (role == CHAN_SERVER && ch->nclients)
+		return fansock_accept_all(ch, tc->fc.fd[0], tcp_apply);
 	if (role == CHAN_SERVER) {
 		do
 			fd = accept4(tc->fc.fd[0], NULL, NULL, SOCK_CLOEXEC);
@@ -137,6 +140,10 @@ static int tcp_attach(struct chan *ch, enum chan_role role)
 			close(fd);
 			return chan_fail(ch, e, "connect 127.0.0.1:%u", ntohs(tc->addr.sin_port));
 		}
+		if (ch->nclients && fansock_hello(ch, fd)) {
+			close(fd);
+			return -ch->err;
+		}
 	}
 	if (fdchan_add_fd(ch, fd) || tcp_apply(ch, fd))
 		return -ch->err;
@@ -147,7 +154,7 @@ const struct transport_ops tcp_ops = {
 	.name = "tcp",
 	.summary = "TCP over 127.0.0.1, TCP_NODELAY (nodelay=0: Nagle on)",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_FAN_IN,
 	.priv_size = sizeof(struct tcp_chan),
 	.options = tcp_options,
 	.probe = tcp_probe,
@@ -156,6 +163,8 @@ const struct transport_ops tcp_ops = {
 	.attach = tcp_attach,
 	.send = fdchan_stream_send,
 	.recv = fdchan_stream_recv,
-	.detach = fdchan_detach,
-	.destroy = fdchan_destroy,
+	.recv_any = fansock_stream_recv_any,
+	.send_to = fansock_stream_send_to,
+	.detach = fansock_detach,
+	.destroy = fansock_destroy,
 };

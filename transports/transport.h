@@ -67,7 +67,14 @@ enum transport_flag {
 					 * it --wait epoll|poll is skipped */
 	TRANSPORT_CLIENT_STARTS_SERVER = 1u << 11, /* the client's attach() starts the server process itself
 						   * (popen) from ch->server_cmd: the harness starts only the client */
+	/* One server serves ch->nclients clients on one channel (--clients, harness/fanin.c): create()
+	 * and attach() honour nclients and client, and recv_any()/send_to() are set; without it a
+	 * --clients cell is skipped ("serves one client only") */
+	TRANSPORT_FAN_IN = 1u << 16,
 };
+
+/* Most clients one fan-in channel serves (--clients). */
+#define TRANSPORT_MAX_CLIENTS 256
 
 /* Most options one transport declares (see struct transport_option). */
 #define TRANSPORT_MAX_OPTIONS 8
@@ -144,8 +151,11 @@ struct chan {
 	struct chan_opts opts;	/* the options asked for (read them with chan_opt) */
 	const char *server_cmd; /* TRANSPORT_CLIENT_STARTS_SERVER: a /bin/sh command line that runs this
 				 * cell's server side (ipcbench peer); NULL otherwise */
+	unsigned int nclients;	/* TRANSPORT_FAN_IN: the clients of this channel (1..TRANSPORT_MAX_CLIENTS);
+				* 0: the classic channel of one client and one server */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
+	unsigned int client; /* with nclients: this client's index (0..nclients-1), set before attach() */
 	struct chan_limits limits;
 	void *priv;	  /* priv_size zeroed bytes allocated before fork: each child
 				 * inherits a copy of what create() wrote; later writes
@@ -217,6 +227,17 @@ struct transport_ops {
 	 */
 	int (*send)(struct chan *ch, const void *buf, size_t len);
 	int (*recv)(struct chan *ch, void *buf, size_t len);
+
+	/*
+	 * With TRANSPORT_FAN_IN and ch->nclients, in the server only: one whole
+	 * message of len bytes from whichever client sent first, *client set to
+	 * the index that client attached with; and the reply to client.  The
+	 * clients use send()/recv() as ever.  A client whose connection ended
+	 * is -EPIPE with *client set (the harness judges whether it was done);
+	 * otherwise the rules of send()/recv() apply.
+	 */
+	int (*recv_any)(struct chan *ch, void *buf, size_t len, unsigned int *client);
+	int (*send_to)(struct chan *ch, unsigned int client, const void *buf, size_t len);
 
 	/* Optional: in each child before it exits. */
 	void (*detach)(struct chan *ch);
@@ -306,6 +327,16 @@ static inline int chan_send(struct chan *ch, const void *buf, size_t len)
 static inline int chan_recv(struct chan *ch, void *buf, size_t len)
 {
 	return ch->ops->recv(ch, buf, len);
+}
+
+static inline int chan_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *client)
+{
+	return ch->ops->recv_any(ch, buf, len, client);
+}
+
+static inline int chan_send_to(struct chan *ch, unsigned int client, const void *buf, size_t len)
+{
+	return ch->ops->send_to(ch, client, buf, len);
 }
 
 static inline void chan_detach(struct chan *ch)

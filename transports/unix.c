@@ -18,6 +18,7 @@
  * connects.  On unix_dgram a record is at most the granted sndbuf - 32.
  */
 #include "transports/chan_util.h"
+#include "transports/fansock.h"
 #include "transports/fdio.h"
 #include "transports/sockopt.h"
 #include "transports/unixsock.h"
@@ -81,9 +82,14 @@ static int unix_create(struct chan *ch)
 		return fd;
 	if (bind_path(ch, fd, "stream.sock", &sa))
 		return -ch->err;
-	if (listen(fd, 1) < 0)
+	if (listen(fd, fansock_backlog(ch)) < 0)
 		return chan_fail(ch, errno, "listen %s", sa.sun_path);
 	return 0;
+}
+
+static int unix_apply(struct chan *ch, int fd)
+{
+	return sockopt_apply(ch, fd, sockopt_buf_descs, SOCKOPT_BUF_N);
 }
 
 static int unix_attach(struct chan *ch, enum chan_role role)
@@ -92,6 +98,8 @@ static int unix_attach(struct chan *ch, enum chan_role role)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
+	if (role == CHAN_SERVER && ch->nclients)
+		return fansock_accept_all(ch, fc->fd[0], unix_apply);
 	if (role == CHAN_SERVER) {
 		fd = fdchan_accept(ch);
 		if (fd < 0)
@@ -110,6 +118,8 @@ static int unix_attach(struct chan *ch, enum chan_role role)
 	memcpy(sa.sun_path, fc->path[0], sizeof(sa.sun_path)); /* both 108 bytes, NUL-terminated */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return chan_fail(ch, errno, "connect %s", sa.sun_path);
+	if (ch->nclients && fansock_hello(ch, fd))
+		return -ch->err;
 	return fdchan_use(ch, fd, fd);
 }
 
@@ -130,12 +140,16 @@ static int unix_dgram_probe(struct chan *ch)
 	return 0;
 }
 
+static int unix_dgram_fan_create(struct chan *ch);
+
 static int unix_dgram_create(struct chan *ch)
 {
 	struct sockaddr_un sa[2];
 	static const char *const what[] = {"client.sock", "server.sock"};
 	int fd[2];
 
+	if (ch->nclients)
+		return unix_dgram_fan_create(ch);
 	for (int i = 0; i < 2; i++) {
 		fd[i] = new_socket(ch, SOCK_DGRAM);
 		if (fd[i] < 0)
@@ -152,11 +166,54 @@ static int unix_dgram_create(struct chan *ch)
 	return 0;
 }
 
+/*
+ * Fan-in: the server's socket (bound, unconnected) is fd[0]; client i's
+ * socket is bound to client-<i>.sock and connected to the server's.
+ */
+static int unix_dgram_fan_create(struct chan *ch)
+{
+	struct sockaddr_un srv, sa;
+	char what[32];
+	int sfd = new_socket(ch, SOCK_DGRAM), r = fansock_new(ch);
+
+	if (sfd < 0 || r)
+		return sfd < 0 ? sfd : r;
+	if (bind_path(ch, sfd, "server.sock", &srv) || unix_apply(ch, sfd))
+		return -ch->err;
+	unixsock_size_buffers(ch, sfd);
+	for (unsigned int i = 0; i < ch->nclients; i++) {
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		mode_t old;
+
+		if (fd < 0)
+			return chan_fail(ch, errno, "socket AF_UNIX");
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		snprintf(what, sizeof(what), "client-%u.sock", i);
+		if (chan_path(ch, what, sa.sun_path, sizeof(sa.sun_path)) ||
+		    fansock_dgram_add(ch, i, fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return ch->err ? -ch->err : chan_fail(ch, ENAMETOOLONG, "socket path in %s", ch->run_dir);
+		old = umask(0077);
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		umask(old);
+		if (r < 0)
+			return chan_fail(ch, errno, "bind %s", sa.sun_path);
+		if (fansock_dgram_bound(ch, i))
+			return -ch->err;
+		unixsock_size_buffers(ch, fd);
+		if (unix_apply(ch, fd) || connect(fd, (struct sockaddr *)&srv, sizeof(srv)) < 0)
+			return ch->err ? -ch->err : chan_fail(ch, errno, "connect %s", srv.sun_path);
+	}
+	return 0;
+}
+
 static int unix_dgram_attach(struct chan *ch, enum chan_role role)
 {
 	struct fd_chan *fc = ch->priv;
 	int fd = fc->fd[role == CHAN_CLIENT ? 0 : 1];
 
+	if (ch->nclients)
+		return fansock_dgram_attach(ch, role, fc->fd[0]);
 	return fdchan_use(ch, fd, fd);
 }
 
@@ -164,7 +221,7 @@ const struct transport_ops unix_ops = {
 	.name = "unix",
 	.summary = "AF_UNIX SOCK_STREAM over a path (listen/accept/connect)",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_FAN_IN,
 	.priv_size = sizeof(struct fd_chan),
 	.options = sockopt_buf_options,
 	.probe = unix_probe,
@@ -173,15 +230,17 @@ const struct transport_ops unix_ops = {
 	.attach = unix_attach,
 	.send = fdchan_stream_send,
 	.recv = fdchan_stream_recv,
-	.detach = fdchan_detach,
-	.destroy = fdchan_destroy,
+	.recv_any = fansock_stream_recv_any,
+	.send_to = fansock_stream_send_to,
+	.detach = fansock_detach,
+	.destroy = fansock_destroy,
 };
 
 const struct transport_ops unix_dgram_ops = {
 	.name = "unix_dgram",
 	.summary = "AF_UNIX SOCK_DGRAM between two bound paths",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_FAN_IN,
 	.priv_size = sizeof(struct fd_chan),
 	.options = sockopt_buf_options,
 	.probe = unix_dgram_probe,
@@ -189,6 +248,8 @@ const struct transport_ops unix_dgram_ops = {
 	.attach = unix_dgram_attach,
 	.send = fdchan_record_send,
 	.recv = fdchan_record_recv,
-	.detach = fdchan_detach,
-	.destroy = fdchan_destroy,
+	.recv_any = fansock_dgram_recv_any,
+	.send_to = fansock_dgram_send_to,
+	.detach = fansock_detach,
+	.destroy = fansock_destroy,
 };

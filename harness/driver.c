@@ -231,6 +231,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		s->ctl->hist = h;
 		s->ctl->hist.counts = NULL;
 	}
+	memcpy(s->ctl->side[s->role].counters, s->ch->counters, sizeof(s->ch->counters));
 	chan_detach(s->ch);
 	_exit(r ? 1 : 0);
 }
@@ -493,6 +494,8 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	res->cost[0] = ctl->side[0].cost;
 	res->cost[1] = ctl->side[1].cost;
 	res->start_realtime_ns = ctl->start_realtime_ns;
+	for (int i = 0; i < TRANSPORT_MAX_COUNTERS; i++)
+		res->counters[i] = ctl->side[0].counters[i] + ctl->side[1].counters[i];
 	if (snaps)
 		collect_intervals(res, ctl, snaps);
 	res->status = CELL_OK;

@@ -86,6 +86,7 @@ struct cell_result {
 	bool have_cost;
 	const char *clock; /* "tsc" or "monotonic" */
 	struct chan_limits limits;
+	uint64_t counters[TRANSPORT_MAX_COUNTERS]; /* the transport's named counters, both sides summed */
 	/* with cfg->interval_ns: the measured phase cut into intervals */
 	uint64_t start_realtime_ns; /* wall clock when the measured phase began */
 	size_t nintervals;

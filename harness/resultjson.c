@@ -145,6 +145,16 @@ static json_t *options_json(const struct run_cell *c)
 	return o;
 }
 
+/* The transport's named counters (transport.h), each by name: {} for a transport that counts nothing. */
+static json_t *counters_json(const struct run_cell *c)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < transport_counter_count(c->cfg.ops); i++)
+		json_object_set_new(o, c->cfg.ops->counters[i], json_integer((json_int_t)c->res.counters[i]));
+	return o;
+}
+
 static json_t *cell_json(const struct run_cell *c)
 {
 	const struct cell_config *cfg = &c->cfg;
@@ -197,6 +207,7 @@ static json_t *cell_json(const struct run_cell *c)
 			    res->limits.unit_bytes ? json_integer((json_int_t)res->limits.unit_bytes) : json_null());
 	json_object_set_new(lim, "note", str_or_null(res->limits.note));
 	json_object_set_new(o, "limits", lim);
+	json_object_set_new(o, "counters", counters_json(c));
 
 	lat_summary_from(&res->latency, &ls);
 	ls.raw_min = res->raw_min_ns;

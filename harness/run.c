@@ -388,6 +388,8 @@ static void fold(struct run_cell *c, struct cell_result *r, unsigned repeat)
 	if (r->raw_max_ns > m->raw_max_ns)
 		m->raw_max_ns = r->raw_max_ns;
 	fold_cost(m, r);
+	for (int i = 0; i < TRANSPORT_MAX_COUNTERS; i++)
+		m->counters[i] += r->counters[i];
 	if (m->elapsed_ns) {
 		m->msgs_per_sec = (double)m->count / ((double)m->elapsed_ns / 1e9);
 		m->bytes_per_sec = m->msgs_per_sec * (double)c->cfg.msg_bytes;

@@ -28,6 +28,7 @@ struct ctl {
 		char msg[400];
 		struct side_cost cost;
 		bool have_cost;
+		uint64_t counters[TRANSPORT_MAX_COUNTERS]; /* the transport's, at the end */
 	} side[2];
 	/* written by the recording side at the end */
 	uint64_t count;

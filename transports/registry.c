@@ -16,6 +16,7 @@ extern const struct transport_ops sysv_mq_ops, posix_mq_ops, lockfile_ops, signa
 extern const struct transport_ops shm_ring_ops, shm_spin_ops, sysv_shm_ops;
 extern const struct transport_ops cma_ops, memfd_ops, vmsplice_ops;
 extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vsock_ops, tipc_ops;
+extern const struct transport_ops file_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -24,6 +25,7 @@ const struct transport_ops *const transport_table[] = {
 	&eventfd_ops,	 &shm_ring_ops,	  &shm_spin_ops,   &sysv_shm_ops,
 	&futex_ring_ops, &uring_ops,	  &uring_sock_ops, &vsock_ops,
 	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
+	&file_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 
@@ -36,7 +38,8 @@ const struct transport_ops *transport_find(const char *name)
 }
 
 /* The flags a table may carry. */
-#define TRANSPORT_KNOWN_FLAGS (TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY)
+#define TRANSPORT_KNOWN_FLAGS \
+	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_SECOND_SENDER)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 
@@ -83,6 +86,20 @@ static const char *bad_kind_or_flags(const struct transport_ops *ops)
 	return NULL;
 }
 
+/* What is wrong with the table's counter names (too many, malformed), or NULL. */
+static const char *bad_counters(const struct transport_ops *ops)
+{
+	size_t n = 0;
+
+	for (; ops->counters && ops->counters[n]; n++) {
+		if (n >= TRANSPORT_MAX_COUNTERS)
+			return "more counters than TRANSPORT_MAX_COUNTERS";
+		if (!name_ok(ops->counters[n]))
+			return "a counter name is not [a-z0-9_] starting with a letter";
+	}
+	return NULL;
+}
+
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen)
 {
 	const char *missing = missing_field(ops), *bad;
@@ -104,6 +121,11 @@ int transport_check_ops(const struct transport_ops *ops, char *why, size_t whyle
 	}
 	if (transport_check_options(ops, why, whylen))
 		return -1;
+	bad = bad_counters(ops);
+	if (bad) {
+		snprintf(why, whylen, "transport %s: %s", ops->name, bad);
+		return -1;
+	}
 	for (size_t i = 0; i < transport_count; i++) {
 		seen += transport_table[i] == ops;
 		if ((transport_table[i] != ops && !strcmp(transport_table[i]->name, ops->name)) || seen > 1) {

@@ -58,7 +58,13 @@ enum transport_flag {
 				      * unrelated processes can use it (--peers exec, serve) */
 	TRANSPORT_NETWORK = 1u << 7, /* can join two hosts (serve / run --connect) */
 	TRANSPORT_ONE_WAY = 1u << 8, /* carries data from client to server only (popen): no pingpong */
+	/* --pattern underload: a third process attached as a client (ch->background set) may send into
+	 * the server direction at the same time, whole messages never interleaved; see harness/underload.c */
+	TRANSPORT_SECOND_SENDER = 1u << 9,
 };
+
+/* Most named counters one transport declares (see transport_ops.counters). */
+#define TRANSPORT_MAX_COUNTERS 4
 
 /* Most options one transport declares (see struct transport_option). */
 #define TRANSPORT_MAX_OPTIONS 8
@@ -133,6 +139,9 @@ struct chan {
 	int timeout_ms;	       /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
 	bool peer_same_cpu;    /* both sides are pinned to one CPU: a spinning wait must yield */
 	struct chan_opts opts; /* the options asked for (read them with chan_opt) */
+	bool underload;	       /* a background sender shares the server direction (TRANSPORT_SECOND_SENDER) */
+	bool background;       /* set in that sender's process only, before attach(CHAN_CLIENT): it sends
+				* at the lowest priority the mechanism has (posix_mq: 0) */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	struct chan_limits limits;
@@ -142,6 +151,9 @@ struct chan {
 	int err;	  /* first error, as a positive errno */
 	char errmsg[256]; /* "msgsnd id=42: Invalid argument" */
 	bool unavailable; /* probe: the error means "this host lacks the mechanism" */
+	/* this process's counts of the transport's named counters (ops->counters): the transport adds
+	 * to them in either child; the cell records the sum of both sides' */
+	uint64_t counters[TRANSPORT_MAX_COUNTERS];
 };
 
 /*
@@ -167,6 +179,13 @@ struct transport_ops {
 	 * kernel mechanism.
 	 */
 	const char *(*raw_of)(const struct chan_opts *o);
+	/*
+	 * Optional: the names ([a-z_]) of the events the transport counts per
+	 * cell (file's "torn_reads"), NULL-terminated, at most
+	 * TRANSPORT_MAX_COUNTERS; counter i is ch->counters[i].  Every cell of
+	 * the transport records each by name in its JSON ("counters").
+	 */
+	const char *const *counters;
 
 	/*
 	 * Optional, no side effects beyond reading the host: fill ch->limits.
@@ -213,6 +232,16 @@ extern const size_t transport_count;
 const struct transport_ops *transport_find(const char *name);
 /* Checks every table (names unique and well-formed, required hooks set). */
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen);
+
+/* How many counters ops declares (ops->counters up to its NULL). */
+static inline size_t transport_counter_count(const struct transport_ops *ops)
+{
+	size_t n = 0;
+
+	while (ops->counters && n < TRANSPORT_MAX_COUNTERS && ops->counters[n])
+		n++;
+	return n;
+}
 
 /* topt.c: the options of a channel. */
 size_t transport_option_count(const struct transport_ops *ops);

@@ -35,7 +35,7 @@ int harness_interrupted(void)
 	return stop_signal;
 }
 
-static const char *const pattern_names[PATTERN__COUNT] = {"pingpong", "stream", "rate"};
+static const char *const pattern_names[PATTERN__COUNT] = {"pingpong", "stream", "rate", "underload"};
 
 const char *pattern_name(enum pattern p)
 {
@@ -69,7 +69,7 @@ const char *wait_name(enum chan_wait w)
 
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...)
 {
-	typeof(s->ctl->side[0]) *sd = &s->ctl->side[s->role];
+	typeof(s->ctl->side[0]) *sd = &s->ctl->side[side_slot(s)];
 	va_list ap;
 
 	if (sd->err)
@@ -108,8 +108,8 @@ void side_cost_end(struct side_ctx *s)
 	struct rusage ru1;
 
 	getrusage(RUSAGE_SELF, &ru1);
-	rusage_diff(&s->ru0, &ru1, &s->ctl->side[s->role].cost);
-	s->ctl->side[s->role].have_cost = true;
+	rusage_diff(&s->ru0, &ru1, &s->ctl->side[side_slot(s)].cost);
+	s->ctl->side[side_slot(s)].have_cost = true;
 }
 
 static size_t counts_bytes(void)
@@ -156,6 +156,8 @@ static const struct pattern_loops *loops_for(enum pattern p)
 		return &stream_loops;
 	case PATTERN_RATE:
 		return &rate_loops;
+	case PATTERN_UNDERLOAD:
+		return &underload_loops;
 	default:
 		return &pingpong_loops;
 	}
@@ -200,7 +202,7 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 	const struct cell_config *cfg = s->cfg;
 	const struct pattern_loops *loops = loops_for(cfg->pattern);
 	static struct hist h; /* the child never returns: static only to say it outlives this frame */
-	bool records = (s->role == CHAN_SERVER) == loops->server_records;
+	bool records = !s->flood && (s->role == CHAN_SERVER) == loops->server_records;
 	int r;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -220,18 +222,22 @@ static void child_main(struct side_ctx *s, void *counts, pid_t parent)
 		hist_init_mem(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS, counts);
 		s->hist = &h;
 	}
+	s->ch->background = s->flood;
 	r = chan_attach(s->ch, s->role);
 	if (r) {
-		side_fail(s, -r, "attach (%s): %s", s->role == CHAN_CLIENT ? "client" : "server",
+		side_fail(s, -r, "attach (%s): %s",
+			  s->flood		   ? "background sender"
+			  : s->role == CHAN_CLIENT ? "client"
+						   : "server",
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
 		_exit(1);
 	}
-	r = s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
+	r = s->flood ? underload_flood(s) : s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
 	if (records) {
 		s->ctl->hist = h;
 		s->ctl->hist.counts = NULL;
 	}
-	memcpy(s->ctl->side[s->role].counters, s->ch->counters, sizeof(s->ch->counters));
+	memcpy(s->ctl->side[side_slot(s)].counters, s->ch->counters, sizeof(s->ch->counters));
 	chan_detach(s->ch);
 	_exit(r ? 1 : 0);
 }
@@ -281,6 +287,12 @@ static void kill_and_reap(struct child *c)
 	}
 }
 
+static void kill_all(struct child *c, int nchild)
+{
+	for (int i = 0; i < nchild; i++)
+		kill_and_reap(&c[i]);
+}
+
 static bool exited_ok(const struct child *c)
 {
 	return c->reaped && WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
@@ -301,8 +313,12 @@ static void describe_exit(const struct child *c, char *out, size_t outlen)
 
 enum watch_outcome { WATCH_DONE, WATCH_FAILED, WATCH_HUNG, WATCH_INTERRUPTED };
 
-/* Sleeps until both children are done, one fails, nothing progresses for timeout_ms, or a signal. */
-static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms)
+/*
+ * Sleeps until the client and the server are done, a child fails, nothing
+ * progresses for timeout_ms, or a signal.  A third child (the background
+ * sender) need not finish: the parent kills it once the two are done.
+ */
+static enum watch_outcome watch(struct child *c, int nchild, struct ctl *ctl, int timeout_ms)
 {
 	uint64_t last[2] = {0, 0}, last_change = clock_mono_ns();
 	/* with pidfds the parent sleeps until a child exits (5 wake-ups a second
@@ -310,19 +326,22 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms
 	int nap_ms = c[0].pidfd >= 0 && c[1].pidfd >= 0 ? 200 : 20;
 
 	for (;;) {
-		struct pollfd p[2];
+		struct pollfd p[3];
 		nfds_t n = 0;
 		uint64_t now;
+		bool any_failed = false;
 
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < nchild; i++)
 			if (!c[i].reaped && c[i].pidfd >= 0)
 				p[n++] = (struct pollfd){.fd = c[i].pidfd, .events = POLLIN};
 		poll(p, n, nap_ms);
-		reap(&c[0], false);
-		reap(&c[1], false);
+		for (int i = 0; i < nchild; i++) {
+			reap(&c[i], false);
+			any_failed |= failed(&c[i]);
+		}
 		if (stop_signal)
 			return WATCH_INTERRUPTED;
-		if (failed(&c[0]) || failed(&c[1]))
+		if (any_failed)
 			return WATCH_FAILED;
 		if (c[0].reaped && c[1].reaped)
 			return WATCH_DONE;
@@ -340,10 +359,10 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, int timeout_ms
 	}
 }
 
-static void compose_error(struct cell_result *res, const struct child *c, const struct ctl *ctl, enum watch_outcome w,
-			  int timeout_ms)
+static void compose_error(struct cell_result *res, const struct child *c, int nchild, const struct ctl *ctl,
+			  enum watch_outcome w, int timeout_ms)
 {
-	static const char *const who[2] = {"client", "server"};
+	static const char *const who[3] = {"client", "server", "background sender"};
 	char how[96];
 	int n = 0;
 
@@ -354,15 +373,16 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 			     timeout_ms, (unsigned long long)ctl->progress[0].v,
 			     (unsigned long long)ctl->progress[1].v);
 	/* a side that died without a word of its own died abruptly: say so first */
-	for (int i = 1; i >= 0; i--) {
+	for (int i = nchild - 1; i >= 0; i--) {
 		if (w == WATCH_HUNG || !failed(&c[i]) || c[i].killed || ctl->side[i].err ||
 		    (size_t)n >= sizeof(res->reason))
 			continue;
 		describe_exit(&c[i], how, sizeof(how));
 		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s %s after %llu messages",
-			      n ? "; " : "", who[i], how, (unsigned long long)ctl->progress[i].v);
+			      n ? "; " : "", who[i], how,
+			      (unsigned long long)(i == SIDE_FLOOD ? ctl->ul.sent : ctl->progress[i].v));
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nchild; i++) {
 		if (!ctl->side[i].err || (size_t)n >= sizeof(res->reason))
 			continue;
 		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s: %s", n ? "; " : "", who[i],
@@ -414,7 +434,11 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 			 res->limits.max_msg_bytes, res->limits.note);
 		return true;
 	}
-	if (cfg->pattern != PATTERN_PINGPONG && (ops->flags & TRANSPORT_LOSSY)) {
+	if (cfg->pattern == PATTERN_UNDERLOAD && underload_skip(cfg, res, res->reason, sizeof(res->reason))) {
+		res->status = CELL_SKIPPED;
+		return true;
+	}
+	if (cfg->pattern != PATTERN_PINGPONG && cfg->pattern != PATTERN_UNDERLOAD && (ops->flags & TRANSPORT_LOSSY)) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason),
 			 "%s drops messages when the receiver falls behind, so the %s pattern cannot be measured on it",
@@ -484,7 +508,7 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	if (secs > 0) {
 		res->msgs_per_sec = (double)res->count / secs;
 		res->bytes_per_sec = res->msgs_per_sec * (double)cfg->msg_bytes;
-		if (cfg->pattern == PATTERN_PINGPONG)
+		if (cfg->pattern == PATTERN_PINGPONG || cfg->pattern == PATTERN_UNDERLOAD)
 			res->round_trips_per_sec = res->msgs_per_sec;
 	}
 	res->rate_target_per_sec = cfg->pattern == PATTERN_RATE ? cfg->rate_per_sec : 0;
@@ -496,6 +520,8 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	res->start_realtime_ns = ctl->start_realtime_ns;
 	for (int i = 0; i < TRANSPORT_MAX_COUNTERS; i++)
 		res->counters[i] = ctl->side[0].counters[i] + ctl->side[1].counters[i];
+	if (cfg->pattern == PATTERN_UNDERLOAD)
+		underload_collect(res, ctl);
 	if (snaps)
 		collect_intervals(res, ctl, snaps);
 	res->status = CELL_OK;
@@ -530,36 +556,44 @@ static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const 
 	ch->timeout_ms = cfg->timeout_ms;
 	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch->opts = cfg->opts;
+	ch->underload = cfg->pattern == PATTERN_UNDERLOAD;
 	ch->limits = res->limits;
 }
 
-/* Forks the server, then the client; -1 (res says why) when a fork failed. */
+/*
+ * Forks the server, the background sender (nchild 3: c[SIDE_FLOOD], a
+ * second client), then the client; -1 (res says why) when a fork failed.
+ */
 static int fork_children(const struct cell_config *cfg, struct cell_result *res, struct chan *ch, struct ctl *ctl,
-			 void *counts, uint8_t *snaps, struct child c[2])
+			 void *counts, uint8_t *snaps, struct child *c, int nchild)
 {
-	struct side_ctx side[2]; /* child_main never returns: this frame outlives it */
+	static const int order[3] = {CHAN_SERVER, SIDE_FLOOD, CHAN_CLIENT};
+	struct side_ctx side[3]; /* child_main never returns: this frame outlives it */
 	pid_t self = getpid();
 
-	for (int i = 0; i < 2; i++) {
-		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
+	for (int i = 0; i < 3; i++) {
+		int k = order[i];
 
-		side[role] = (struct side_ctx){.cfg = cfg,
-					       .ch = ch,
-					       .ctl = ctl,
-					       .role = role,
-					       .len = cfg->msg_bytes,
-					       .snap_mem = snaps,
-					       .snap_next = UINT64_MAX};
+		if (k >= nchild)
+			continue;
+		side[k] = (struct side_ctx){.cfg = cfg,
+					    .ch = ch,
+					    .ctl = ctl,
+					    .role = k == CHAN_SERVER ? CHAN_SERVER : CHAN_CLIENT,
+					    .flood = k == SIDE_FLOOD,
+					    .len = cfg->msg_bytes,
+					    .snap_mem = snaps,
+					    .snap_next = UINT64_MAX};
 		fflush(NULL);
-		c[role].pid = fork();
-		if (c[role].pid < 0) {
+		c[k].pid = fork();
+		if (c[k].pid < 0) {
 			res->status = CELL_ERROR;
 			snprintf(res->reason, sizeof(res->reason), "fork: %s", strerror(errno));
 			return -1;
 		}
-		if (c[role].pid == 0)
-			child_main(&side[role], counts, self);
-		c[role].pidfd = open_pidfd(c[role].pid);
+		if (c[k].pid == 0)
+			child_main(&side[k], counts, self);
+		c[k].pidfd = open_pidfd(c[k].pid);
 	}
 	return 0;
 }
@@ -578,7 +612,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	size_t counts_bytes = hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
 	size_t ctl_bytes = (sizeof(struct ctl) + 4095) & ~(size_t)4095;
 	size_t map_bytes = ctl_bytes + counts_bytes;
-	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
+	struct child c[3] = {{.pidfd = -1}, {.pidfd = -1}, {.pidfd = -1}};
+	int nchild = cfg->pattern == PATTERN_UNDERLOAD ? 3 : 2;
 	struct chan ch = {0};
 	enum watch_outcome w;
 	size_t snap_bytes = (size_t)HARNESS_MAX_INTERVALS * counts_bytes;
@@ -627,9 +662,9 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		goto out_destroy;
 	}
 
-	if (fork_children(cfg, res, &ch, ctl, (char *)ctl + ctl_bytes, snaps, c))
+	if (fork_children(cfg, res, &ch, ctl, (char *)ctl + ctl_bytes, snaps, c, nchild))
 		goto out_kill;
-	w = watch(c, ctl, cfg->timeout_ms);
+	w = watch(c, nchild, ctl, cfg->timeout_ms);
 	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
 		collect(cfg, res, ctl, (char *)ctl + ctl_bytes, snaps);
 	} else if (w == WATCH_INTERRUPTED) {
@@ -637,13 +672,11 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu", stop_signal,
 			 (unsigned long long)ctl->progress[0].v);
 	} else {
-		kill_and_reap(&c[0]);
-		kill_and_reap(&c[1]);
-		compose_error(res, c, ctl, w, cfg->timeout_ms);
+		kill_all(c, nchild);
+		compose_error(res, c, nchild, ctl, w, cfg->timeout_ms);
 	}
 out_kill:
-	kill_and_reap(&c[0]);
-	kill_and_reap(&c[1]);
+	kill_all(c, nchild);
 out_destroy:
 	chan_close(&ch);
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))

@@ -327,21 +327,23 @@ static int read_now(struct chan *ch, struct file_chan *fc, size_t want, size_t *
 	return 0;
 }
 
-/* Whether rbuf holds a whole, intact message of len bytes (any sequence). */
-static bool intact(const struct file_chan *fc, size_t got, size_t len)
+/* Whether rbuf holds a whole, intact message (any sequence); *len_out is its length. */
+static bool intact(const struct file_chan *fc, size_t got, uint32_t *len_out)
 {
 	struct file_hdr h;
 
-	if (got != sizeof(h) + len)
+	if (got < sizeof(h))
 		return false;
 	memcpy(&h, fc->rbuf, sizeof(h));
-	return h.magic == FILE_MAGIC && h.len == len && h.sum == file_sum(&h, fc->rbuf + sizeof(h), len);
+	*len_out = h.len;
+	return h.magic == FILE_MAGIC && got == sizeof(h) + h.len && h.sum == file_sum(&h, fc->rbuf + sizeof(h), h.len);
 }
 
 /* One look at the file: 1 a message was taken into buf, 0 nothing (yet), or -errno. */
 static int take(struct chan *ch, struct file_chan *fc, void *buf, size_t len)
 {
 	size_t want = sizeof(struct file_hdr) + len, got = 0;
+	uint32_t mlen = 0;
 	struct file_hdr h;
 	off_t size = 0;
 	int r = file_size(ch, fc->rx, &size);
@@ -356,10 +358,12 @@ static int take(struct chan *ch, struct file_chan *fc, void *buf, size_t len)
 	r = read_now(ch, fc, want, &got);
 	if (r || !got)
 		return r;
-	if (!intact(fc, got, len)) {
+	if (!intact(fc, got, &mlen)) {
 		ch->counters[FILE_CTR_TORN]++;
 		return 0;
 	}
+	if (mlen != len)
+		return chan_fail(ch, EPROTO, "file recv: a %u-byte message arrived, %zu expected", mlen, len);
 	memcpy(&h, fc->rbuf, sizeof(h));
 	if (h.seq != fc->rx_seq)
 		return chan_fail(ch, EPROTO, "file recv: message %llu arrived, %llu expected",

@@ -37,6 +37,7 @@
  * is read torn at least once: the torn reads the guides warn of, made
  * certain.  Limits: none of its own (the file system's free space).
  */
+#include "transports/backoff.h"
 #include "transports/chan_util.h"
 #include "common/mono.h"
 
@@ -54,10 +55,6 @@
 #include <unistd.h>
 
 #define FILE_MAGIC 0x31666269u /* "ibf1" */
-#define FILE_YIELDS 4
-#define FILE_SLEEP_MIN_NS 1000L
-#define FILE_SLEEP_MAX_NS 1000000L
-#define FILE_SPIN_CHECK 256 /* polls between two looks at the clock */
 
 enum { C2S, S2C };
 enum { FILE_OPT_TEAR };
@@ -93,46 +90,6 @@ struct file_chan {
 	uint8_t *rbuf; /* header + the largest message */
 };
 
-struct file_wait {
-	unsigned int tries;
-	long sleep_ns;
-	uint64_t start_ns;
-};
-
-static void wait_reset(struct file_wait *w)
-{
-	w->tries = 0;
-	w->sleep_ns = FILE_SLEEP_MIN_NS;
-	w->start_ns = 0;
-}
-
-/* No progress yet: poll again after the back-off, or -ETIMEDOUT past ch->timeout_ms. */
-static int wait_more(struct chan *ch, struct file_wait *w, const char *what)
-{
-	struct timespec ts = {0, w->sleep_ns};
-	uint64_t now;
-
-	if (ch->wait == CHAN_WAIT_SPIN) {
-		chan_relax(ch);
-		if (++w->tries % FILE_SPIN_CHECK)
-			return 0;
-	} else if (w->tries++ < FILE_YIELDS) {
-		sched_yield();
-		return 0;
-	}
-	now = mono_ns();
-	if (!w->start_ns)
-		w->start_ns = now;
-	else if (ch->timeout_ms > 0 && now - w->start_ns > (uint64_t)ch->timeout_ms * 1000000u)
-		return chan_fail(ch, ETIMEDOUT, "%s: peer silent for %d ms", what, ch->timeout_ms);
-	if (ch->wait == CHAN_WAIT_SPIN)
-		return 0;
-	nanosleep(&ts, NULL);
-	if (w->sleep_ns < FILE_SLEEP_MAX_NS)
-		w->sleep_ns = w->sleep_ns * 2 > FILE_SLEEP_MAX_NS ? FILE_SLEEP_MAX_NS : w->sleep_ns * 2;
-	return 0;
-}
-
 /* 64-bit words mixed by multiply and rotate: cheap, and any torn byte changes it. */
 static uint64_t file_sum(const struct file_hdr *h, const uint8_t *p, size_t len)
 {
@@ -167,7 +124,7 @@ static int file_probe(struct chan *ch)
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "one plain file per direction, no locks, polled with back-off %ld us to %ld ms; a %zu-byte header "
 		 "detects torn reads",
-		 FILE_SLEEP_MIN_NS / 1000, FILE_SLEEP_MAX_NS / 1000000, sizeof(struct file_hdr));
+		 BACKOFF_SLEEP_MIN_NS / 1000, BACKOFF_SLEEP_MAX_NS / 1000000, sizeof(struct file_hdr));
 	return 0;
 }
 
@@ -287,19 +244,19 @@ static int file_send(struct chan *ch, const void *buf, size_t len)
 	struct file_chan *fc = ch->priv;
 	struct file_hdr h = {.magic = FILE_MAGIC, .len = (uint32_t)len, .seq = fc->tx_seq};
 	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)buf, len}};
-	struct file_wait w;
+	struct backoff w;
 	off_t size = 0;
 	int r;
 
 	h.sum = file_sum(&h, buf, len);
-	wait_reset(&w);
+	backoff_reset(&w);
 	for (;;) {
 		r = file_size(ch, fc->tx, &size);
 		if (r)
 			return r;
 		if (!size)
 			break;
-		r = wait_more(ch, &w, "file send: the reader has not emptied the file");
+		r = backoff_wait(ch, &w, "file send: the reader has not emptied the file");
 		if (r)
 			return r;
 	}
@@ -379,9 +336,9 @@ static int take(struct chan *ch, struct file_chan *fc, void *buf, size_t len)
 static int file_recv(struct chan *ch, void *buf, size_t len)
 {
 	struct file_chan *fc = ch->priv;
-	struct file_wait w;
+	struct backoff w;
 
-	wait_reset(&w);
+	backoff_reset(&w);
 	for (;;) {
 		int r = take(ch, fc, buf, len);
 
@@ -389,7 +346,7 @@ static int file_recv(struct chan *ch, void *buf, size_t len)
 			return r;
 		if (r)
 			return 0;
-		r = wait_more(ch, &w, "file recv: the file stays empty");
+		r = backoff_wait(ch, &w, "file recv: the file stays empty");
 		if (r)
 			return r;
 	}

@@ -72,13 +72,15 @@ static void run_usage(FILE *f)
 		"                         (default " DEFAULT_SIZES "; k = 1024); 0 is a bare\n"
 		"                         wake-up, for the wake-up primitives only (sem_posix, ...)\n"
 		"  -p, --pattern LIST     pingpong (round trip, default), stream (one way, back to\n"
-		"                         back: throughput), rate (open loop at --rate)\n"
+		"                         back: throughput), rate (open loop at --rate),\n"
+		"                         underload (round trips of probes while a third process\n"
+		"                         floods the server, at full speed or at --rate)\n"
 		"  -n, --iterations N     measured messages per cell (instead of --duration)\n"
 		"  -d, --duration TIME    measure each cell for TIME (5s, 200ms, ...; with --precision,\n"
 		"                         the most a cell runs)\n" LIVE_USAGE
 		"  -w, --warmup N         messages done and discarded first (default %d; %d for\n"
 		"                         transports marked slow)\n"
-		"      --rate R           messages per second for --pattern rate\n"
+		"      --rate R           messages per second for --pattern rate (underload: of the flood)\n"
 		"      --cpus C,S         pin the client to CPU C and the server to CPU S\n"
 		"      --placement LIST   same, cross, smt, numa (default cross,same; CPUs chosen\n"
 		"                         from the topology)\n"
@@ -201,7 +203,7 @@ static void add_pattern(void *ctx, const char *name, size_t i, size_t n)
 	enum pattern p;
 
 	if (pattern_parse(name, &p))
-		die_usage("unknown pattern '%s' (pingpong, stream or rate)", name);
+		die_usage("unknown pattern '%s' (pingpong, stream, rate or underload)", name);
 	for (size_t j = 0; j < o->npatterns; j++)
 		if (o->patterns[j] == p)
 			die_usage("pattern '%s' given twice", name);
@@ -541,15 +543,17 @@ static void check_size_zero(const struct run_args *a)
 static void check_combinations(struct run_args *a)
 {
 	struct run_options *o = &a->opt;
-	bool has_rate = false;
+	bool has_rate = false, has_underload = false;
 	char err[400];
 
-	for (size_t i = 0; i < o->npatterns; i++)
+	for (size_t i = 0; i < o->npatterns; i++) {
 		has_rate |= o->patterns[i] == PATTERN_RATE;
+		has_underload |= o->patterns[i] == PATTERN_UNDERLOAD;
+	}
 	if (has_rate && !a->rate_arg)
 		die_usage("--pattern rate needs --rate MSGS_PER_SEC");
-	if (a->rate_arg && !has_rate)
-		die_usage("--rate applies only to --pattern rate");
+	if (a->rate_arg && !has_rate && !has_underload)
+		die_usage("--rate applies only to --pattern rate and underload");
 	if (has_rate && run_rate_check(o->rate_per_sec, o->timeout_ms, err, sizeof(err)))
 		die_usage("--rate: '%s' %s", a->rate_arg, err);
 	if (a->interval_set && !o->hlog_dir)

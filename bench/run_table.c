@@ -57,7 +57,7 @@ void run_table_print(FILE *f, const struct run_cell *cells, size_t n, bool show_
 			snprintf(p999, sizeof(p999), "-");
 			snprintf(mx, sizeof(mx), "-");
 		}
-		if (c->cfg.pattern == PATTERN_PINGPONG) {
+		if (c->cfg.pattern == PATTERN_PINGPONG || c->cfg.pattern == PATTERN_UNDERLOAD) {
 			units_si(c->res.round_trips_per_sec, "", "", rate, sizeof(rate));
 		} else if (!c->cfg.msg_bytes) { /* bare wake-ups: no bytes to count */
 			units_si(c->res.msgs_per_sec, "", "", rate, sizeof(rate));

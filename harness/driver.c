@@ -36,7 +36,7 @@ int harness_interrupted(void)
 	return stop_signal;
 }
 
-static const char *const pattern_names[PATTERN__COUNT] = {"pingpong", "stream", "rate"};
+static const char *const pattern_names[PATTERN__COUNT] = {"pingpong", "stream", "rate", "underload"};
 
 const char *pattern_name(enum pattern p)
 {
@@ -106,7 +106,7 @@ int peers_parse(const char *s, enum peers *p)
 
 int side_fail(struct side_ctx *s, int err, const char *fmt, ...)
 {
-	typeof(s->ctl->side[0]) *sd = &s->ctl->side[s->role];
+	typeof(s->ctl->side[0]) *sd = &s->ctl->side[side_slot(s)];
 	va_list ap;
 
 	if (sd->err)
@@ -171,10 +171,10 @@ void side_cost_end(struct side_ctx *s)
 	struct rusage ru1;
 
 	getrusage(RUSAGE_SELF, &ru1);
-	rusage_diff(&s->ru0, &ru1, &s->ctl->side[s->role].cost);
-	s->ctl->side[s->role].cost.threads = side_thread_count();
-	s->ctl->side[s->role].cost.max_rss_kb = ru1.ru_maxrss;
-	s->ctl->side[s->role].have_cost = true;
+	rusage_diff(&s->ru0, &ru1, &s->ctl->side[side_slot(s)].cost);
+	s->ctl->side[side_slot(s)].cost.threads = side_thread_count();
+	s->ctl->side[side_slot(s)].cost.max_rss_kb = ru1.ru_maxrss;
+	s->ctl->side[side_slot(s)].have_cost = true;
 }
 
 static size_t counts_bytes(void)
@@ -222,6 +222,8 @@ static const struct pattern_loops *loops_for(enum pattern p)
 		return &stream_loops;
 	case PATTERN_RATE:
 		return &rate_loops;
+	case PATTERN_UNDERLOAD:
+		return &underload_loops;
 	default:
 		return &pingpong_loops;
 	}
@@ -289,7 +291,7 @@ int side_main(struct side_ctx *s, void *counts)
 	const struct cell_config *cfg = s->cfg;
 	const struct pattern_loops *loops = s->loops ? s->loops : loops_for(cfg->pattern);
 	static struct hist h; /* the side never returns to its caller's caller: static outlives this frame */
-	bool records = (s->role == CHAN_SERVER) == loops->server_records;
+	bool records = !s->flood && (s->role == CHAN_SERVER) == loops->server_records;
 	int r;
 
 	if (pin_to(s, s->role == CHAN_CLIENT ? cfg->client_cpu : cfg->server_cpu))
@@ -308,19 +310,24 @@ int side_main(struct side_ctx *s, void *counts)
 		hist_init_mem(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS, counts);
 		s->hist = &h;
 	}
+	s->ch->background = s->flood;
 	r = chan_attach(s->ch, s->role);
 	if (r) {
-		side_fail(s, -r, "attach (%s): %s", s->role == CHAN_CLIENT ? "client" : "server",
+		side_fail(s, -r, "attach (%s): %s",
+			  s->flood		   ? "background sender"
+			  : s->role == CHAN_CLIENT ? "client"
+						   : "server",
 			  s->ch->errmsg[0] ? s->ch->errmsg : strerror(-r));
 		return 1;
 	}
-	if (s->gate && s->role == CHAN_CLIENT)
+	if (s->gate && s->role == CHAN_CLIENT && !s->flood)
 		side_gate_wait(s);
-	r = s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
+	r = s->flood ? underload_flood(s) : s->role == CHAN_CLIENT ? loops->client(s) : loops->server(s);
 	if (records) {
 		s->ctl->hist = h;
 		s->ctl->hist.counts = NULL;
 	}
+	memcpy(s->ctl->side[side_slot(s)].counters, s->ch->counters, sizeof(s->ch->counters));
 	chan_detach(s->ch);
 	return r ? 1 : 0;
 }
@@ -379,6 +386,12 @@ static void kill_and_reap(struct child *c)
 	}
 }
 
+static void kill_all(struct child *c, int nchild)
+{
+	for (int i = 0; i < nchild; i++)
+		kill_and_reap(&c[i]);
+}
+
 static bool exited_ok(const struct child *c)
 {
 	return c->reaped && WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
@@ -399,8 +412,12 @@ static void describe_exit(const struct child *c, char *out, size_t outlen)
 
 enum watch_outcome { WATCH_DONE, WATCH_FAILED, WATCH_HUNG, WATCH_INTERRUPTED };
 
-/* Sleeps until both children are done, one fails, nothing progresses for timeout_ms, or a signal. */
-static enum watch_outcome watch(struct child *c, struct ctl *ctl, const struct cell_config *cfg)
+/*
+ * Sleeps until the client and the server are done, a child fails, nothing
+ * progresses for timeout_ms, or a signal.  A third child (the background
+ * sender) need not finish: the parent kills it once the two are done.
+ */
+static enum watch_outcome watch(struct child *c, int nchild, struct ctl *ctl, const struct cell_config *cfg)
 {
 	uint64_t last[2] = {0, 0}, last_change = clock_mono_ns();
 	int timeout_ms = cfg->timeout_ms;
@@ -409,19 +426,22 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, const struct c
 	int nap_ms = c[0].pidfd >= 0 && c[1].pidfd >= 0 ? (cfg->on_progress ? HARNESS_PROGRESS_MS : 200) : 20;
 
 	for (;;) {
-		struct pollfd p[2];
+		struct pollfd p[3];
 		nfds_t n = 0;
 		uint64_t now;
+		bool any_failed = false;
 
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < nchild; i++)
 			if (!c[i].reaped && c[i].pidfd >= 0)
 				p[n++] = (struct pollfd){.fd = c[i].pidfd, .events = POLLIN};
 		poll(p, n, nap_ms);
-		reap(&c[0], false);
-		reap(&c[1], false);
+		for (int i = 0; i < nchild; i++) {
+			reap(&c[i], false);
+			any_failed |= failed(&c[i]);
+		}
 		if (stop_signal)
 			return WATCH_INTERRUPTED;
-		if (failed(&c[0]) || failed(&c[1]))
+		if (any_failed)
 			return WATCH_FAILED;
 		if (c[0].reaped && c[1].reaped)
 			return WATCH_DONE;
@@ -442,10 +462,10 @@ static enum watch_outcome watch(struct child *c, struct ctl *ctl, const struct c
 	}
 }
 
-static void compose_error(struct cell_result *res, const struct child *c, const struct ctl *ctl, enum watch_outcome w,
-			  int timeout_ms)
+static void compose_error(struct cell_result *res, const struct child *c, int nchild, const struct ctl *ctl,
+			  enum watch_outcome w, int timeout_ms)
 {
-	static const char *const who[2] = {"client", "server"};
+	static const char *const who[3] = {"client", "server", "background sender"};
 	char how[96];
 	int n = 0;
 
@@ -456,15 +476,16 @@ static void compose_error(struct cell_result *res, const struct child *c, const 
 			     timeout_ms, (unsigned long long)ctl->progress[0].v,
 			     (unsigned long long)ctl->progress[1].v);
 	/* a side that died without a word of its own died abruptly: say so first */
-	for (int i = 1; i >= 0; i--) {
+	for (int i = nchild - 1; i >= 0; i--) {
 		if (w == WATCH_HUNG || !failed(&c[i]) || c[i].killed || ctl->side[i].err ||
 		    (size_t)n >= sizeof(res->reason))
 			continue;
 		describe_exit(&c[i], how, sizeof(how));
 		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s %s after %llu messages",
-			      n ? "; " : "", who[i], how, (unsigned long long)ctl->progress[i].v);
+			      n ? "; " : "", who[i], how,
+			      (unsigned long long)(i == SIDE_FLOOD ? ctl->ul.sent : ctl->progress[i].v));
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nchild; i++) {
 		if (!ctl->side[i].err || (size_t)n >= sizeof(res->reason))
 			continue;
 		n += snprintf(res->reason + n, sizeof(res->reason) - (size_t)n, "%s%s: %s", n ? "; " : "", who[i],
@@ -544,7 +565,11 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 			 res->limits.max_msg_bytes, res->limits.note);
 		return true;
 	}
-	if (cfg->pattern != PATTERN_PINGPONG && (ops->flags & TRANSPORT_LOSSY)) {
+	if (cfg->pattern == PATTERN_UNDERLOAD && underload_skip(cfg, res, res->reason, sizeof(res->reason))) {
+		res->status = CELL_SKIPPED;
+		return true;
+	}
+	if (cfg->pattern != PATTERN_PINGPONG && cfg->pattern != PATTERN_UNDERLOAD && (ops->flags & TRANSPORT_LOSSY)) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason),
 			 "%s drops messages when the receiver falls behind, so the %s pattern cannot be measured on it",
@@ -650,7 +675,7 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	if (secs > 0) {
 		res->msgs_per_sec = (double)res->count / secs;
 		res->bytes_per_sec = res->msgs_per_sec * (double)cfg->msg_bytes;
-		if (cfg->pattern == PATTERN_PINGPONG)
+		if (cfg->pattern == PATTERN_PINGPONG || cfg->pattern == PATTERN_UNDERLOAD)
 			res->round_trips_per_sec = res->msgs_per_sec;
 	}
 	res->rate_target_per_sec = cfg->pattern == PATTERN_RATE ? cfg->rate_per_sec : 0;
@@ -660,6 +685,10 @@ static void collect(const struct cell_config *cfg, struct cell_result *res, cons
 	res->cost[0] = ctl->side[0].cost;
 	res->cost[1] = ctl->side[1].cost;
 	res->start_realtime_ns = ctl->start_realtime_ns;
+	for (int i = 0; i < TRANSPORT_MAX_COUNTERS; i++)
+		res->counters[i] = ctl->side[0].counters[i] + ctl->side[1].counters[i];
+	if (cfg->pattern == PATTERN_UNDERLOAD)
+		underload_collect(res, ctl);
 	if (snaps)
 		collect_intervals(res, ctl, snaps);
 	collect_precision(cfg, res, &ctl->prec);
@@ -698,38 +727,44 @@ void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const st
 	ch->timeout_ms = cfg->timeout_ms;
 	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch->opts = cfg->opts;
+	ch->underload = cfg->pattern == PATTERN_UNDERLOAD;
 	ch->limits = *lim;
 }
 
-/* Forks the server, then the client; -1 (res says why) when a fork failed. */
+/*
+ * Forks the server, the background sender (nchild 3: c[SIDE_FLOOD], a
+ * second client), then the client; -1 (res says why) when a fork failed.
+ */
 static int fork_children(const struct cell_config *cfg, struct cell_result *res, struct chan *ch, struct ctl *ctl,
-			 void *counts, uint8_t *snaps, struct child c[2])
+			 void *counts, uint8_t *snaps, struct child *c, int nchild)
 {
-	struct side_ctx side[2]; /* child_main never returns: this frame outlives it */
+	static const int order[3] = {CHAN_SERVER, SIDE_FLOOD, CHAN_CLIENT};
+	struct side_ctx side[3]; /* child_main never returns: this frame outlives it */
 	pid_t self = getpid();
 
-	for (int i = 0; i < 2; i++) {
-		enum chan_role role = i == 0 ? CHAN_SERVER : CHAN_CLIENT;
+	for (int i = 0; i < 3; i++) {
+		int k = order[i];
 
-		if (c[role].reaped)
-			continue; /* not the harness's to start */
-		side[role] = (struct side_ctx){.cfg = cfg,
-					       .ch = ch,
-					       .ctl = ctl,
-					       .role = role,
-					       .len = cfg->msg_bytes,
-					       .snap_mem = snaps,
-					       .snap_next = UINT64_MAX};
+		if (k >= nchild || c[k].reaped)
+			continue; /* no such child, or not the harness's to start */
+		side[k] = (struct side_ctx){.cfg = cfg,
+					    .ch = ch,
+					    .ctl = ctl,
+					    .role = k == CHAN_SERVER ? CHAN_SERVER : CHAN_CLIENT,
+					    .flood = k == SIDE_FLOOD,
+					    .len = cfg->msg_bytes,
+					    .snap_mem = snaps,
+					    .snap_next = UINT64_MAX};
 		fflush(NULL);
-		c[role].pid = fork();
-		if (c[role].pid < 0) {
+		c[k].pid = fork();
+		if (c[k].pid < 0) {
 			res->status = CELL_ERROR;
 			snprintf(res->reason, sizeof(res->reason), "fork: %s", strerror(errno));
 			return -1;
 		}
-		if (c[role].pid == 0)
-			side_child_main(&side[role], counts, self);
-		c[role].pidfd = open_pidfd(c[role].pid);
+		if (c[k].pid == 0)
+			side_child_main(&side[k], counts, self);
+		c[k].pidfd = open_pidfd(c[k].pid);
 	}
 	return 0;
 }
@@ -745,7 +780,7 @@ static void asked_options(const struct cell_config *cfg, struct cell_result *res
 
 /* TRANSPORT_CLIENT_STARTS_SERVER: only the client is the harness's; its attach() runs ch->server_cmd. */
 static int client_starts_server(const struct cell_config *cfg, struct cell_result *res, struct chan *ch,
-				struct cell_maps *m, struct child c[2])
+				struct cell_maps *m, struct child c[3])
 {
 	if ((size_t)snprintf(m->params, sizeof(m->params), "%s/%s.server", cfg->run_dir, ch->tag) >=
 	    sizeof(m->params)) {
@@ -763,7 +798,7 @@ static int client_starts_server(const struct cell_config *cfg, struct cell_resul
 
 /* Creates the channel and starts both sides (forked or exec'd); -1 with res saying why. */
 static int start_sides(const struct cell_config *cfg, struct cell_result *res, struct chan *ch, struct cell_maps *m,
-		       struct child c[2])
+		       struct child c[3], int nchild)
 {
 	pid_t pid[2] = {0, 0};
 	int r;
@@ -780,7 +815,7 @@ static int start_sides(const struct cell_config *cfg, struct cell_result *res, s
 			res->status = CELL_ERROR;
 			return -1;
 		}
-		return fork_children(cfg, res, ch, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps, c);
+		return fork_children(cfg, res, ch, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps, c, nchild);
 	}
 	r = peer_spawn_pair(cfg, ch, m->path, m->map_bytes, pid, res->reason, sizeof(res->reason));
 	for (int i = 0; i < 2; i++) {
@@ -795,9 +830,10 @@ static int start_sides(const struct cell_config *cfg, struct cell_result *res, s
 	return 0;
 }
 
-static void finish_cell(const struct cell_config *cfg, struct cell_result *res, struct child c[2], struct cell_maps *m)
+static void finish_cell(const struct cell_config *cfg, struct cell_result *res, struct child c[3], int nchild,
+			struct cell_maps *m)
 {
-	enum watch_outcome w = watch(c, m->ctl, cfg);
+	enum watch_outcome w = watch(c, nchild, m->ctl, cfg);
 
 	if (w == WATCH_DONE && exited_ok(&c[0]) && exited_ok(&c[1])) {
 		collect(cfg, res, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps);
@@ -806,9 +842,8 @@ static void finish_cell(const struct cell_config *cfg, struct cell_result *res, 
 		snprintf(res->reason, sizeof(res->reason), "interrupted by signal %d at message %llu", stop_signal,
 			 (unsigned long long)m->ctl->progress[0].v);
 	} else {
-		kill_and_reap(&c[0]);
-		kill_and_reap(&c[1]);
-		compose_error(res, c, m->ctl, w, cfg->timeout_ms);
+		kill_all(c, nchild);
+		compose_error(res, c, nchild, m->ctl, w, cfg->timeout_ms);
 	}
 }
 
@@ -829,7 +864,8 @@ static int result_start(const struct cell_config *cfg, struct cell_result *res)
 
 int cell_run(const struct cell_config *cfg, struct cell_result *res)
 {
-	struct child c[2] = {{.pidfd = -1}, {.pidfd = -1}};
+	struct child c[3] = {{.pidfd = -1}, {.pidfd = -1}, {.pidfd = -1}};
+	int nchild = cfg->pattern == PATTERN_UNDERLOAD ? 3 : 2;
 	struct cell_maps m = {0};
 	struct chan ch = {0};
 	char tag[64], ledger[4200];
@@ -845,10 +881,15 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	}
 	if (skip_before_fork(cfg, res))
 		return 0;
-	if ((cfg->pairs || cfg->clients) && cfg->peers == PEERS_EXEC) {
+	if ((cfg->pairs || cfg->clients || cfg->pattern == PATTERN_UNDERLOAD) && cfg->peers == PEERS_EXEC) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason),
-			 "--pairs and --clients run forked members only, not --peers exec");
+			 "--pairs, --clients and --pattern underload run forked processes only, not --peers exec");
+		return 0;
+	}
+	if ((cfg->pairs || cfg->clients) && cfg->pattern == PATTERN_UNDERLOAD) {
+		res->status = CELL_SKIPPED;
+		snprintf(res->reason, sizeof(res->reason), "--pattern underload measures one client, not a group");
 		return 0;
 	}
 	if (cfg->pairs || cfg->clients)
@@ -858,10 +899,9 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (r)
 		goto out_unmap;
 	side_chan_from_cfg(&ch, cfg, &res->limits, tag);
-	if (!start_sides(cfg, res, &ch, &m, c))
-		finish_cell(cfg, res, c, &m);
-	kill_and_reap(&c[0]);
-	kill_and_reap(&c[1]);
+	if (!start_sides(cfg, res, &ch, &m, c, nchild))
+		finish_cell(cfg, res, c, nchild, &m);
+	kill_all(c, 3);
 	chan_close(&ch);
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
 		unlink(ledger);

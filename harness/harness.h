@@ -24,9 +24,10 @@
 #include "transports/transport.h"
 
 enum pattern {
-	PATTERN_PINGPONG, /* client sends, server echoes the whole message; RTT in the client */
-	PATTERN_STREAM,	  /* client sends back to back; server receives; one-way latency */
-	PATTERN_RATE,	  /* open loop at a fixed rate; latency from the intended send time */
+	PATTERN_PINGPONG,  /* client sends, server echoes the whole message; RTT in the client */
+	PATTERN_STREAM,	   /* client sends back to back; server receives; one-way latency */
+	PATTERN_RATE,	   /* open loop at a fixed rate; latency from the intended send time */
+	PATTERN_UNDERLOAD, /* pingpong probes while a third process floods the server direction */
 	PATTERN__COUNT
 };
 
@@ -93,6 +94,16 @@ struct side_cost {
 };
 
 struct scale_result;
+/* PATTERN_UNDERLOAD: what the background sender did while the probes were measured (underload.c). */
+struct underload_result {
+	uint64_t probes;	/* measured probe round trips */
+	uint64_t bg_sent;	/* background messages sent during the measured phase */
+	uint64_t bg_received;	/* background messages the server took during the measured phase */
+	uint64_t bg_lost;	/* LOSSY transports: background messages that never arrived */
+	uint64_t queued_behind; /* over all probes: background messages taken between a probe's send and its arrival */
+	uint64_t overtaken;	/* over all probes: background messages sent before a probe, taken after it */
+	double bg_msgs_per_sec; /* bg_received over the measured phase */
+};
 
 struct cell_result {
 	enum cell_status status;
@@ -114,6 +125,8 @@ struct cell_result {
 	bool have_cost;
 	const char *clock; /* "tsc" or "monotonic" */
 	struct chan_limits limits;
+	uint64_t counters[TRANSPORT_MAX_COUNTERS]; /* the transport's named counters, both sides summed */
+	struct underload_result underload;	   /* PATTERN_UNDERLOAD only */
 	/* with cfg->interval_ns: the measured phase cut into intervals */
 	uint64_t start_realtime_ns; /* wall clock when the measured phase began */
 	size_t nintervals;
@@ -149,6 +162,9 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res);
 void cell_result_release(struct cell_result *res);
 /* Frees only the per-interval histograms (once they are written). */
 void cell_result_release_intervals(struct cell_result *res);
+
+/* underload.c: folds one repetition's underload figures into the cell's (elapsed: the cell's, folded). */
+void underload_fold(struct underload_result *into, const struct underload_result *r, uint64_t elapsed_ns);
 
 /*
  * Interruption: the CLI's SIGINT/SIGTERM handler calls harness_interrupt();

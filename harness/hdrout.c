@@ -238,7 +238,8 @@ int hdrout_hlog_append(struct hdrout_hlog *h, const char *dir, const struct cell
 		transport_variant_name(cfg->ops, &cfg->opts, true, variant, sizeof(variant));
 		snprintf(comment, sizeof(comment), "ipcbench %s, %s %zu-byte messages, latency in ns (%s)", variant,
 			 pattern_name(cfg->pattern), cfg->msg_bytes,
-			 cfg->pattern == PATTERN_PINGPONG ? "round trip" : "one way");
+			 cfg->pattern == PATTERN_PINGPONG || cfg->pattern == PATTERN_UNDERLOAD ? "round trip"
+											       : "one way");
 		r = hlog_writer_open(&w, f, now_s, comment);
 		h->created = true;
 		h->start_s = now_s;

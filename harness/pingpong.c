@@ -46,8 +46,12 @@ static int pingpong_client(struct side_ctx *s)
 	bool last = false;
 
 	for (; seq < cfg->warmup && !side_warmup_over(seq, now, warm_until); seq++) {
+		if (s->around)
+			s->around(s, false, false);
 		if (round_trip(s, seq, &ticks, &now))
 			return -1;
+		if (s->around)
+			s->around(s, true, false);
 		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);
 	}
 	/* before message seq goes out: the server then knows it is the first measured one */
@@ -69,8 +73,12 @@ static int pingpong_client(struct side_ctx *s)
 			atomic_store_explicit(&ctl->total, seq + 1, memory_order_release);
 			last = true;
 		}
+		if (s->around)
+			s->around(s, false, true);
 		if (round_trip(s, seq, &ticks, &now))
 			return -1;
+		if (s->around)
+			s->around(s, true, true);
 		ns = (int64_t)clock_ticks_to_ns(ticks);
 		side_record(s, ns, now, &mn, &mx);
 		atomic_store_explicit(&ctl->progress[CHAN_CLIENT].v, seq + 1, memory_order_relaxed);

@@ -116,7 +116,7 @@ json_t *resultjson_cell_key(const struct run_cell *c)
 	transport_variant_name(c->cfg.ops, &c->cfg.opts, false, variant, sizeof(variant));
 	snprintf(key, sizeof(key), "%s/%s/%zu/%s:%d,%d/%s", variant, pattern_name(c->cfg.pattern), c->cfg.msg_bytes,
 		 relation_name(c->cfg.relation), c->cfg.client_cpu, c->cfg.server_cpu, wait_name(c->cfg.wait));
-	if (c->cfg.pattern == PATTERN_RATE) {
+	if (c->cfg.pattern == PATTERN_RATE || (c->cfg.pattern == PATTERN_UNDERLOAD && c->cfg.rate_per_sec > 0)) {
 		size_t n = strlen(key);
 
 		snprintf(key + n, sizeof(key) - n, "/rate=%.0f", c->cfg.rate_per_sec);
@@ -284,6 +284,38 @@ static json_t *scale_json(const struct run_cell *c)
 	return o;
 }
 
+/* The transport's named counters (transport.h), each by name: {} for a transport that counts nothing. */
+static json_t *counters_json(const struct run_cell *c)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < transport_counter_count(c->cfg.ops); i++)
+		json_object_set_new(o, c->cfg.ops->counters[i], json_integer((json_int_t)c->res.counters[i]));
+	return o;
+}
+
+/* PATTERN_UNDERLOAD: what the background sender did and what the probes waited behind; null elsewhere. */
+static json_t *underload_json(const struct run_cell *c)
+{
+	const struct underload_result *u = &c->res.underload;
+	double probes = u->probes ? (double)u->probes : 1;
+	json_t *o;
+
+	if (c->cfg.pattern != PATTERN_UNDERLOAD || c->res.status != CELL_OK)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "probes", json_integer((json_int_t)u->probes));
+	json_object_set_new(o, "background_sent", json_integer((json_int_t)u->bg_sent));
+	json_object_set_new(o, "background_received", json_integer((json_int_t)u->bg_received));
+	json_object_set_new(o, "background_lost", json_integer((json_int_t)u->bg_lost));
+	json_object_set_new(o, "background_msgs_per_sec", json_real(u->bg_msgs_per_sec));
+	json_object_set_new(o, "background_rate_target_per_sec",
+			    num_or_null(c->cfg.rate_per_sec, c->cfg.rate_per_sec > 0));
+	json_object_set_new(o, "queued_behind_per_probe", json_real((double)u->queued_behind / probes));
+	json_object_set_new(o, "overtaken_per_probe", json_real((double)u->overtaken / probes));
+	return o;
+}
+
 json_t *resultjson_cell(const struct run_cell *c)
 {
 	const struct cell_config *cfg = &c->cfg;
@@ -323,7 +355,8 @@ json_t *resultjson_cell(const struct run_cell *c)
 			    cfg->iterations ? json_null() : json_integer((json_int_t)cfg->duration_ns));
 	json_object_set_new(o, "elapsed_ns", json_integer((json_int_t)res->elapsed_ns));
 	json_object_set_new(o, "round_trips_per_sec",
-			    num_or_null(res->round_trips_per_sec, ok && cfg->pattern == PATTERN_PINGPONG));
+			    num_or_null(res->round_trips_per_sec,
+					ok && (cfg->pattern == PATTERN_PINGPONG || cfg->pattern == PATTERN_UNDERLOAD)));
 	json_object_set_new(o, "msgs_per_sec", num_or_null(res->msgs_per_sec, ok));
 	json_object_set_new(o, "bytes_per_sec", num_or_null(res->bytes_per_sec, ok));
 	json_object_set_new(o, "rate_target_per_sec", num_or_null(cfg->rate_per_sec, cfg->pattern == PATTERN_RATE));
@@ -339,12 +372,15 @@ json_t *resultjson_cell(const struct run_cell *c)
 			    res->limits.unit_bytes ? json_integer((json_int_t)res->limits.unit_bytes) : json_null());
 	json_object_set_new(lim, "note", str_or_null(res->limits.note));
 	json_object_set_new(o, "limits", lim);
+	json_object_set_new(o, "counters", counters_json(c));
+	json_object_set_new(o, "underload", underload_json(c));
 
 	lat = hist_json(&res->latency, res->raw_min_ns, res->raw_max_ns, ok);
 	json_object_set_new(lat, "meaning",
-			    json_string(cfg->pattern == PATTERN_PINGPONG ? "round trip"
-					: cfg->pattern == PATTERN_RATE	 ? "one way, from the intended send time"
-									 : "one way"));
+			    json_string(cfg->pattern == PATTERN_PINGPONG    ? "round trip"
+					: cfg->pattern == PATTERN_UNDERLOAD ? "round trip of a probe under load"
+					: cfg->pattern == PATTERN_RATE	    ? "one way, from the intended send time"
+									    : "one way"));
 	json_object_set_new(o, "latency_ns", lat);
 	json_object_set_new(o, "floor_ns", c->floor_ns > 0 ? json_real(c->floor_ns) : json_null());
 	json_object_set_new(o, "floor", c->floor_ns > 0 ? str_or_null(c->floor_name) : json_null());

@@ -435,10 +435,15 @@ static void fold(struct run_cell *c, struct cell_result *r, unsigned repeat)
 	fold_cost(m, r);
 	fold_precision(m, r);
 	scale_fold(m->scale, r->scale);
+	for (int i = 0; i < TRANSPORT_MAX_COUNTERS; i++)
+		m->counters[i] += r->counters[i];
+	if (c->cfg.pattern == PATTERN_UNDERLOAD)
+		underload_fold(&m->underload, &r->underload, m->elapsed_ns);
 	if (m->elapsed_ns) {
 		m->msgs_per_sec = (double)m->count / ((double)m->elapsed_ns / 1e9);
 		m->bytes_per_sec = m->msgs_per_sec * (double)c->cfg.msg_bytes;
-		m->round_trips_per_sec = c->cfg.pattern == PATTERN_PINGPONG ? m->msgs_per_sec : 0;
+		m->round_trips_per_sec =
+			c->cfg.pattern == PATTERN_PINGPONG || c->cfg.pattern == PATTERN_UNDERLOAD ? m->msgs_per_sec : 0;
 	}
 	if (c->cfg.pattern == PATTERN_RATE) {
 		m->rate_achieved_per_sec =

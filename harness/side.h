@@ -12,7 +12,20 @@
 #include "harness/harness.h"
 #include "harness/precision.h"
 
-/* The page shared by the parent and both children. */
+/* The slot of the background sender (PATTERN_UNDERLOAD) in ctl->side, after the client's and the server's. */
+#define SIDE_FLOOD 2
+
+/* underload.c: what the background sender, the server and the client share. */
+struct underload_ctl {
+	_Alignas(64) _Atomic uint64_t sent;	/* background messages the flood has sent */
+	_Alignas(64) _Atomic uint64_t received; /* background messages the server has taken */
+	_Atomic uint64_t at_probe;		/* received, when the server took the last probe */
+	_Alignas(64) _Atomic int started;	/* the flood is attached and sending */
+	_Atomic int stop;			/* the server is done: the flood stops, its errors no longer count */
+	struct underload_result res;		/* written by the client (and bg_lost by the server) at the end */
+};
+
+/* The page shared by the parent and the children. */
 struct ctl {
 	/*
 	 * Each word the children touch per message has a cache line of its
@@ -30,7 +43,8 @@ struct ctl {
 		char msg[400];
 		struct side_cost cost;
 		bool have_cost;
-	} side[2];
+		uint64_t counters[TRANSPORT_MAX_COUNTERS]; /* the transport's, at the end */
+	} side[3];					   /* [CHAN_CLIENT], [CHAN_SERVER], [SIDE_FLOOD] */
 	/* written by the recording side at the end */
 	uint64_t count;
 	uint64_t warmup_done;
@@ -44,6 +58,7 @@ struct ctl {
 	uint32_t nsnaps;
 	uint64_t snap_end_ns[HARNESS_MAX_INTERVALS]; /* since the measured start */
 	struct prec_shared prec;		     /* --precision: the batches, and the stop the recorder signals */
+	struct underload_ctl ul;
 };
 
 struct side_ctx {
@@ -65,7 +80,16 @@ struct side_ctx {
 	const struct pattern_loops *loops; /* NULL: the cell's pattern's */
 	_Atomic unsigned int *gate;	   /* non-NULL: a client waits here until gate_n clients attached */
 	unsigned int gate_n;
+	bool flood; /* the background sender of PATTERN_UNDERLOAD (attached as a client) */
+	/* optional, in pingpong's client: called before (after = false) and after each round trip */
+	void (*around)(struct side_ctx *s, bool after, bool measured);
 };
+
+/* The slot of ctl->side this process writes. */
+static inline int side_slot(const struct side_ctx *s)
+{
+	return s->flood ? SIDE_FLOOD : (int)s->role;
+}
 
 /* driver.c */
 /* A side's whole life after the process is set up: pin, buffers, attach, the loop, detach; its exit status. */
@@ -165,5 +189,11 @@ struct pattern_loops {
 extern const struct pattern_loops pingpong_loops;
 extern const struct pattern_loops stream_loops;
 extern const struct pattern_loops rate_loops;
+extern const struct pattern_loops underload_loops;
+
+/* underload.c: the background sender's loop, and why a cell cannot be loaded (false: it can). */
+int underload_flood(struct side_ctx *s);
+bool underload_skip(const struct cell_config *cfg, const struct cell_result *res, char *why, size_t whylen);
+void underload_collect(struct cell_result *res, const struct ctl *ctl);
 
 #endif

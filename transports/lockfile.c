@@ -18,7 +18,7 @@
  * Every byte passes through the page cache, in and out.
  *
  * Waiting: there is no wake-up, only re-checking under the lock.  Back-off:
- * LOCKFILE_YIELDS immediate re-checks, each after a sched_yield() (which
+ * BACKOFF_YIELDS immediate re-checks, each after a sched_yield() (which
  * lets a peer on the same CPU run), then nanosleep from 1 us doubling to
  * 1 ms, back to the start after each success.  attach() sets this child's
  * timer slack to 1 ns (PR_SET_TIMERSLACK): with the default 50 us slack a
@@ -46,6 +46,7 @@
  * that, ofd and flock locks would be shared by both children and exclude
  * nothing.
  */
+#include "transports/backoff.h"
 #include "transports/chan_util.h"
 #include "common/mono.h"
 
@@ -62,9 +63,6 @@
 #define LOCKFILE_HDR_OFF(dir) ((off_t)(dir)*4096)
 #define LOCKFILE_DATA_OFF(dir) (8192 + (off_t)(dir)*LOCKFILE_CAP)
 #define LOCKFILE_BYTES LOCKFILE_DATA_OFF(2)
-#define LOCKFILE_YIELDS 4
-#define LOCKFILE_SLEEP_MIN_NS 1000L
-#define LOCKFILE_SLEEP_MAX_NS 1000000L
 
 enum { LOCKFILE_OPT_LOCK };
 enum lockfile_call { LOCK_FCNTL, LOCK_OFD, LOCK_FLOCK, LOCK_LOCKF };
@@ -91,40 +89,6 @@ struct lockfile_hdr {
 	uint64_t head;
 	uint64_t tail;
 };
-
-struct backoff {
-	unsigned int tries;
-	long sleep_ns;
-	uint64_t start_ns;
-};
-
-static void backoff_reset(struct backoff *b)
-{
-	b->tries = 0;
-	b->sleep_ns = LOCKFILE_SLEEP_MIN_NS;
-	b->start_ns = 0;
-}
-
-/* No progress: wait a little longer than last time, or -ETIMEDOUT. */
-static int backoff_wait(struct chan *ch, struct backoff *b, const char *what)
-{
-	struct timespec ts = {0, b->sleep_ns};
-	uint64_t now;
-
-	if (b->tries++ < LOCKFILE_YIELDS) {
-		sched_yield();
-		return 0;
-	}
-	now = mono_ns();
-	if (!b->start_ns)
-		b->start_ns = now;
-	else if (ch->timeout_ms > 0 && now - b->start_ns > (uint64_t)ch->timeout_ms * 1000000u)
-		return chan_fail(ch, ETIMEDOUT, "%s: peer silent for %d ms", what, ch->timeout_ms);
-	nanosleep(&ts, NULL);
-	if (b->sleep_ns < LOCKFILE_SLEEP_MAX_NS)
-		b->sleep_ns = b->sleep_ns * 2 > LOCKFILE_SLEEP_MAX_NS ? LOCKFILE_SLEEP_MAX_NS : b->sleep_ns * 2;
-	return 0;
-}
 
 /* flock(2) and lockf(3): the whole file, or from the header's offset; EINTR is retried. */
 static int lock_other(struct chan *ch, int fd, int dir, short type, int call)
@@ -207,8 +171,8 @@ static int lockfile_probe(struct chan *ch)
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "file ring of %d KiB per direction under %s locks; back-off %ld us to %ld ms", LOCKFILE_CAP / 1024,
-		 lockfile_calls[chan_opt(ch, LOCKFILE_OPT_LOCK)], LOCKFILE_SLEEP_MIN_NS / 1000,
-		 LOCKFILE_SLEEP_MAX_NS / 1000000);
+		 lockfile_calls[chan_opt(ch, LOCKFILE_OPT_LOCK)], BACKOFF_SLEEP_MIN_NS / 1000,
+		 BACKOFF_SLEEP_MAX_NS / 1000000);
 	return 0;
 }
 

@@ -50,6 +50,10 @@
  * priority for all keeps FIFO order; the receiver checks each fragment
  * came with it (-EPROTO otherwise).  A prio at or above
  * sysconf(_SC_MQ_PRIO_MAX) is a skip naming that limit.
+ *
+ * Underload (TRANSPORT_SECOND_SENDER): the background sender (ch->background)
+ * sends with priority 0, so probes sent with prio=N > 0 overtake the queued
+ * flood; the server then accepts priority 0 besides prio.
  */
 #include "transports/chan_util.h"
 #include "transports/ledger.h"
@@ -296,6 +300,8 @@ static int posix_mq_attach(struct chan *ch, enum chan_role role)
 	q->rxi = 1 - q->txi;
 	q->tx = q->mqd[q->txi];
 	q->rx = q->mqd[q->rxi];
+	if (ch->background)
+		q->prio = 0; /* below the probes' prio: they overtake the flood */
 	q->stage = malloc(q->unit);
 	if (!q->stage)
 		return chan_fail(ch, ENOMEM, "staging buffer of %zu bytes", q->unit);
@@ -346,7 +352,7 @@ static ssize_t recv_fragment(struct chan *ch, struct posix_mq *q, char *dst, str
 		ssize_t n = w->timed ? mq_timedreceive(q->rx, dst, q->unit, &prio, &w->deadline)
 				     : mq_receive(q->rx, dst, q->unit, &prio);
 
-		if (n >= 0 && prio != q->prio)
+		if (n >= 0 && prio != q->prio && !(ch->underload && prio == 0))
 			return chan_fail(ch, EPROTO, "mq_receive %s: priority %u, sent with %u", q->name[q->rxi], prio,
 					 q->prio);
 		if (n >= 0)
@@ -412,7 +418,7 @@ const struct transport_ops posix_mq_ops = {
 	.name = "posix_mq",
 	.summary = "POSIX message queues (mq_open/mq_timedsend/mq_timedreceive), one per direction",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_SECOND_SENDER,
 	.priv_size = sizeof(struct posix_mq),
 	.options = posix_mq_options,
 	.probe = posix_mq_probe,

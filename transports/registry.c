@@ -21,6 +21,7 @@ extern const struct transport_ops sem_posix_ops, sem_sysv_ops, futex_ops, condva
 extern const struct transport_ops dbus_ops, dbus_p2p_ops, oncrpc_ops;
 extern const struct transport_ops http_ops, http2_ops, websocket_ops;
 extern const struct transport_ops popen_ops;
+extern const struct transport_ops file_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -32,6 +33,7 @@ const struct transport_ops *const transport_table[] = {
 	&sem_posix_ops,	 &sem_sysv_ops,	  &futex_ops,	   &condvar_ops,
 	&sigqueue_ops,	 &dbus_ops,	  &dbus_p2p_ops,   &oncrpc_ops,
 	&http_ops,	 &http2_ops,	  &websocket_ops,  &popen_ops,
+	&file_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 
@@ -47,7 +49,7 @@ const struct transport_ops *transport_find(const char *name)
 #define TRANSPORT_KNOWN_FLAGS                                                                            \
 	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_NO_PAYLOAD | \
 	 TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_ONE_WAY |               \
-	 TRANSPORT_CLIENT_STARTS_SERVER | TRANSPORT_FAN_IN)
+	 TRANSPORT_CLIENT_STARTS_SERVER | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 
@@ -96,6 +98,20 @@ static const char *bad_kind_or_flags(const struct transport_ops *ops)
 	return NULL;
 }
 
+/* What is wrong with the table's counter names (too many, malformed), or NULL. */
+static const char *bad_counters(const struct transport_ops *ops)
+{
+	size_t n = 0;
+
+	for (; ops->counters && ops->counters[n]; n++) {
+		if (n >= TRANSPORT_MAX_COUNTERS)
+			return "more counters than TRANSPORT_MAX_COUNTERS";
+		if (!name_ok(ops->counters[n]))
+			return "a counter name is not [a-z0-9_] starting with a letter";
+	}
+	return NULL;
+}
+
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen)
 {
 	const char *missing = missing_field(ops), *bad;
@@ -117,6 +133,11 @@ int transport_check_ops(const struct transport_ops *ops, char *why, size_t whyle
 	}
 	if (transport_check_options(ops, why, whylen))
 		return -1;
+	bad = bad_counters(ops);
+	if (bad) {
+		snprintf(why, whylen, "transport %s: %s", ops->name, bad);
+		return -1;
+	}
 	for (size_t i = 0; i < transport_count; i++) {
 		seen += transport_table[i] == ops;
 		if ((transport_table[i] != ops && !strcmp(transport_table[i]->name, ops->name)) || seen > 1) {

@@ -71,7 +71,13 @@ enum transport_flag {
 	 * and attach() honour nclients and client, and recv_any()/send_to() are set; without it a
 	 * --clients cell is skipped ("serves one client only") */
 	TRANSPORT_FAN_IN = 1u << 16,
+	/* --pattern underload: a third process attached as a client (ch->background set) may send into
+	 * the server direction at the same time, whole messages never interleaved; see harness/underload.c */
+	TRANSPORT_SECOND_SENDER = 1u << 12,
 };
+
+/* Most named counters one transport declares (see transport_ops.counters). */
+#define TRANSPORT_MAX_COUNTERS 4
 
 /* Most clients one fan-in channel serves (--clients). */
 #define TRANSPORT_MAX_CLIENTS 256
@@ -153,6 +159,9 @@ struct chan {
 				 * cell's server side (ipcbench peer); NULL otherwise */
 	unsigned int nclients;	/* TRANSPORT_FAN_IN: the clients of this channel (1..TRANSPORT_MAX_CLIENTS);
 				* 0: the classic channel of one client and one server */
+	bool underload;		/* a background sender shares the server direction (TRANSPORT_SECOND_SENDER) */
+	bool background;	/* set in that sender's process only, before attach(CHAN_CLIENT): it sends
+				 * at the lowest priority the mechanism has (posix_mq: 0) */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	unsigned int client; /* with nclients: this client's index (0..nclients-1), set before attach() */
@@ -163,6 +172,9 @@ struct chan {
 	int err;	  /* first error, as a positive errno */
 	char errmsg[256]; /* "msgsnd id=42: Invalid argument" */
 	bool unavailable; /* probe: the error means "this host lacks the mechanism" */
+	/* this process's counts of the transport's named counters (ops->counters): the transport adds
+	 * to them in either child; the cell records the sum of both sides' */
+	uint64_t counters[TRANSPORT_MAX_COUNTERS];
 };
 
 /*
@@ -188,6 +200,13 @@ struct transport_ops {
 	 * kernel mechanism.
 	 */
 	const char *(*raw_of)(const struct chan_opts *o);
+	/*
+	 * Optional: the names ([a-z_]) of the events the transport counts per
+	 * cell (file's "torn_reads"), NULL-terminated, at most
+	 * TRANSPORT_MAX_COUNTERS; counter i is ch->counters[i].  Every cell of
+	 * the transport records each by name in its JSON ("counters").
+	 */
+	const char *const *counters;
 
 	/*
 	 * Optional, no side effects beyond reading the host: fill ch->limits.
@@ -256,6 +275,16 @@ extern const size_t transport_count;
 const struct transport_ops *transport_find(const char *name);
 /* Checks every table (names unique and well-formed, required hooks set). */
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen);
+
+/* How many counters ops declares (ops->counters up to its NULL). */
+static inline size_t transport_counter_count(const struct transport_ops *ops)
+{
+	size_t n = 0;
+
+	while (ops->counters && n < TRANSPORT_MAX_COUNTERS && ops->counters[n])
+		n++;
+	return n;
+}
 
 /* topt.c: the options of a channel. */
 size_t transport_option_count(const struct transport_ops *ops);

@@ -139,7 +139,8 @@ const struct transport_ops udp_ops = {
 	.name = "udp",
 	.summary = "UDP datagrams over 127.0.0.1 (at most 65507 bytes each)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_LOSSY | TRANSPORT_FAN_IN,
+	.flags =
+		TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_LOSSY | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER,
 	.priv_size = sizeof(struct fd_chan),
 	.options = sockopt_buf_options,
 	.probe = udp_probe,

@@ -298,7 +298,9 @@ int side_main(struct side_ctx *s, void *counts)
 		return 1;
 	s->sbuf = alloc_buf(s->len);
 	/* a one-way sender never receives: at 256 MiB that buffer would be a quarter of the cell's memory */
-	s->rbuf = s->role == CHAN_CLIENT && cfg->pattern != PATTERN_PINGPONG ? s->sbuf : alloc_buf(s->len);
+	s->rbuf = s->role == CHAN_CLIENT && (cfg->pattern == PATTERN_STREAM || cfg->pattern == PATTERN_RATE)
+			  ? s->sbuf
+			  : alloc_buf(s->len);
 	if (!s->sbuf || !s->rbuf) {
 		side_fail(s, ENOMEM, "allocating two %zu-byte buffers", s->len);
 		return 1;

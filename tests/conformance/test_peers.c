@@ -125,7 +125,7 @@ static void case_exec_roundtrip(void)
 	setup();
 	sizes[nsizes - 1] = lim.max_msg_bytes && lim.max_msg_bytes < (1u << 20) ? lim.max_msg_bytes : 1u << 20;
 	for (size_t i = 0; i < nsizes; i++) {
-		struct cell_config cfg = exec_cfg(ops, sizes[i]);
+		struct cell_config cfg = exec_cfg(ops, ops->flags & TRANSPORT_NO_PAYLOAD ? 0 : sizes[i]);
 		struct cell_result res;
 
 		if (!(ops->flags & TRANSPORT_BY_NAME) && i > 0)

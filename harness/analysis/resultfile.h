@@ -50,7 +50,7 @@ struct rf_cell {
 	/* properties: the transport's flags; -1 when the file predates them, else 0 or 1 */
 	int by_name, network, one_way, spin;
 	char *limits_note; /* limits.note: the limits on the host that ran it; NULL when null */
-	char *peers; /* "fork", "exec"; NULL in older files (fork) */
+	char *peers;	   /* "fork", "exec"; NULL in older files (fork) */
 	int64_t msg_bytes;
 	int client_cpu, server_cpu; /* -1 when unpinned */
 	int64_t warmup, iterations, elapsed_ns;

@@ -527,6 +527,7 @@ static void chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const 
 	ch->timeout_ms = cfg->timeout_ms;
 	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch->opts = cfg->opts;
+	ch->flow = cfg->pattern == PATTERN_PINGPONG ? CHAN_FLOW_LOCKSTEP : CHAN_FLOW_ONE_WAY;
 	ch->limits = res->limits;
 }
 

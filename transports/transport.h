@@ -45,6 +45,19 @@ enum chan_wait {
 };
 
 /*
+ * How a cell's messages flow, for a library whose sockets are made for one
+ * pattern (ZeroMQ's and nng's REQ/REP, PUSH/PULL): it picks them at attach
+ * time from this.  The driver sets it from the pattern; a zeroed chan (a
+ * test driving hooks directly) is CHAN_FLOW_ANY, which every transport
+ * must carry.
+ */
+enum chan_flow {
+	CHAN_FLOW_ANY,	    /* both ways, in any order */
+	CHAN_FLOW_LOCKSTEP, /* pingpong: the client sends one message, the server answers it, and again */
+	CHAN_FLOW_ONE_WAY,  /* stream, rate: client to server only */
+};
+
+/*
  * Capability flags, as data (fio's FIO_* engine flags).  Each one is read
  * by the engine or the CLI; a flag nobody reads does not belong here.
  */
@@ -133,6 +146,7 @@ struct chan {
 	int timeout_ms;	       /* how long a blocked call may wait before it is a dead peer; <= 0 forever */
 	bool peer_same_cpu;    /* both sides are pinned to one CPU: a spinning wait must yield */
 	struct chan_opts opts; /* the options asked for (read them with chan_opt) */
+	enum chan_flow flow;   /* how the pattern moves messages (see enum chan_flow) */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	struct chan_limits limits;

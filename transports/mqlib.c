@@ -150,6 +150,20 @@ void mqlib_destroy(struct mqlib_rdv *r)
 	}
 }
 
+int mqlib_spin_turn(struct chan *ch, uint64_t *deadline_ms, unsigned *turns, const char *call)
+{
+	if (ch->timeout_ms > 0 && (*turns)++ % 256 == 0) {
+		uint64_t now = mono_ms();
+
+		if (!*deadline_ms)
+			*deadline_ms = now + (uint64_t)ch->timeout_ms;
+		else if (now >= *deadline_ms)
+			return chan_fail(ch, ETIMEDOUT, "%s: nothing for %d ms (peer gone?)", call, ch->timeout_ms);
+	}
+	chan_relax(ch);
+	return 0;
+}
+
 int mqlib_queue_depth(size_t msg_bytes)
 {
 	size_t n = (8u << 20) / (msg_bytes ? msg_bytes : 1);

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "transports/transport.h"
 
@@ -68,6 +69,13 @@ int mqlib_wait_endpoint(struct chan *ch, struct mqlib_rdv *r, char *out, size_t 
 void mqlib_detach(struct mqlib_rdv *r);
 /* destroy(): closes the pipe and removes the socket file.  Idempotent, safe on a zeroed one. */
 void mqlib_destroy(struct mqlib_rdv *r);
+
+/*
+ * One turn of polling a non-blocking call under --wait spin (deadline_ms
+ * and turns start at 0): 0 to try again, or -ETIMEDOUT (recorded) once
+ * nothing came for ch->timeout_ms.  The clock is read every 256 turns.
+ */
+int mqlib_spin_turn(struct chan *ch, uint64_t *deadline_ms, unsigned *turns, const char *call);
 
 /*
  * How many messages of msg_bytes each queue of a one-way channel may hold:

@@ -16,7 +16,7 @@ extern const struct transport_ops sysv_mq_ops, posix_mq_ops, lockfile_ops, signa
 extern const struct transport_ops shm_ring_ops, shm_spin_ops, sysv_shm_ops;
 extern const struct transport_ops cma_ops, memfd_ops, vmsplice_ops;
 extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vsock_ops, tipc_ops;
-extern const struct transport_ops zmq_ops;
+extern const struct transport_ops zmq_ops, nng_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -25,7 +25,7 @@ const struct transport_ops *const transport_table[] = {
 	&eventfd_ops,	 &shm_ring_ops,	  &shm_spin_ops,   &sysv_shm_ops,
 	&futex_ring_ops, &uring_ops,	  &uring_sock_ops, &vsock_ops,
 	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
-	&zmq_ops,
+	&zmq_ops,	 &nng_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

@@ -44,9 +44,6 @@
  */
 #include "transports/mqlib.h"
 
-#include "common/mono.h"
-#include "transports/chan_util.h"
-
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,21 +166,6 @@ static int zmq_attach(struct chan *ch, enum chan_role role)
 	return 0;
 }
 
-/* Keeps polling a ZMQ_DONTWAIT call: 0 to try again, or -ETIMEDOUT (recorded) past the deadline. */
-static int zmq_spin_turn(struct chan *ch, uint64_t *deadline_ms, unsigned *turns, const char *call)
-{
-	if (ch->timeout_ms > 0 && (*turns)++ % 256 == 0) {
-		uint64_t now = mono_ms();
-
-		if (!*deadline_ms)
-			*deadline_ms = now + (uint64_t)ch->timeout_ms;
-		else if (now >= *deadline_ms)
-			return chan_fail(ch, ETIMEDOUT, "%s: nothing for %d ms (peer gone?)", call, ch->timeout_ms);
-	}
-	chan_relax(ch);
-	return 0;
-}
-
 static int zmq_xfer(struct chan *ch, void *buf, size_t len, bool tx)
 {
 	struct zmq_chan *zc = ch->priv;
@@ -204,7 +186,7 @@ static int zmq_xfer(struct chan *ch, void *buf, size_t len, bool tx)
 			return chan_fail(ch, errno, "%s %zu bytes", call, len);
 		if (!zc->flags)
 			return chan_fail(ch, ETIMEDOUT, "%s: nothing for %d ms (peer gone?)", call, ch->timeout_ms);
-		if (zmq_spin_turn(ch, &deadline, &turns, call))
+		if (mqlib_spin_turn(ch, &deadline, &turns, call))
 			return -ch->err;
 	}
 }

@@ -730,6 +730,8 @@ void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const st
 	ch->peer_same_cpu = cfg->client_cpu >= 0 && cfg->client_cpu == cfg->server_cpu;
 	ch->opts = cfg->opts;
 	ch->underload = cfg->pattern == PATTERN_UNDERLOAD;
+	ch->flow = cfg->pattern == PATTERN_PINGPONG || cfg->pattern == PATTERN_UNDERLOAD ? CHAN_FLOW_LOCKSTEP
+											 : CHAN_FLOW_ONE_WAY;
 	ch->limits = *lim;
 }
 

@@ -47,6 +47,19 @@ enum chan_wait {
 };
 
 /*
+ * How a cell's messages flow, for a library whose sockets are made for one
+ * pattern (ZeroMQ's and nng's REQ/REP, PUSH/PULL): it picks them at attach
+ * time from this.  The driver sets it from the pattern; a zeroed chan (a
+ * test driving hooks directly) is CHAN_FLOW_ANY, which every transport
+ * must carry.
+ */
+enum chan_flow {
+	CHAN_FLOW_ANY,	    /* both ways, in any order */
+	CHAN_FLOW_LOCKSTEP, /* pingpong: the client sends one message, the server answers it, and again */
+	CHAN_FLOW_ONE_WAY,  /* stream, rate: client to server only */
+};
+
+/*
  * Capability flags, as data (fio's FIO_* engine flags).  Each one is read
  * by the engine or the CLI; a flag nobody reads does not belong here.
  */
@@ -162,6 +175,7 @@ struct chan {
 	bool underload;		/* a background sender shares the server direction (TRANSPORT_SECOND_SENDER) */
 	bool background;	/* set in that sender's process only, before attach(CHAN_CLIENT): it sends
 				 * at the lowest priority the mechanism has (posix_mq: 0) */
+	enum chan_flow flow;	/* how the pattern moves messages (see enum chan_flow) */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	unsigned int client; /* with nclients: this client's index (0..nclients-1), set before attach() */

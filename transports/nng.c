@@ -1,0 +1,342 @@
+/*
+ * nng.c - nng (nanomsg-next-gen) sockets between the two processes.
+ *
+ * The same patterns as zmq.c, on nng's scalability protocols: req0/rep0
+ * for pingpong, push0/pull0 for stream and rate, pair0 where the flow is
+ * not known (both ways, any order).  net=ipc (default): ipc:// over a
+ * socket file in the run directory (raw transport unix); net=tcp:
+ * tcp://127.0.0.1:0, the port the kernel gave read back with
+ * NNG_OPT_TCP_BOUND_PORT (raw transport tcp).  The server listens in
+ * attach() and hands its endpoint to the client through create()'s pipe
+ * (mqlib.h); the client dials synchronously.  libnng-dev has no
+ * pkg-config file: the Makefile finds it with a link test.
+ *
+ * Threads: nng starts its thread pool (task queue, poller, timers,
+ * resolver, reaper) on the first socket, in attach() after the fork.
+ * detach() closes the socket and calls nng_fini(), which stops them.
+ *
+ * Messages: nng_sendmsg / nng_recvmsg on an nng_msg, one copy each way
+ * between the harness's buffer and the message body (what nng_send and
+ * nng_recv do inside).  NNG_FLAG_ALLOC would save the receiver's copy only
+ * if the harness could keep nng's buffer, and on send it needs a buffer
+ * from nng_alloc, which the harness's is not; so it would save nothing
+ * here.  nng allocates a message per send and per receive either way:
+ * that is part of its cost.  The received length must be exactly the one
+ * asked (-EPROTO otherwise).  NNG_OPT_RECVMAXSZ (1 MiB by default, which
+ * would drop larger messages and the connection with them) is the cell's
+ * size plus 64 bytes of protocol header (req0's request id).  A one-way
+ * channel's buffers (NNG_OPT_SENDBUF, NNG_OPT_RECVBUF) hold about 8 MiB of
+ * messages (mqlib.h).
+ *
+ * Dead peer: NNG_OPT_RECVTIMEO and NNG_OPT_SENDTIMEO are ch->timeout_ms.
+ * Close (the linger trap): nng 1.x has no linger, and nng_close() aborts
+ * what a pipe has not written yet, such as rep0's last reply or push0's
+ * last messages.  So the side whose last call was a send waits in
+ * detach(), at most ch->timeout_ms, until the peer has closed its end
+ * (NNG_PIPE_EV_REM_POST: the peer had everything it wanted) before it
+ * closes (100 ms at most where the flow is unknown: nng's author
+ * suggests that delay for protocols without an acknowledgement).
+ *
+ * --wait spin: NNG_FLAG_NONBLOCK calls polled with chan_relax()
+ * (CAN_SPIN); nng's own threads still sleep.  The ipc:// socket file is
+ * removed by destroy() (mqlib.h).
+ */
+#include "transports/mqlib.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/mono.h"
+
+static const struct transport_option nng_options[] = {
+	[MQLIB_OPT_NET] = MQLIB_NET_OPTION,
+	{0},
+};
+
+#ifdef HAVE_LIBNNG
+#include <nng/nng.h>
+#include <nng/protocol/pair0/pair.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#define NNG_HEADER_ROOM 64  /* NNG_OPT_RECVMAXSZ above the cell's size: SP headers */
+#define NNG_ANY_WAIT_MS 100 /* the wait before closing where the flow is unknown */
+
+struct nng_chan {
+	struct mqlib_rdv rdv;
+	/* this process's, after attach() */
+	pid_t owner;
+	bool open;
+	nng_socket sock;
+	int flags;	  /* NNG_FLAG_NONBLOCK when spinning */
+	bool sent_last;	  /* the last call was a send: wait for the peer before closing */
+	atomic_int pipes; /* connections now up (nng's threads count them) */
+};
+
+/* nng's error as an errno. */
+static int nng_errno(int rv)
+{
+	if (rv & NNG_ESYSERR)
+		return rv & ~NNG_ESYSERR;
+	switch (rv) {
+	case NNG_ETIMEDOUT:
+		return ETIMEDOUT;
+	case NNG_EAGAIN:
+		return EAGAIN;
+	case NNG_ENOMEM:
+		return ENOMEM;
+	case NNG_ECLOSED:
+	case NNG_ECONNRESET:
+	case NNG_ECONNSHUT:
+		return EPIPE;
+	case NNG_ECONNREFUSED:
+		return ECONNREFUSED;
+	case NNG_EMSGSIZE:
+		return EMSGSIZE;
+	case NNG_EINVAL:
+		return EINVAL;
+	case NNG_ENOTSUP:
+		return ENOTSUP;
+	case NNG_EADDRINUSE:
+		return EADDRINUSE;
+	default:
+		return EIO;
+	}
+}
+
+static int nng_failed(struct chan *ch, int rv, const char *what)
+{
+	return chan_fail(ch, nng_errno(rv), "%s: %s", what, nng_strerror(rv));
+}
+
+static int nng_probe(struct chan *ch)
+{
+	ch->limits.max_msg_bytes = 0;
+	snprintf(ch->limits.note, sizeof(ch->limits.note),
+		 "nng %s: no message limit of its own (NNG_OPT_RECVMAXSZ is set to the cell's size)", nng_version());
+	return 0;
+}
+
+static int nng_create(struct chan *ch)
+{
+	return mqlib_create(ch, &((struct nng_chan *)ch->priv)->rdv, "nng");
+}
+
+static int nng_open_socket(struct chan *ch, enum chan_role role)
+{
+	struct nng_chan *nc = ch->priv;
+	bool client = role == CHAN_CLIENT;
+
+	switch (ch->flow) {
+	case CHAN_FLOW_LOCKSTEP:
+		return client ? nng_req0_open(&nc->sock) : nng_rep0_open(&nc->sock);
+	case CHAN_FLOW_ONE_WAY:
+		return client ? nng_push0_open(&nc->sock) : nng_pull0_open(&nc->sock);
+	default:
+		return nng_pair0_open(&nc->sock);
+	}
+}
+
+static void nng_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct nng_chan *nc = arg;
+
+	(void)p;
+	atomic_fetch_add(&nc->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1);
+}
+
+/* Timeouts, the size limit, the buffers and the pipe counter, before listen or dial. */
+static int nng_configure(struct chan *ch, enum chan_role role)
+{
+	struct nng_chan *nc = ch->priv;
+	nng_duration ms = ch->timeout_ms > 0 ? ch->timeout_ms : NNG_DURATION_INFINITE;
+	int rv, depth = mqlib_queue_depth(ch->msg_bytes);
+
+	if ((rv = nng_socket_set_ms(nc->sock, NNG_OPT_RECVTIMEO, ms)) ||
+	    (rv = nng_socket_set_ms(nc->sock, NNG_OPT_SENDTIMEO, ms)))
+		return nng_failed(ch, rv, "nng_socket_set_ms timeouts");
+	if ((rv = nng_socket_set_size(nc->sock, NNG_OPT_RECVMAXSZ, ch->msg_bytes + NNG_HEADER_ROOM)))
+		return nng_failed(ch, rv, "nng_socket_set_size " NNG_OPT_RECVMAXSZ);
+	if (ch->flow == CHAN_FLOW_ONE_WAY &&
+	    (rv = nng_socket_set_int(nc->sock, role == CHAN_CLIENT ? NNG_OPT_SENDBUF : NNG_OPT_RECVBUF, depth)))
+		return nng_failed(ch, rv, "nng_socket_set_int buffer");
+	if ((rv = nng_pipe_notify(nc->sock, NNG_PIPE_EV_ADD_POST, nng_pipe_event, nc)) ||
+	    (rv = nng_pipe_notify(nc->sock, NNG_PIPE_EV_REM_POST, nng_pipe_event, nc)))
+		return nng_failed(ch, rv, "nng_pipe_notify");
+	return 0;
+}
+
+/* The server listens and hands its endpoint (the bound port for tcp) to the client. */
+static int nng_listen_and_publish(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+	char ep[MQLIB_ENDPOINT_MAX];
+	nng_listener l;
+	int rv, port;
+
+	if (mqlib_bind_endpoint(ch, &nc->rdv, "0", ep, sizeof(ep)))
+		return -ch->err;
+	if ((rv = nng_listen(nc->sock, ep, &l, 0)))
+		return nng_failed(ch, rv, "nng_listen");
+	if (!mqlib_is_ipc(ch)) {
+		if ((rv = nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port)))
+			return nng_failed(ch, rv, "nng_listener_get_int " NNG_OPT_TCP_BOUND_PORT);
+		snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", port);
+	}
+	return mqlib_publish(ch, &nc->rdv, ep);
+}
+
+static int nng_attach(struct chan *ch, enum chan_role role)
+{
+	struct nng_chan *nc = ch->priv;
+	char ep[MQLIB_ENDPOINT_MAX];
+	int rv;
+
+	nc->owner = getpid();
+	nc->flags = ch->wait == CHAN_WAIT_SPIN ? NNG_FLAG_NONBLOCK : 0;
+	atomic_init(&nc->pipes, 0);
+	mqlib_attach(&nc->rdv, role);
+	if ((rv = nng_open_socket(ch, role)))
+		return nng_failed(ch, rv, "nng socket open");
+	nc->open = true;
+	if (nng_configure(ch, role))
+		return -ch->err;
+	if (role == CHAN_SERVER)
+		return nng_listen_and_publish(ch);
+	if (mqlib_wait_endpoint(ch, &nc->rdv, ep, sizeof(ep)))
+		return -ch->err;
+	if ((rv = nng_dial(nc->sock, ep, NULL, 0)))
+		return chan_fail(ch, nng_errno(rv), "nng_dial %s: %s", ep, nng_strerror(rv));
+	return 0;
+}
+
+static int nng_chan_send(struct chan *ch, const void *buf, size_t len)
+{
+	struct nng_chan *nc = ch->priv;
+	uint64_t deadline = 0;
+	unsigned turns = 0;
+	nng_msg *m;
+	int rv;
+
+	if ((rv = nng_msg_alloc(&m, len)))
+		return nng_failed(ch, rv, "nng_msg_alloc");
+	memcpy(nng_msg_body(m), buf, len);
+	while ((rv = nng_sendmsg(nc->sock, m, nc->flags)) == NNG_EAGAIN)
+		if (mqlib_spin_turn(ch, &deadline, &turns, "nng_sendmsg"))
+			break;
+	if (rv) {
+		nng_msg_free(m); /* nng took it only on success */
+		return rv == NNG_EAGAIN ? -ch->err : nng_failed(ch, rv, "nng_sendmsg");
+	}
+	nc->sent_last = true;
+	return 0;
+}
+
+static int nng_chan_recv(struct chan *ch, void *buf, size_t len)
+{
+	struct nng_chan *nc = ch->priv;
+	uint64_t deadline = 0;
+	unsigned turns = 0;
+	nng_msg *m;
+	size_t got;
+	int rv;
+
+	while ((rv = nng_recvmsg(nc->sock, &m, nc->flags)) == NNG_EAGAIN)
+		if (mqlib_spin_turn(ch, &deadline, &turns, "nng_recvmsg"))
+			return -ch->err;
+	if (rv)
+		return nng_failed(ch, rv, "nng_recvmsg");
+	nc->sent_last = false;
+	got = nng_msg_len(m);
+	if (got == len)
+		memcpy(buf, nng_msg_body(m), len);
+	nng_msg_free(m);
+	if (got != len)
+		return chan_fail(ch, EPROTO, "nng_recvmsg: a %zu-byte message where %zu were expected", got, len);
+	return 0;
+}
+
+/*
+ * After our last send: until the peer has closed every connection, at
+ * most the timeout; where the flow is unknown (a caller driving the hooks
+ * directly, whose peer may wait for this process to exit before it
+ * closes), at most NNG_ANY_WAIT_MS, the delay nng's author suggests.
+ */
+static void nng_wait_for_peer(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+	uint64_t ms = ch->flow == CHAN_FLOW_ANY ? NNG_ANY_WAIT_MS
+		      : ch->timeout_ms > 0	? (uint64_t)ch->timeout_ms
+						: 10000;
+	uint64_t deadline = mono_ms() + ms;
+	struct timespec tick = {0, 1000000};
+
+	while (atomic_load(&nc->pipes) > 0 && mono_ms() < deadline)
+		nanosleep(&tick, NULL);
+}
+
+static void nng_detach(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+
+	if (nc->open) {
+		if (nc->sent_last)
+			nng_wait_for_peer(ch);
+		nng_close(nc->sock);
+		nc->open = false;
+		nng_fini(); /* stops nng's threads: nothing else in this process uses nng */
+	}
+	mqlib_detach(&nc->rdv);
+}
+
+static void nng_destroy(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+
+	/* a process that attached and closes without detaching (a test as the client) */
+	if (nc->owner == getpid())
+		nng_detach(ch);
+	mqlib_destroy(&nc->rdv);
+}
+
+#else /* !HAVE_LIBNNG: registered, and unavailable with the package to install */
+
+struct nng_chan {
+	int unused;
+};
+
+static int nng_probe(struct chan *ch)
+{
+	return mqlib_absent(ch, "nng", "libnng-dev");
+}
+
+#define nng_create mqlib_absent_create
+#define nng_attach mqlib_absent_attach
+#define nng_chan_send mqlib_absent_send
+#define nng_chan_recv mqlib_absent_recv
+#define nng_detach mqlib_absent_destroy
+#define nng_destroy mqlib_absent_destroy
+#endif
+
+const struct transport_ops nng_ops = {
+	.name = "nng",
+	.summary = "nng req0/rep0 (pingpong), push0/pull0 (stream) over ipc:// (net=tcp: tcp://127.0.0.1)",
+	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_CAN_SPIN,
+	.priv_size = sizeof(struct nng_chan),
+	.options = nng_options,
+	.raw_of = mqlib_raw_of,
+	.probe = nng_probe,
+	.create = nng_create,
+	.attach = nng_attach,
+	.send = nng_chan_send,
+	.recv = nng_chan_recv,
+	.detach = nng_detach,
+	.destroy = nng_destroy,
+};

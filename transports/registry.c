@@ -19,6 +19,7 @@ extern const struct transport_ops futex_ring_ops, uring_ops, uring_sock_ops, vso
 /* the wake-up primitives (wake.h): no payload, --sizes 0 */
 extern const struct transport_ops sem_posix_ops, sem_sysv_ops, futex_ops, condvar_ops, sigqueue_ops;
 extern const struct transport_ops dbus_ops, dbus_p2p_ops, oncrpc_ops;
+extern const struct transport_ops grpc_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -29,6 +30,7 @@ const struct transport_ops *const transport_table[] = {
 	&tipc_ops,	 &cma_ops,	  &memfd_ops,	   &vmsplice_ops,
 	&sem_posix_ops,	 &sem_sysv_ops,	  &futex_ops,	   &condvar_ops,
 	&sigqueue_ops,	 &dbus_ops,	  &dbus_p2p_ops,   &oncrpc_ops,
+	&grpc_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

@@ -3,13 +3,15 @@
  * suite runs for every transport with its defaults:
  *
  *  variants    each library and network variant (dbus:lib=libdbus,
- *              dbus_p2p:lib=libdbus, oncrpc:net=tcp) round-trips verified
+ *              dbus_p2p:lib=libdbus, oncrpc:net=tcp, grpc:net=tcp, and
+ *              the defaults) round-trips verified
  *              payloads at 1, 64, 4097, 65536 bytes and 1 MiB
  *  killed      a server that dies mid-run is an error within the timeout
  *  cleanup     after every variant: no dbus-daemon child, no file in the
  *              run directory, no thread in the parent, nothing in the ledger
  *  bad_daemon  a daemon that exits at once, or is not there, is a clear error
- *  threads     the cost section counts the threads of each side (>= 1)
+ *  threads     the cost section counts the threads of each side (>= 1;
+ *              gRPC's own threads: >= 4)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,9 +35,10 @@ struct variant {
 };
 
 static const struct variant variants[] = {
-	{"dbus", "lib", "libdbus"}, {"dbus_p2p", "lib", "libdbus"}, {"oncrpc", "net", "tcp"},
-	{"dbus", NULL, NULL},	    {"dbus_p2p", NULL, NULL},	    {"oncrpc", NULL, NULL},
+	{"dbus", "lib", "libdbus"}, {"dbus_p2p", "lib", "libdbus"}, {"oncrpc", "net", "tcp"}, {"dbus", NULL, NULL},
+	{"dbus_p2p", NULL, NULL},   {"oncrpc", NULL, NULL},	    {"grpc", "net", "tcp"},   {"grpc", NULL, NULL},
 };
+#define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static struct cell_config variant_cfg(const struct variant *v, size_t size)
 {
@@ -153,6 +156,9 @@ static void case_variants(void)
 		CHECK(res.count == cfg.iterations);
 		CHECK_MSG(res.cost[0].threads >= 1 && res.cost[1].threads >= 1, "threads %d + %d", res.cost[0].threads,
 			  res.cost[1].threads);
+		if (!strcmp(v->name, "grpc")) /* its timer, executor and event-engine threads */
+			CHECK_MSG(res.cost[0].threads >= 4 && res.cost[1].threads >= 4, "gRPC threads %d + %d",
+				  res.cost[0].threads, res.cost[1].threads);
 		cell_result_release(&res);
 		check_clean("after the cell");
 	}
@@ -211,11 +217,11 @@ static void case_bad_daemon(void)
 
 int main(int argc, char **argv)
 {
-	size_t nv = sizeof(variants) / sizeof(variants[0]), n = 0;
-	struct test_case cases[2 * 6 + 1];
-	char names[2 * 6][64];
+	size_t n = 0;
+	struct test_case cases[2 * NVARIANTS + 1];
+	char names[2 * NVARIANTS][64];
 
-	for (size_t i = 0; i < nv; i++) {
+	for (size_t i = 0; i < NVARIANTS; i++) {
 		const struct variant *v = &variants[i];
 
 		snprintf(names[n], sizeof(names[n]), "%s%s%s/variants", v->name, v->opt ? ":" : "",

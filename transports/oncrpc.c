@@ -22,7 +22,12 @@
  * limit of its own.  The default fragment sizes of libtirpc are kept;
  * over TCP both ends set TCP_NODELAY (libtirpc leaves Nagle's algorithm
  * on, which stalls a 64 KiB reply for the 40 ms of a delayed ACK).
- * Raw transport underneath: unix, or tcp with :net=tcp.
+ * :net=udp (clntudp_bufcreate/svcudp_bufcreate on the parent's bound
+ * 127.0.0.1 socket): a call is one datagram of UDPMSGSIZE (8800) bytes,
+ * 8756 of payload; larger cells are skipped naming the limit.  The
+ * client's retransmit interval is longer than the call's timeout, so a
+ * lost datagram is a timeout, never a call the server runs twice.
+ * Raw transport underneath: unix, tcp with :net=tcp, udp with :net=udp.
  */
 #include "transports/chan_util.h"
 
@@ -47,22 +52,31 @@
 #define ONCRPC_PROC 1u
 
 enum { ONCRPC_OPT_NET };
-enum { ONCRPC_NET_UNIX, ONCRPC_NET_TCP };
-static const char *const oncrpc_nets[] = {"unix", "tcp", NULL};
+enum { ONCRPC_NET_UNIX, ONCRPC_NET_TCP, ONCRPC_NET_UDP };
+static const char *const oncrpc_nets[] = {"unix", "tcp", "udp", NULL};
+/*
+ * UDP: a call is one datagram of at most UDPMSGSIZE (8800) bytes, libtirpc's
+ * buffer for clntudp_create/svcudp_create; the call header (xid, direction,
+ * RPC version, program, version, procedure, AUTH_NONE credential and
+ * verifier: 40 bytes) and opaque<>'s length word (4) leave 8756 of payload.
+ */
+#define ONCRPC_UDP_MSG 8800u
+#define ONCRPC_UDP_MAX (ONCRPC_UDP_MSG - 44u)
 
 static const struct transport_option oncrpc_options[] = {
-	[ONCRPC_OPT_NET] = {.name = "net",
-			    .type = TOPT_ENUM,
-			    .def = ONCRPC_NET_UNIX,
-			    .values = oncrpc_nets,
-			    .help = "unix (a socket path in the run directory) or tcp (127.0.0.1)"},
+	[ONCRPC_OPT_NET] =
+		{.name = "net",
+		 .type = TOPT_ENUM,
+		 .def = ONCRPC_NET_UNIX,
+		 .values = oncrpc_nets,
+		 .help = "unix (a socket path in the run directory), tcp or udp (127.0.0.1; udp: 8756 bytes at most)"},
 	{0},
 };
 
 struct oncrpc_priv {
 	int listen_fd; /* create(); -1 */
 	bool made;
-	bool tcp;
+	bool tcp, udp;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint16_t port;
 	/* after attach() */
@@ -79,7 +93,11 @@ struct oncrpc_priv {
 
 static const char *oncrpc_raw_of(const struct chan_opts *o)
 {
-	return (o->given & (1u << ONCRPC_OPT_NET)) && o->val[ONCRPC_OPT_NET] == ONCRPC_NET_TCP ? "tcp" : "unix";
+	if (!(o->given & (1u << ONCRPC_OPT_NET)))
+		return "unix";
+	return o->val[ONCRPC_OPT_NET] == ONCRPC_NET_TCP	  ? "tcp"
+	       : o->val[ONCRPC_OPT_NET] == ONCRPC_NET_UDP ? "udp"
+							  : "unix";
 }
 
 static int oncrpc_probe(struct chan *ch)
@@ -87,6 +105,14 @@ static int oncrpc_probe(struct chan *ch)
 #ifndef HAVE_LIBTIRPC
 	return chan_unavailable(ch, ENOSYS, "built without libtirpc: install libtirpc-dev and rebuild");
 #else
+	if (chan_opt(ch, ONCRPC_OPT_NET) == ONCRPC_NET_UDP) {
+		ch->limits.max_msg_bytes = ONCRPC_UDP_MAX;
+		snprintf(ch->limits.note, sizeof(ch->limits.note),
+			 "ONC RPC over UDP 127.0.0.1: one datagram of UDPMSGSIZE (8800) bytes per call, %u after "
+			 "the call header; no rpcbind",
+			 ONCRPC_UDP_MAX);
+		return 0;
+	}
 	ch->limits.max_msg_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),
 		 "ONC RPC: opaque<> has a 32-bit length, record marking no limit; libtirpc over %s, no rpcbind",
@@ -105,11 +131,13 @@ static int oncrpc_create(struct chan *ch)
 	int r;
 
 	p->tcp = chan_opt(ch, ONCRPC_OPT_NET) == ONCRPC_NET_TCP;
-	p->listen_fd = socket(p->tcp ? AF_INET : AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	p->udp = chan_opt(ch, ONCRPC_OPT_NET) == ONCRPC_NET_UDP;
+	p->listen_fd =
+		socket(p->tcp || p->udp ? AF_INET : AF_UNIX, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	p->made = true;
 	if (p->listen_fd < 0)
 		return chan_fail(ch, errno, "socket");
-	if (p->tcp) {
+	if (p->tcp || p->udp) {
 		if (bind(p->listen_fd, (struct sockaddr *)&si, sizeof(si)) < 0 ||
 		    getsockname(p->listen_fd, (struct sockaddr *)&si, &sl) < 0)
 			return chan_fail(ch, errno, "bind 127.0.0.1");
@@ -124,7 +152,7 @@ static int oncrpc_create(struct chan *ch)
 		if (r < 0)
 			return chan_fail(ch, errno, "bind %s", p->path);
 	}
-	if (listen(p->listen_fd, 1) < 0)
+	if (!p->udp && listen(p->listen_fd, 1) < 0)
 		return chan_fail(ch, errno, "listen");
 	return 0;
 }
@@ -167,11 +195,26 @@ static void oncrpc_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 		p->rerr = -EPROTO; /* larger than expected fails to decode, smaller arrives short */
 }
 
+/* UDP: the server's transport is the parent's bound socket (svc_destroy closes it). */
+static int oncrpc_attach_udp_server(struct chan *ch, struct oncrpc_priv *p)
+{
+	p->xprt = svcudp_bufcreate(p->listen_fd, ONCRPC_UDP_MSG, ONCRPC_UDP_MSG);
+	if (!p->xprt)
+		return chan_fail(ch, ENOMEM, "svcudp_bufcreate");
+	p->listen_fd = -1;
+	oncrpc_server_ch = ch;
+	if (!svc_register(p->xprt, ONCRPC_PROG, ONCRPC_VERS, oncrpc_dispatch, 0))
+		return chan_fail(ch, EEXIST, "svc_register prog 0x%x (protocol 0)", ONCRPC_PROG);
+	return 0;
+}
+
 static int oncrpc_attach_server(struct chan *ch, struct oncrpc_priv *p)
 {
 	struct pollfd pfd = {.fd = p->listen_fd, .events = POLLIN};
 	int fd, r;
 
+	if (p->udp)
+		return oncrpc_attach_udp_server(ch, p);
 	do
 		r = poll(&pfd, 1, ch->timeout_ms > 0 ? ch->timeout_ms : -1);
 	while (r < 0 && errno == EINTR);
@@ -204,7 +247,14 @@ static int oncrpc_attach_client(struct chan *ch, struct oncrpc_priv *p)
 	p->reply = malloc(ch->msg_bytes ? ch->msg_bytes : 1);
 	if (!p->reply)
 		return chan_fail(ch, ENOMEM, "reply buffer of %zu bytes", ch->msg_bytes);
-	if (p->tcp) {
+	if (p->udp) {
+		struct sockaddr_in si = {
+			.sin_family = AF_INET, .sin_port = htons(p->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		/* no retransmission within the call's timeout: a lost datagram is a timeout, never a duplicate */
+		struct timeval wait = {.tv_sec = ch->timeout_ms > 0 ? ch->timeout_ms / 1000 + 1 : 3600};
+
+		p->clnt = clntudp_bufcreate(&si, ONCRPC_PROG, ONCRPC_VERS, wait, &sock, ONCRPC_UDP_MSG, ONCRPC_UDP_MSG);
+	} else if (p->tcp) {
 		struct sockaddr_in si = {
 			.sin_family = AF_INET, .sin_port = htons(p->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 
@@ -229,7 +279,9 @@ static int oncrpc_attach_client(struct chan *ch, struct oncrpc_priv *p)
 		clnt_control((CLIENT *)p->clnt, CLSET_FD_CLOSE, NULL); /* our socket: clnt_destroy closes it */
 	if (!p->clnt)
 		return chan_fail(ch, ECONNREFUSED, "%s",
-				 clnt_spcreateerror(p->tcp ? "clnttcp_create" : "clntunix_create"));
+				 clnt_spcreateerror(p->udp   ? "clntudp_bufcreate"
+						    : p->tcp ? "clnttcp_create"
+							     : "clntunix_create"));
 	return 0;
 }
 
@@ -367,7 +419,7 @@ static void oncrpc_destroy(struct chan *ch)
 
 const struct transport_ops oncrpc_ops = {
 	.name = "oncrpc",
-	.summary = "ONC RPC (libtirpc): one procedure on opaque<>, over a Unix socket (net=tcp: TCP loopback)",
+	.summary = "ONC RPC (libtirpc): one procedure on opaque<>, over a Unix socket (net=tcp|udp: loopback)",
 	.kind = CHAN_MESSAGE,
 	.priv_size = sizeof(struct oncrpc_priv),
 	.options = oncrpc_options,

@@ -23,6 +23,7 @@ extern const struct transport_ops http_ops, http2_ops, websocket_ops;
 extern const struct transport_ops popen_ops;
 extern const struct transport_ops file_ops;
 extern const struct transport_ops zmq_ops, nng_ops;
+extern const struct transport_ops grpc_ops;
 
 const struct transport_ops *const transport_table[] = {
 	&pipe_ops,	 &fifo_ops,	  &socketpair_ops, &socketpair_seqpacket_ops,
@@ -34,7 +35,7 @@ const struct transport_ops *const transport_table[] = {
 	&sem_posix_ops,	 &sem_sysv_ops,	  &futex_ops,	   &condvar_ops,
 	&sigqueue_ops,	 &dbus_ops,	  &dbus_p2p_ops,   &oncrpc_ops,
 	&http_ops,	 &http2_ops,	  &websocket_ops,  &popen_ops,
-	&file_ops,	 &zmq_ops,	  &nng_ops,
+	&file_ops,	 &zmq_ops,	  &nng_ops,	   &grpc_ops,
 };
 const size_t transport_count = sizeof(transport_table) / sizeof(transport_table[0]);
 

@@ -3,13 +3,17 @@
  * suite runs for every transport with its defaults:
  *
  *  variants    each library and network variant (dbus:lib=libdbus,
- *              dbus_p2p:lib=libdbus, oncrpc:net=tcp) round-trips verified
- *              payloads at 1, 64, 4097, 65536 bytes and 1 MiB
+ *              dbus_p2p:lib=libdbus, oncrpc:net=tcp and udp, grpc:net=tcp, and
+ *              the defaults) round-trips verified
+ *              payloads at 1, 64, 4097, 8192, 65536 bytes and 1 MiB;
+ *              oncrpc:net=udp at 8756 bytes, its limit, and above it
+ *              only skips naming the limit
  *  killed      a server that dies mid-run is an error within the timeout
  *  cleanup     after every variant: no dbus-daemon child, no file in the
  *              run directory, no thread in the parent, nothing in the ledger
  *  bad_daemon  a daemon that exits at once, or is not there, is a clear error
- *  threads     the cost section counts the threads of each side (>= 1)
+ *  threads     the cost section counts the threads of each side (>= 1;
+ *              gRPC's own threads: >= 4)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,12 +34,15 @@ static char run_dir[4096];
 
 struct variant {
 	const char *name, *opt, *value;
+	size_t max; /* the variant's message limit (sizes above it are skipped naming it); 0: none */
 };
 
 static const struct variant variants[] = {
-	{"dbus", "lib", "libdbus"}, {"dbus_p2p", "lib", "libdbus"}, {"oncrpc", "net", "tcp"},
-	{"dbus", NULL, NULL},	    {"dbus_p2p", NULL, NULL},	    {"oncrpc", NULL, NULL},
+	{"dbus", "lib", "libdbus", 0},	{"dbus_p2p", "lib", "libdbus", 0}, {"oncrpc", "net", "tcp", 0},
+	{"oncrpc", "net", "udp", 8756}, {"grpc", "net", "tcp", 0},	   {"dbus", NULL, NULL, 0},
+	{"dbus_p2p", NULL, NULL, 0},	{"oncrpc", NULL, NULL, 0},	   {"grpc", NULL, NULL, 0},
 };
+#define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static struct cell_config variant_cfg(const struct variant *v, size_t size)
 {
@@ -138,13 +145,25 @@ static void check_clean(const char *what)
 
 static void case_variants(void)
 {
-	static const size_t sizes[] = {1, 64, 4097, 65536, 1u << 20};
 	const struct variant *v = test_arg;
+	const size_t sizes[] = {1, 64, 4097, v->max ? v->max : 8192, 65536, 1u << 20};
 
 	setup();
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct cell_config cfg = variant_cfg(v, sizes[i]);
 		struct cell_result res;
+		char limit[32];
+
+		if (v->max && sizes[i] > v->max) {
+			snprintf(limit, sizeof(limit), "(%zu bytes)", v->max);
+			test_context("%s:%s=%s %zu bytes, over its limit", v->name, v->opt, v->value, sizes[i]);
+			CHECK_OK(cell_run(&cfg, &res));
+			CHECK_MSG(res.status == CELL_SKIPPED && strstr(res.reason, limit), "status %s: %s",
+				  cell_status_name(res.status), res.reason);
+			cell_result_release(&res);
+			check_clean("after a skipped cell");
+			continue;
+		}
 
 		cfg.iterations = sizes[i] > 65536 ? 10 : 50;
 		test_context("%s:%s=%s %zu bytes", v->name, v->opt ? v->opt : "-", v->value ? v->value : "-", sizes[i]);
@@ -153,6 +172,9 @@ static void case_variants(void)
 		CHECK(res.count == cfg.iterations);
 		CHECK_MSG(res.cost[0].threads >= 1 && res.cost[1].threads >= 1, "threads %d + %d", res.cost[0].threads,
 			  res.cost[1].threads);
+		if (!strcmp(v->name, "grpc")) /* its timer, executor and event-engine threads */
+			CHECK_MSG(res.cost[0].threads >= 4 && res.cost[1].threads >= 4, "gRPC threads %d + %d",
+				  res.cost[0].threads, res.cost[1].threads);
 		cell_result_release(&res);
 		check_clean("after the cell");
 	}
@@ -200,7 +222,7 @@ static void run_bad_daemon(const char *path, enum cell_status want, const char *
 
 static void case_bad_daemon(void)
 {
-	static const struct variant v = {"dbus", NULL, NULL};
+	static const struct variant v = {"dbus", NULL, NULL, 0};
 
 	variant_cfg(&v, 64); /* skips where dbus itself is unavailable */
 	setup();
@@ -211,11 +233,11 @@ static void case_bad_daemon(void)
 
 int main(int argc, char **argv)
 {
-	size_t nv = sizeof(variants) / sizeof(variants[0]), n = 0;
-	struct test_case cases[2 * 6 + 1];
-	char names[2 * 6][64];
+	size_t n = 0;
+	struct test_case cases[2 * NVARIANTS + 1];
+	char names[2 * NVARIANTS][64];
 
-	for (size_t i = 0; i < nv; i++) {
+	for (size_t i = 0; i < NVARIANTS; i++) {
 		const struct variant *v = &variants[i];
 
 		snprintf(names[n], sizeof(names[n]), "%s%s%s/variants", v->name, v->opt ? ":" : "",

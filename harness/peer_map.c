@@ -12,7 +12,7 @@
 
 #include "harness/side.h"
 
-static size_t counts_bytes(void)
+size_t side_counts_bytes(void)
 {
 	return hist_counts_bytes(HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
 }
@@ -24,7 +24,7 @@ size_t side_ctl_bytes(void)
 
 static size_t snaps_bytes(void)
 {
-	return (size_t)HARNESS_MAX_INTERVALS * counts_bytes();
+	return (size_t)HARNESS_MAX_INTERVALS * side_counts_bytes();
 }
 
 bool side_ctl_by_name(const struct cell_config *cfg)
@@ -34,7 +34,7 @@ bool side_ctl_by_name(const struct cell_config *cfg)
 
 size_t side_map_bytes(const struct cell_config *cfg)
 {
-	return side_ctl_bytes() + counts_bytes() + (side_ctl_by_name(cfg) && cfg->interval_ns ? snaps_bytes() : 0);
+	return side_ctl_bytes() + side_counts_bytes() + (side_ctl_by_name(cfg) && cfg->interval_ns ? snaps_bytes() : 0);
 }
 
 int side_maps_open(const struct cell_config *cfg, const char *tag, struct cell_maps *m)
@@ -68,7 +68,7 @@ int side_maps_open(const struct cell_config *cfg, const char *tag, struct cell_m
 	if (!cfg->interval_ns)
 		return 0;
 	if (side_ctl_by_name(cfg)) {
-		m->snaps = (uint8_t *)m->ctl + side_ctl_bytes() + counts_bytes();
+		m->snaps = (uint8_t *)m->ctl + side_ctl_bytes() + side_counts_bytes();
 		return 0;
 	}
 	/* reserved, not committed: only the intervals used are ever touched */

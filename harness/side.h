@@ -101,6 +101,8 @@ void side_gate_wait(struct side_ctx *s);
 void side_ignore_signals(void);
 /* The shared page's layout: the ctl struct, then the histogram counts, then the interval snapshots. */
 size_t side_ctl_bytes(void);
+/* The bytes of one histogram's counts (the cell's, and each interval snapshot's). */
+size_t side_counts_bytes(void);
 size_t side_map_bytes(const struct cell_config *cfg);
 /* The channel's fields the transport reads, from the cell (transport.h: above the line). */
 void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const struct chan_limits *lim, const char *tag);

@@ -4,7 +4,8 @@
 # Suites: each binary under $BUILDDIR/tests/{unit,conformance}/ and each
 # tests/cli/*.sh (run with IPCBENCH=$BUILDDIR/ipcbench).  Each suite ends
 # with its own "N passed, N failed, N skipped" line; a suite that ends
-# without one (it crashed) counts as one failure.
+# without one (it crashed) counts as one failure.  "-- NAME took N s" after
+# each suite says where the time goes (CI must stay well inside its budget).
 # Usage: sh tests/run.sh [SUITE-SUBSTRING...]
 set -u
 BUILDDIR=${BUILDDIR:-build}
@@ -26,9 +27,11 @@ selected() {
 run_suite() {
 	name=$1; shift
 	echo "== $name"
+	t0=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	echo "-- $name took $(($(date +%s) - t0)) s"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "!! $name ended without a summary (exit $rc)"

@@ -12,9 +12,9 @@
  * is EOWNERDEAD for the survivor, which reports the peer gone (-EPIPE)
  * instead of waiting on a lock nobody will release.
  *
- * Between which processes: the objects live in anonymous shared memory
- * (PTHREAD_PROCESS_SHARED), so the two share an ancestor.  No name,
- * nothing for the ledger; destroy() destroys the objects and unmaps.
+ * Between which processes: any two.  The objects (PTHREAD_PROCESS_SHARED)
+ * live in the page of wake.h, POSIX shm by name, which an exec'd peer
+ * maps by name; destroy() unmaps it and removes the name.
  *
  * Limits: none of the kernel's; each wake-up costs the mutex's futex as
  * well as the condition variable's, which is what this transport shows
@@ -171,10 +171,11 @@ const struct transport_ops condvar_ops = {
 	.name = "condvar",
 	.summary = "a process-shared pthread mutex + condition variable per direction, no payload: --sizes 0",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NO_PAYLOAD,
+	.flags = TRANSPORT_NO_PAYLOAD | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct condvar_priv),
 	.probe = condvar_probe,
 	.create = condvar_create,
+	.adopt = wake_adopt,
 	.attach = wake_attach,
 	.send = condvar_send,
 	.recv = condvar_recv,

@@ -482,16 +482,34 @@ const struct transport_ops dbus_ops = {
 	.destroy = dbus_destroy,
 };
 
+/*
+ * dbus_p2p by name (--peers exec): the server peer runs create() and the
+ * client connects to the socket path alone; the listening socket is the
+ * creator's (sd-bus; libdbus listens in the server's attach() and its
+ * client retries until the path exists).  Nothing else of the creator's
+ * process is in priv after create().
+ */
+static void dbus_p2p_adopt(struct chan *ch)
+{
+	struct dbus_priv *p = ch->priv;
+
+	p->listen_fd = -1;
+	p->daemon = 0;
+	p->conn = p->held = NULL;
+	p->rbuf = NULL;
+}
+
 const struct transport_ops dbus_p2p_ops = {
 	.name = "dbus_p2p",
 	.summary = "D-Bus method calls Ping(ay) peer to peer over a Unix socket, no daemon (sd-bus; lib=libdbus)",
 	.kind = CHAN_MESSAGE,
-	.flags = 0,
+	.flags = TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct dbus_priv),
 	.options = dbus_options,
 	.raw_of = dbus_raw_of,
 	.probe = dbus_p2p_probe,
 	.create = dbus_p2p_create,
+	.adopt = dbus_p2p_adopt,
 	.attach = dbus_attach,
 	.send = dbus_send,
 	.recv = dbus_recv,

@@ -425,6 +425,9 @@ void fdchan_adopt(struct chan *ch)
 		fc->fd[i] = -1;
 	fc->nfd = 0;
 	fc->io.rfd = fc->io.wfd = -1;
+	fc->epfd = -1;
+	fc->ep_open = false;
+	fc->fan = NULL; /* the creator's memory */
 }
 
 void fdchan_destroy(struct chan *ch)

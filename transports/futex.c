@@ -10,8 +10,8 @@
  * (the kernel compares the word under the futex's lock), and a spurious
  * return only makes it look again.
  *
- * Between which processes: two processes sharing anonymous memory, that
- * is a common ancestor (the parent maps the page before the fork).  The
+ * Between which processes: any two that map the page (wake.h: POSIX shm
+ * by name; forked sides inherit it, exec'd ones map it by name).  The
  * words are shared futexes (the page is shmem), never FUTEX_PRIVATE_FLAG.
  *
  * This is the pair of calls the run's futex floor measures, with two
@@ -19,8 +19,8 @@
  * armed per wait: a dead peer is -ETIMEDOUT, not a hang), and the
  * receiver checks the sequence (wake.h) after every wake-up.
  *
- * Limits: CONFIG_FUTEX; no kernel limit of its own; no named object,
- * nothing for the ledger or for `ipcbench clean`.
+ * Limits: CONFIG_FUTEX; no kernel limit of its own; the page's name is
+ * in the ledger (wake.h).
  */
 #include "transports/wake.h"
 
@@ -112,10 +112,11 @@ const struct transport_ops futex_ops = {
 	.name = "futex",
 	.summary = "a bare shared futex word per direction (FUTEX_WAKE / FUTEX_WAIT), no payload: --sizes 0",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NO_PAYLOAD,
+	.flags = TRANSPORT_NO_PAYLOAD | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct wake_chan),
 	.probe = futex_probe,
 	.create = futex_create,
+	.adopt = wake_adopt,
 	.attach = wake_attach,
 	.send = futex_send,
 	.recv = futex_recv,

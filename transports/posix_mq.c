@@ -3,15 +3,17 @@
  *
  * One queue per direction, named "/<tag>-c2s" and "/<tag>-s2c" (the tag is
  * unpredictable), made with O_CREAT | O_EXCL and mode 0600 by create() in
- * the parent.  On Linux a message queue descriptor is a file descriptor, so
- * the client and server inherit both open queues across fork: they have
- * "opened" them the moment they exist.  create() therefore unlinks both
- * names as soon as both queues are open, and the queues live on, nameless,
- * until the last descriptor closes.  A name exists only between mq_open
- * and mq_unlink inside create(); the ledger notes it before mq_open, so
- * even a SIGKILLed ipcbench leaves at most a name the ledger lists.
- * destroy() closes the parent's descriptors and unlinks any name still
- * there (a create() that failed half-way).
+ * the creator.  On Linux a message queue descriptor is a file descriptor, so
+ * forked sides inherit both open queues: they have "opened" them the
+ * moment they exist.  An exec'd client (--peers exec: the server peer ran
+ * create()) has nothing inherited: adopt() forgets the creator's
+ * descriptors and the client's attach() opens both queues by name.  Either
+ * way the client's attach() unlinks both names once it holds the queues,
+ * and they live on, nameless, until the last descriptor closes.  A name
+ * exists only from create() to the client's attach(); the ledger notes it
+ * before mq_open, so even a SIGKILLed ipcbench leaves at most a name the
+ * ledger lists.  destroy() closes the creator's descriptors and unlinks
+ * any name still there (a client that never attached).
  *
  * Nothing needs /dev/mqueue: mq_open works through the kernel's internal
  * mount whether or not the mqueue filesystem is mounted anywhere.
@@ -283,19 +285,46 @@ static int posix_mq_create(struct chan *ch)
 			return chan_fail(ch, EPROTO, "mq_open %s: depth %ld asked, %ld granted", q->name[i],
 					 a.mq_maxmsg, got.mq_maxmsg);
 	}
-	/* both sides inherit both descriptors: the names have done their job */
+	return 0; /* the names stay for the client's attach() */
+}
+
+/* The client: both queues, by name where not inherited (an exec'd client); then the names go. */
+static int client_open(struct chan *ch, struct posix_mq *q)
+{
+	int oflag = O_RDWR | (ch->wait == CHAN_WAIT_SPIN ? O_NONBLOCK : 0);
+
 	for (int i = 0; i < 2; i++) {
-		if (mq_unlink(q->name[i]) < 0)
+		if (q->open[i])
+			continue;
+		q->mqd[i] = mq_open(q->name[i], oflag);
+		if (q->mqd[i] == (mqd_t)-1)
+			return chan_fail(ch, errno, "mq_open %s (by name)", q->name[i]);
+		q->open[i] = true;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (q->named[i] && mq_unlink(q->name[i]) < 0 && errno != ENOENT)
 			return chan_fail(ch, errno, "mq_unlink %s", q->name[i]);
 		q->named[i] = false;
 	}
 	return 0;
 }
 
+/* An exec'd client's copy of the creator's state: the descriptors are not this process's, the names are. */
+static void posix_mq_adopt(struct chan *ch)
+{
+	struct posix_mq *q = ch->priv;
+
+	for (int i = 0; i < 2; i++)
+		q->open[i] = false;
+	q->stage = NULL;
+}
+
 static int posix_mq_attach(struct chan *ch, enum chan_role role)
 {
 	struct posix_mq *q = ch->priv;
 
+	if (role == CHAN_CLIENT && client_open(ch, q))
+		return -ch->err;
 	q->txi = role == CHAN_CLIENT ? C2S : S2C;
 	q->rxi = 1 - q->txi;
 	q->tx = q->mqd[q->txi];
@@ -418,11 +447,12 @@ const struct transport_ops posix_mq_ops = {
 	.name = "posix_mq",
 	.summary = "POSIX message queues (mq_open/mq_timedsend/mq_timedreceive), one per direction",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_SECOND_SENDER,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_SECOND_SENDER | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct posix_mq),
 	.options = posix_mq_options,
 	.probe = posix_mq_probe,
 	.create = posix_mq_create,
+	.adopt = posix_mq_adopt,
 	.attach = posix_mq_attach,
 	.send = posix_mq_send,
 	.recv = posix_mq_recv,

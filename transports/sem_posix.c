@@ -9,13 +9,13 @@
  * wake-ups than were posted is -EPROTO, a post that never wakes anyone is
  * a lost wake-up.
  *
- * Between which processes: the semaphores have names, /<tag>-c2s and
- * /<tag>-s2c (glibc keeps them as /dev/shm/sem.<tag>-c2s), so unrelated
- * processes could open them; the sequence page is anonymous shared
- * memory, so here the two processes share an ancestor.  create() makes
- * both (O_CREAT | O_EXCL, mode 0600, value 0) after noting each name in
- * the ledger, so `ipcbench clean` removes them after a crash; the
- * children inherit the mappings through fork; destroy() unlinks them.
+ * Between which processes: any two.  The semaphores have names,
+ * /<tag>-c2s and /<tag>-s2c (glibc keeps them as /dev/shm/sem.<tag>-c2s),
+ * and so has the sequence page (wake.h), so an exec'd peer (--peers exec)
+ * opens all three by name.  create() makes both semaphores (O_CREAT |
+ * O_EXCL, mode 0600, value 0) after noting each name in the ledger, so
+ * `ipcbench clean` removes them after a crash; forked sides inherit the
+ * mappings; destroy() unlinks them.
  *
  * Limits: SEM_VALUE_MAX (far above the flow-control window of wake.h);
  * /dev/shm must be a writable tmpfs.  glibc's sem_post makes a system call
@@ -66,6 +66,31 @@ static int sem_posix_create(struct chan *ch)
 		}
 	}
 	return r;
+}
+
+/* An exec'd peer's copy of the creator's state: the semaphores' and the page's addresses are not ours. */
+static void sem_posix_adopt(struct chan *ch)
+{
+	struct sem_posix_priv *s = ch->priv;
+
+	s->sem[0] = s->sem[1] = NULL;
+	wake_adopt(ch);
+}
+
+static int sem_posix_attach(struct chan *ch, enum chan_role role)
+{
+	struct sem_posix_priv *s = ch->priv;
+
+	for (int i = 0; i < 2; i++) {
+		if (s->sem[i])
+			continue;
+		s->sem[i] = sem_open(s->name[i], 0);
+		if (s->sem[i] == SEM_FAILED) {
+			s->sem[i] = NULL;
+			return chan_fail(ch, errno, "sem_open %s (by name)", s->name[i]);
+		}
+	}
+	return wake_attach(ch, role);
 }
 
 static int sem_posix_send(struct chan *ch, const void *buf, size_t len)
@@ -122,11 +147,12 @@ const struct transport_ops sem_posix_ops = {
 	.name = "sem_posix",
 	.summary = "two named POSIX semaphores (sem_post / sem_clockwait), no payload: --sizes 0",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NO_PAYLOAD,
+	.flags = TRANSPORT_NO_PAYLOAD | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct sem_posix_priv),
 	.probe = sem_posix_probe,
 	.create = sem_posix_create,
-	.attach = wake_attach,
+	.adopt = sem_posix_adopt,
+	.attach = sem_posix_attach,
 	.send = sem_posix_send,
 	.recv = sem_posix_recv,
 	.destroy = sem_posix_destroy,

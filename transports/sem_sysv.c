@@ -11,9 +11,9 @@
  * killed sender's posts stay posted, as they were made.
  *
  * Between which processes: the set has a key (random, chosen by the run,
- * never IPC_PRIVATE), so unrelated processes could semget() it; the
- * sequence page is anonymous shared memory, so here the two share an
- * ancestor.  create() makes the set through chan_sysv_create(), which
+ * never IPC_PRIVATE) and an id, and the sequence page a POSIX shm name
+ * (wake.h), so unrelated processes use it: an exec'd peer (--peers exec)
+ * uses the id and maps the page by name.  create() makes the set through chan_sysv_create(), which
  * notes the key, then its id and creation time, in the ledger: `ipcbench
  * clean` removes a crashed run's set and never another program's.
  * destroy() removes it (IPC_RMID).
@@ -138,10 +138,11 @@ const struct transport_ops sem_sysv_ops = {
 	.name = "sem_sysv",
 	.summary = "a System V semaphore set of two (semop / semtimedop), no payload: --sizes 0",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NO_PAYLOAD,
+	.flags = TRANSPORT_NO_PAYLOAD | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct sem_sysv_priv),
 	.probe = sem_sysv_probe,
 	.create = sem_sysv_create,
+	.adopt = wake_adopt,
 	.attach = wake_attach,
 	.send = sem_sysv_send,
 	.recv = sem_sysv_recv,

@@ -34,11 +34,17 @@
  * (ring.h says why).
  *
  * Objects: one name "/<tag>-ring" (shm_open O_CREAT|O_EXCL, 0600), noted
- * in the ledger before it is made, sized and mapped in create() and
- * unlinked at once: the children inherit the mapping through fork, so no
- * name outlives create() and a crash leaves nothing in /dev/shm.  The
- * memory goes when the last process unmaps it.  Limits: the free space of
- * the tmpfs on /dev/shm.
+ * in the ledger before it is made, sized and mapped in create().  Forked
+ * sides inherit the mapping; an exec'd client (--peers exec: the server
+ * peer ran create()) maps the region by its name, a regular object of
+ * ours of exactly the size create() made, and the robust mutexes and the
+ * semaphores in it work across unrelated processes (process-shared, in a
+ * MAP_SHARED mapping of one object).  Either way the client's attach()
+ * unlinks the name once it holds the mapping, so a name lives from
+ * create() to the client's attach() only and a crash leaves at most what
+ * the ledger lists; destroy() unlinks it if no client came.  The memory
+ * goes when the last process unmaps it.  Limits: the free space of the
+ * tmpfs on /dev/shm.
  */
 #include "transports/ledger.h"
 #include "transports/ring.h"
@@ -49,6 +55,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,7 +147,7 @@ static int shm_spin_probe(struct chan *ch)
 	return probe_dev_shm(ch, policy);
 }
 
-/* Opens, notes, sizes, maps and unlinks the name; fills rc->rg. */
+/* Opens, notes, sizes and maps the name (which stays for the client's attach). */
 static int map_region(struct chan *ch, size_t bytes, void **mem)
 {
 	struct shm_ring_priv *sp = ch->priv;
@@ -165,10 +172,55 @@ static int map_region(struct chan *ch, size_t bytes, void **mem)
 			r = chan_fail(ch, errno, "mmap %s (%zu bytes)", sp->name, bytes);
 	}
 	close(fd);
-	/* the mapping is all the children need: the name goes now */
-	shm_unlink(sp->name);
-	sp->name[0] = 0;
 	return r;
+}
+
+/* An exec'd client's copy of the creator's state: the mapping and the doorbell's address are not ours. */
+static void shm_ring_adopt(struct chan *ch)
+{
+	struct shm_ring_priv *sp = ch->priv;
+	struct ring_chan *rc = &sp->rc;
+
+	rc->rg = NULL;
+	rc->attached = false;
+	rc->wake = &shm_ring_wake;
+	memset(&rc->tx, 0, sizeof(rc->tx));
+	memset(&rc->rx, 0, sizeof(rc->rx));
+	memset(&rc->fw, 0, sizeof(rc->fw));
+}
+
+/* The region by its name: a regular object of ours of exactly the size the creator made. */
+static int map_by_name(struct chan *ch, struct shm_ring_priv *sp)
+{
+	struct stat st;
+	void *mem = MAP_FAILED;
+	int fd = sp->name[0] ? shm_open(sp->name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0) : -1;
+
+	if (fd < 0)
+		return chan_fail(ch, sp->name[0] ? errno : EINVAL, "shm_open %s (by name)", sp->name);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    (size_t)st.st_size == sp->rc.map_bytes)
+		mem = mmap(NULL, sp->rc.map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	else
+		errno = EPROTO;
+	close(fd);
+	if (mem == MAP_FAILED)
+		return chan_fail(ch, errno, "map %s (%zu bytes) by name", sp->name, sp->rc.map_bytes);
+	sp->rc.rg = mem;
+	return 0;
+}
+
+static int shm_ring_attach(struct chan *ch, enum chan_role role)
+{
+	struct shm_ring_priv *sp = ch->priv;
+
+	if (!sp->rc.rg && map_by_name(ch, sp))
+		return -ch->err;
+	if (role == CHAN_CLIENT && sp->name[0]) {
+		shm_unlink(sp->name); /* the client holds the mapping: the name has done its job */
+		sp->name[0] = 0;
+	}
+	return ring_attach(ch, role);
 }
 
 static int create_common(struct chan *ch, uint64_t spin_ns)
@@ -222,11 +274,12 @@ const struct transport_ops shm_ring_ops = {
 	.name = "shm_ring",
 	.summary = "SPSC byte ring per direction in POSIX shm, woken by POSIX semaphores in the region",
 	.kind = CHAN_STREAM,
-	.flags = 0,
+	.flags = TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct shm_ring_priv),
 	.probe = shm_ring_probe,
 	.create = shm_ring_create,
-	.attach = ring_attach,
+	.adopt = shm_ring_adopt,
+	.attach = shm_ring_attach,
 	.send = ring_send,
 	.recv = ring_recv,
 	.detach = ring_detach,
@@ -237,12 +290,13 @@ const struct transport_ops shm_spin_ops = {
 	.name = "shm_spin",
 	.summary = "the shm_ring ring, busy-polled (burns a CPU per side), then yield, then sleep",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_SPIN,
+	.flags = TRANSPORT_SPIN | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct shm_ring_priv),
 	.options = shm_spin_options,
 	.probe = shm_spin_probe,
 	.create = shm_spin_create,
-	.attach = ring_attach,
+	.adopt = shm_ring_adopt,
+	.attach = shm_ring_attach,
 	.send = ring_send,
 	.recv = ring_recv,
 	.detach = ring_detach,

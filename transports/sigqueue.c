@@ -12,7 +12,7 @@
  *
  * Between which processes: any two of the same user whose pids are
  * known; here the pids are published in the shared page of wake.h
- * (anonymous memory, so the two share an ancestor).  attach() blocks the
+ * (POSIX shm by name, so an exec'd peer finds it too).  attach() blocks the
  * signal before its pid is published, so it is never delivered to a
  * handler (the default action would kill), only dequeued.  A sender
  * whose peer has not attached yet waits for its pid (at most timeout_ms).
@@ -21,7 +21,7 @@
  * user; the flow-control window of wake.h keeps a side at most 256 ahead,
  * and a sigqueue refused with EAGAIN is retried until timeout_ms.  The
  * signal transport (signal.c) uses the same signal as a ring's doorbell;
- * this one has no ring.  No named object: nothing for the ledger.
+ * this one has no ring.  The page's name is in the ledger (wake.h).
  */
 #include "transports/wake.h"
 
@@ -171,10 +171,11 @@ const struct transport_ops sigqueue_ops = {
 	.summary = "real-time signals carrying the sequence in si_value (sigqueue / sigtimedwait), no payload: "
 		   "--sizes 0",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_NO_PAYLOAD,
+	.flags = TRANSPORT_NO_PAYLOAD | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct sigqueue_priv),
 	.probe = sigqueue_probe,
 	.create = sigqueue_create,
+	.adopt = wake_adopt,
 	.attach = sigqueue_attach,
 	.send = sigqueue_send,
 	.recv = sigqueue_recv,

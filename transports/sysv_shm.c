@@ -14,7 +14,11 @@
  * and marked IPC_RMID at once: it disappears when the last process
  * detaches, even after a crash.  The semaphore set (semget 0600,
  * its key in the ledger) cannot be marked that way: destroy()
- * removes it with IPC_RMID.
+ * removes it with IPC_RMID.  By name (--peers exec): both ids are
+ * system-wide; an exec'd client attaches the segment by its id, which
+ * Linux allows after IPC_RMID for as long as a process (the server peer,
+ * which created it) still has it attached, once IPC_STAT shows it ours and
+ * of the size the creator made.
  *
  * Limits (probe): kernel.shmmax bounds the segment, so the ring shrinks to
  * fit it (messages still pass, in smaller pieces); kernel.shmmni and the
@@ -32,6 +36,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <time.h>
+#include <unistd.h>
 
 struct sysv_shm_priv {
 	struct ring_chan rc; /* first: ring.c casts priv to it */
@@ -207,15 +212,50 @@ static void sysv_shm_destroy(struct chan *ch)
 	}
 }
 
+/* An exec'd client's copy of the creator's state: the attachment and the doorbell's address are not ours. */
+static void sysv_shm_adopt(struct chan *ch)
+{
+	struct sysv_shm_priv *sp = ch->priv;
+	struct ring_chan *rc = &sp->rc;
+
+	rc->rg = NULL;
+	rc->attached = false;
+	rc->wake = &sysv_shm_wake;
+	memset(&rc->tx, 0, sizeof(rc->tx));
+	memset(&rc->rx, 0, sizeof(rc->rx));
+	memset(&rc->fw, 0, sizeof(rc->fw));
+}
+
+static int sysv_shm_attach(struct chan *ch, enum chan_role role)
+{
+	struct sysv_shm_priv *sp = ch->priv;
+	struct shmid_ds ds;
+	void *mem;
+
+	if (!sp->rc.rg) { /* an exec'd client: the segment by its id */
+		if (shmctl(sp->shmid, IPC_STAT, &ds) < 0)
+			return chan_fail(ch, errno, "shmctl IPC_STAT id=%d", sp->shmid);
+		if (ds.shm_perm.uid != geteuid() || ds.shm_segsz != sp->rc.map_bytes)
+			return chan_fail(ch, EPROTO, "segment id=%d is not the one made (%zu bytes, ours)", sp->shmid,
+					 sp->rc.map_bytes);
+		mem = shmat(sp->shmid, NULL, 0);
+		if (mem == (void *)-1)
+			return chan_fail(ch, errno, "shmat id=%d", sp->shmid);
+		sp->rc.rg = mem;
+	}
+	return ring_attach(ch, role);
+}
+
 const struct transport_ops sysv_shm_ops = {
 	.name = "sysv_shm",
 	.summary = "the shm_ring ring in a System V segment, woken by System V semaphores",
 	.kind = CHAN_STREAM,
-	.flags = 0,
+	.flags = TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct sysv_shm_priv),
 	.probe = sysv_shm_probe,
 	.create = sysv_shm_create,
-	.attach = ring_attach,
+	.adopt = sysv_shm_adopt,
+	.attach = sysv_shm_attach,
 	.send = ring_send,
 	.recv = ring_recv,
 	.detach = ring_detach,

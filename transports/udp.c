@@ -13,7 +13,15 @@
  * place of the sizes above (transports/sockopt.h), recorded as getsockopt
  * reads them back.  A queue with room for less than one datagram still
  * takes one when it is empty, which is all a ping-pong sends.
+ *
+ * By name (--peers exec): create() leaves the server's socket unconnected
+ * and notes both ports; a forked server connects it to the client socket
+ * create() made, an exec'd client makes its own socket, connects it to the
+ * server's port and says hello (byname.h), and the server, which made the
+ * channel in its own process then, connects to whoever said it.  UDP joins
+ * two hosts as well as two processes (TRANSPORT_NETWORK), loopback here.
  */
+#include "transports/byname.h"
 #include "transports/chan_util.h"
 #include "transports/fansock.h"
 #include "transports/fdio.h"
@@ -27,6 +35,13 @@
 #include <unistd.h>
 
 #define UDP_MAX_PAYLOAD 65507
+#define UDP_BUF (2 * UDP_MAX_PAYLOAD + 4096)
+
+struct udp_chan {
+	struct fd_chan fc;	  /* first: the fdchan and fansock hooks use it */
+	struct sockaddr_in sa[2]; /* the client's and the server's address */
+	pid_t creator;		  /* the process that ran create() */
+};
 
 static int udp_probe(struct chan *ch)
 {
@@ -95,43 +110,56 @@ static int udp_fan_create(struct chan *ch)
 	return 0;
 }
 
+/* The client's socket (fd[0]) connected to the server's (fd[1]), which stays unconnected until attach. */
 static int udp_create(struct chan *ch)
 {
-	struct sockaddr_in sa[2];
-	socklen_t len = sizeof(sa[0]);
-	int fd[2], buf = 2 * UDP_MAX_PAYLOAD + 4096;
+	struct udp_chan *uc = ch->priv;
+	int fd[2];
 
+	uc->creator = getpid();
 	if (ch->nclients)
 		return udp_fan_create(ch);
 	for (int i = 0; i < 2; i++) {
-		fd[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fd[i] < 0)
-			return chan_fail(ch, errno, "socket AF_INET SOCK_DGRAM");
-		if (fdchan_add_fd(ch, fd[i]))
-			return -ch->err;
-		setsockopt(fd[i], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-		setsockopt(fd[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-		if (sockopt_apply(ch, fd[i], sockopt_buf_descs, SOCKOPT_BUF_N))
-			return -ch->err;
-		sa[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-		if (bind(fd[i], (struct sockaddr *)&sa[i], sizeof(sa[i])) < 0)
-			return chan_fail(ch, errno, "bind 127.0.0.1:0");
-		if (getsockname(fd[i], (struct sockaddr *)&sa[i], &len) < 0)
-			return chan_fail(ch, errno, "getsockname");
+		fd[i] = udp_socket(ch, &uc->sa[i], UDP_BUF);
+		if (fd[i] < 0 || fdchan_add_fd(ch, fd[i]))
+			return fd[i] < 0 ? fd[i] : -ch->err;
 	}
-	for (int i = 0; i < 2; i++)
-		if (connect(fd[i], (struct sockaddr *)&sa[1 - i], sizeof(sa[0])) < 0)
-			return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(sa[1 - i].sin_port));
+	if (connect(fd[0], (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
+		return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(uc->sa[1].sin_port));
 	return 0;
+}
+
+/* An exec'd client: its own socket, connected to the server's port, and the hello. */
+static int udp_client_by_name(struct chan *ch, struct udp_chan *uc)
+{
+	struct sockaddr_in mine;
+	int fd = udp_socket(ch, &mine, UDP_BUF);
+
+	if (fd < 0 || fdchan_add_fd(ch, fd))
+		return fd < 0 ? fd : -ch->err;
+	if (connect(fd, (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
+		return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(uc->sa[1].sin_port));
+	if (byname_hello_send(ch, fd))
+		return -ch->err;
+	return fdchan_use(ch, fd, fd);
 }
 
 static int udp_attach(struct chan *ch, enum chan_role role)
 {
-	struct fd_chan *fc = ch->priv;
+	struct udp_chan *uc = ch->priv;
+	struct fd_chan *fc = &uc->fc;
 	int fd = fc->fd[role == CHAN_CLIENT ? 0 : 1];
 
 	if (ch->nclients)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
+	if (role == CHAN_CLIENT)
+		return fd < 0 ? udp_client_by_name(ch, uc) : fdchan_use(ch, fd, fd);
+	if (byname_server_made_it(uc->creator)) {
+		if (byname_hello_take(ch, fd))
+			return -ch->err;
+	} else if (connect(fd, (struct sockaddr *)&uc->sa[0], sizeof(uc->sa[0])) < 0) {
+		return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(uc->sa[0].sin_port));
+	}
 	return fdchan_use(ch, fd, fd);
 }
 
@@ -139,12 +167,13 @@ const struct transport_ops udp_ops = {
 	.name = "udp",
 	.summary = "UDP datagrams over 127.0.0.1 (at most 65507 bytes each)",
 	.kind = CHAN_MESSAGE,
-	.flags =
-		TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_LOSSY | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER,
-	.priv_size = sizeof(struct fd_chan),
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_LOSSY | TRANSPORT_FAN_IN |
+		 TRANSPORT_SECOND_SENDER | TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
+	.priv_size = sizeof(struct udp_chan),
 	.options = sockopt_buf_options,
 	.probe = udp_probe,
 	.create = udp_create,
+	.adopt = fdchan_adopt,
 	.attach = udp_attach,
 	.send = fdchan_record_send,
 	.recv = fdchan_record_recv,

@@ -7,7 +7,12 @@
  * unix_dgram: SOCK_DGRAM, two sockets bound to two paths and connected to
  * each other.  Records are limited like socketpair_seqpacket (sk_sndbuf -
  * 32 bytes and what the kernel allocates, unixsock.h); the receiver's
- * queue holds net.unix.max_dgram_qlen records.
+ * queue holds net.unix.max_dgram_qlen records.  By name (--peers exec):
+ * create() leaves the server's socket unconnected; a forked server
+ * connects it to client.sock, the socket create() made; an exec'd client
+ * binds its own socket to client.sock afresh (unlinking the creator's),
+ * connects to server.sock and says hello (byname.h), and the server, which
+ * made the channel in its own process then, connects to whoever said it.
  * Socket files are mode 0600 (umask while binding) in the 0700 run
  * directory and unlinked by destroy.
  *
@@ -17,6 +22,7 @@
  * server sets them on the connection it accepts, the client before it
  * connects.  On unix_dgram a record is at most the granted sndbuf - 32.
  */
+#include "transports/byname.h"
 #include "transports/chan_util.h"
 #include "transports/fansock.h"
 #include "transports/fdio.h"
@@ -140,14 +146,21 @@ static int unix_dgram_probe(struct chan *ch)
 	return 0;
 }
 
+struct unix_dgram_chan {
+	struct fd_chan fc; /* first: the fdchan and fansock hooks use it */
+	pid_t creator;	   /* the process that ran create() */
+};
+
 static int unix_dgram_fan_create(struct chan *ch);
 
+/* client.sock (fd[0]) connected to server.sock (fd[1]), which stays unconnected until attach. */
 static int unix_dgram_create(struct chan *ch)
 {
 	struct sockaddr_un sa[2];
 	static const char *const what[] = {"client.sock", "server.sock"};
 	int fd[2];
 
+	((struct unix_dgram_chan *)ch->priv)->creator = getpid();
 	if (ch->nclients)
 		return unix_dgram_fan_create(ch);
 	for (int i = 0; i < 2; i++) {
@@ -160,9 +173,8 @@ static int unix_dgram_create(struct chan *ch)
 		if (sockopt_apply(ch, fd[i], sockopt_buf_descs, SOCKOPT_BUF_N))
 			return -ch->err;
 	}
-	for (int i = 0; i < 2; i++)
-		if (connect(fd[i], (struct sockaddr *)&sa[1 - i], sizeof(sa[0])) < 0)
-			return chan_fail(ch, errno, "connect %s", sa[1 - i].sun_path);
+	if (connect(fd[0], (struct sockaddr *)&sa[1], sizeof(sa[1])) < 0)
+		return chan_fail(ch, errno, "connect %s", sa[1].sun_path);
 	return 0;
 }
 
@@ -207,13 +219,59 @@ static int unix_dgram_fan_create(struct chan *ch)
 	return 0;
 }
 
+static void sun_of(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, sizeof(sa->sun_path)); /* both 108 bytes, NUL-terminated */
+}
+
+/* An exec'd client: its own socket bound to client.sock afresh, connected to server.sock, and the hello. */
+static int unix_dgram_client_by_name(struct chan *ch, struct fd_chan *fc)
+{
+	struct sockaddr_un me, srv;
+	int fd = new_socket(ch, SOCK_DGRAM), r;
+	mode_t old;
+
+	if (fd < 0)
+		return fd;
+	sun_of(&me, fc->path[0]);
+	sun_of(&srv, fc->path[1]);
+	unlink(me.sun_path); /* the creator's socket, which its server closes */
+	old = umask(0077);
+	r = bind(fd, (struct sockaddr *)&me, sizeof(me));
+	umask(old);
+	if (r < 0)
+		return chan_fail(ch, errno, "bind %s", me.sun_path);
+	unixsock_size_buffers(ch, fd);
+	if (unix_apply(ch, fd))
+		return -ch->err;
+	if (connect(fd, (struct sockaddr *)&srv, sizeof(srv)) < 0)
+		return chan_fail(ch, errno, "connect %s", srv.sun_path);
+	if (byname_hello_send(ch, fd))
+		return -ch->err;
+	return fdchan_use(ch, fd, fd);
+}
+
 static int unix_dgram_attach(struct chan *ch, enum chan_role role)
 {
-	struct fd_chan *fc = ch->priv;
+	struct unix_dgram_chan *uc = ch->priv;
+	struct fd_chan *fc = &uc->fc;
+	struct sockaddr_un sa;
 	int fd = fc->fd[role == CHAN_CLIENT ? 0 : 1];
 
 	if (ch->nclients)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
+	if (role == CHAN_CLIENT)
+		return fd < 0 ? unix_dgram_client_by_name(ch, fc) : fdchan_use(ch, fd, fd);
+	if (byname_server_made_it(uc->creator)) {
+		if (byname_hello_take(ch, fd))
+			return -ch->err;
+	} else {
+		sun_of(&sa, fc->path[0]);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return chan_fail(ch, errno, "connect %s", sa.sun_path);
+	}
 	return fdchan_use(ch, fd, fd);
 }
 
@@ -240,11 +298,13 @@ const struct transport_ops unix_dgram_ops = {
 	.name = "unix_dgram",
 	.summary = "AF_UNIX SOCK_DGRAM between two bound paths",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER,
-	.priv_size = sizeof(struct fd_chan),
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER |
+		 TRANSPORT_BY_NAME,
+	.priv_size = sizeof(struct unix_dgram_chan),
 	.options = sockopt_buf_options,
 	.probe = unix_dgram_probe,
 	.create = unix_dgram_create,
+	.adopt = fdchan_adopt,
 	.attach = unix_dgram_attach,
 	.send = fdchan_record_send,
 	.recv = fdchan_record_recv,

@@ -2,23 +2,62 @@
  * wake.c - the shared page, sequence checks and flow control of the
  * wake-up primitives (wake.h).
  */
+#include "transports/ledger.h"
 #include "transports/wake.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Maps the page's object; creating it (sized, zeroed) or finding it (ours, of the page's size). */
+static int map_named(struct chan *ch, bool make)
+{
+	struct wake_chan *w = ch->priv;
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = make ? shm_open(w->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+		      : shm_open(w->name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+
+	if (fd < 0) {
+		int e = errno;
+
+		if (make)
+			w->name[0] = 0; /* not ours to unlink */
+		return chan_fail(ch, e, "shm_open %s%s", w->name, make ? "" : " (by name)");
+	}
+	if (make && ftruncate(fd, WAKE_PAGE_BYTES) < 0)
+		; /* errno says why */
+	else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_size == WAKE_PAGE_BYTES)
+		p = mmap(NULL, WAKE_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	else
+		errno = EPROTO;
+	close(fd);
+	if (p == MAP_FAILED)
+		return chan_fail(ch, errno, "map the page %s (%d bytes)", w->name, WAKE_PAGE_BYTES);
+	w->pg = p;
+	return 0;
+}
 
 int wake_map(struct chan *ch)
 {
 	struct wake_chan *w = ch->priv;
-	void *p = mmap(NULL, WAKE_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int r;
 
-	if (p == MAP_FAILED)
-		return chan_fail(ch, errno, "mmap %d bytes shared", WAKE_PAGE_BYTES);
-	w->pg = p;
-	return 0;
+	if ((size_t)snprintf(w->name, sizeof(w->name), "/%s-wake", ch->tag) >= sizeof(w->name)) {
+		w->name[0] = 0;
+		return chan_fail(ch, ENAMETOOLONG, "shm name for tag %s", ch->tag);
+	}
+	r = chan_ledger_add(ch, LEDGER_POSIX_SHM, w->name); /* before the name exists */
+	if (r) {
+		w->name[0] = 0;
+		return r;
+	}
+	return map_named(ch, true);
 }
 
 void wake_unmap(struct chan *ch)
@@ -28,12 +67,22 @@ void wake_unmap(struct chan *ch)
 	if (w->pg)
 		munmap(w->pg, WAKE_PAGE_BYTES);
 	w->pg = NULL;
+	if (w->name[0])
+		shm_unlink(w->name);
+	w->name[0] = 0;
+}
+
+void wake_adopt(struct chan *ch)
+{
+	((struct wake_chan *)ch->priv)->pg = NULL;
 }
 
 int wake_attach(struct chan *ch, enum chan_role role)
 {
 	struct wake_chan *w = ch->priv;
 
+	if (!w->pg && map_named(ch, false))
+		return -ch->err;
 	w->out = role == CHAN_CLIENT ? WAKE_C2S : WAKE_S2C;
 	w->in = role == CHAN_CLIENT ? WAKE_S2C : WAKE_C2S;
 	w->sent = w->got = w->peer_taken = 0;

@@ -23,9 +23,15 @@
  * RLIMIT_SIGPENDING.  In pingpong the window is never near full, and the
  * sender reads taken[] only once per WAKE_WINDOW posts.
  *
- * The page is MAP_SHARED | MAP_ANONYMOUS, mapped by create() and
- * inherited through fork: no name, nothing for the ledger.  Counters are
- * 32 bits (a futex word) compared modulo 2^32.
+ * The page is POSIX shared memory named "/<tag>-wake" (shm_open 0600,
+ * O_EXCL, noted in the ledger first), made and mapped by create():
+ * forked sides inherit the mapping, an exec'd peer (--peers exec) maps it
+ * by its name in attach() after adopt() (wake_adopt) forgot the
+ * creator's address.  Futex words, semaphores, robust mutexes and
+ * condition variables on it are process-shared ones in a MAP_SHARED
+ * mapping of one object, so they work between unrelated processes.  The
+ * name lives until destroy().  Counters are 32 bits (a futex word)
+ * compared modulo 2^32.
  */
 #ifndef IPCBENCH_WAKE_H
 #define IPCBENCH_WAKE_H
@@ -65,7 +71,8 @@ struct wake_condvar {
 
 /* Put it first in a transport's priv. */
 struct wake_chan {
-	struct wake_page *pg; /* create() maps it; every process inherits it */
+	struct wake_page *pg; /* create() maps it; forked sides inherit it, exec'd ones map name */
+	char name[96];	      /* the page's POSIX shm name while it exists */
 	enum wake_dir out, in;
 	uint32_t sent;	     /* posts made on out */
 	uint32_t got;	     /* wake-ups taken on in */
@@ -76,8 +83,12 @@ struct wake_chan {
 #define WAKE_OWN_BYTES (WAKE_PAGE_BYTES - sizeof(struct wake_page))
 
 int wake_map(struct chan *ch);
+/* destroy(): unmaps the page (if this process has it) and removes its name. */
 void wake_unmap(struct chan *ch);
-/* attach(): this side's directions, its pid published (after whatever must precede it); 0. */
+/* adopt(): the creator's mapping is not this process's; attach() maps the page by name. */
+void wake_adopt(struct chan *ch);
+/* attach(): the page (by name where adopted), this side's directions, its pid published (after whatever
+ * must precede it); 0 or -errno. */
 int wake_attach(struct chan *ch, enum chan_role role);
 /* The peer's pid once it attached, else 0. */
 pid_t wake_peer_pid(struct chan *ch);

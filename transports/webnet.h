@@ -9,6 +9,9 @@
  * server accepts (or hands the listener to its library), the client
  * connects (or lets libcurl connect).  The state begins with a struct
  * fd_chan, so fdchan_destroy() closes the fds and unlinks the socket file.
+ * By name (--peers exec): the server peer runs create() itself, and the
+ * client finds it by the port or the socket path alone (adopt() is
+ * fdchan_adopt: create() leaves nothing else of its process in priv).
  *
  * The option "net" is each web transport's option 0 (WEBNET_OPTION), so
  * raw_of() can name the raw transport underneath from the options alone.

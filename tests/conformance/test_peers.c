@@ -130,6 +130,8 @@ static void case_exec_roundtrip(void)
 
 		if (!(ops->flags & TRANSPORT_BY_NAME) && i > 0)
 			break;
+		if (lim.max_msg_bytes && sizes[i] > lim.max_msg_bytes)
+			continue; /* above what the mechanism carries (udp: 65507 bytes): the last size is its largest */
 		snapshot(before, sizeof(before));
 		CHECK_OK(cell_run(&cfg, &res));
 		left_behind(before, left, sizeof(left));

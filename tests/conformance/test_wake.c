@@ -260,6 +260,8 @@ static int count_leftovers(const char *tag, const char *ledger_copy)
 		snprintf(path, sizeof(path), "/dev/shm/sem.%s-%s", tag, i ? "s2c" : "c2s");
 		n += access(path, F_OK) == 0;
 	}
+	snprintf(path, sizeof(path), "/dev/shm/%s-wake", tag); /* the sequence page (wake.h) */
+	n += access(path, F_OK) == 0;
 	ledger_parse(ledger_copy, strlen(ledger_copy), &l);
 	for (size_t i = 0; i < l.n; i++)
 		if (l.e[i].kind == LEDGER_SYSV_SEM)
@@ -316,11 +318,11 @@ static void case_crash(void)
 	CHECK(nl != NULL);
 	*nl = 0;
 	test_context("%s, made by a process that died (tag %s)", ops->name, buf);
-	if (ops == &sem_posix_ops || ops == &sem_sysv_ops)
-		CHECK_EQ_I64(count_leftovers(buf, nl + 1), 2 - (ops == &sem_sysv_ops)); /* two names, or one set */
+	/* two names, or one set, and the page */
+	CHECK_EQ_I64(count_leftovers(buf, nl + 1), ops == &sem_posix_ops ? 3 : ops == &sem_sysv_ops ? 2 : 1);
 	CHECK_OK(cleanup_dead_runs(false, &st, NULL, NULL));
 	CHECK_EQ_U64(st.runs, 1);
-	CHECK_EQ_U64(st.objects, ops == &sem_posix_ops ? 2 : ops == &sem_sysv_ops ? 1 : 0);
+	CHECK_EQ_U64(st.objects, ops == &sem_posix_ops ? 3 : ops == &sem_sysv_ops ? 2 : 1);
 	CHECK_EQ_I64(count_leftovers(buf, nl + 1), 0);
 	CHECK_OK(rmdir(tmp)); /* the run directory went too */
 }

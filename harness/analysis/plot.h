@@ -42,7 +42,8 @@ struct plot_series {
 	const char *transport;
 	const char *wait;
 	size_t file;
-	int style; /* 1-based gnuplot linetype of the fixed palette */
+	int style;		/* 1-based gnuplot linetype of the fixed palette */
+	int64_t pairs, clients; /* --pairs N / --clients N cells are series of their own; 0 otherwise */
 };
 
 /* Every cell of every file, in file order; series is set for ok cells. */

@@ -34,6 +34,7 @@ enum plot_kind {
 	PLOT_PLACEMENT,	    /* bars: each placement side by side per series */
 	PLOT_ZEROCOPY,	    /* stream bytes/s of the page movers and rings against the copy floors */
 	PLOT_TAX,	    /* the framework tax: library transports as multiples of their raw one */
+	PLOT_CLIENTS,	    /* aggregate throughput and p99 against --clients N or --pairs N */
 };
 
 /* One line in the charts: a transport (and wait strategy, and file). */

@@ -63,4 +63,54 @@ t_reader_refuses_a_malformed_scale() {
 	done
 }
 
+t_clients_chart_from_the_json() {
+	need_gnuplot
+	expect_exit 0 "$IPCBENCH" plot "$R" -o "$T/p" --format svg
+	d="$T/p/clients-pingpong-64B-cross.dat"
+	[ -s "$d" ] && [ -s "$T/p/clients-pingpong-64B-cross.svg" ] || fail "no clients chart: $(ls "$T/p")"
+	for t in unix udp; do
+		# the line's rows: members and aggregate round trips/s as the JSON has them, by members
+		awk -v t="\"$t\"" '/^# index/ {on = ($4 == t)} on && /^[0-9]/ {printf "%d %.0f\n", $1, $2}' "$d" >"$T/got"
+		jq -r --arg t "$t" '[.results[] | select(.transport == $t)] | sort_by(.clients)[] |
+			"\(.clients) \(.round_trips_per_sec)"' "$R" | while read -r n v; do printf '%d %.0f\n' "$n" "$v"; done >"$T/want"
+		cmp -s "$T/got" "$T/want" || fail "$t: chart rows $(cat "$T/got") differ from the JSON's $(cat "$T/want")"
+	done
+	# a run without such cells draws no such chart
+	expect_exit 0 "$IPCBENCH" plot "$ONE" -o "$T/q" --format svg
+	ls "$T/q" | grep -q -e '^clients-' -e '^pairs-' && fail "a clients chart without clients cells"
+	return 0
+}
+
+t_pairs_chart() {
+	need_gnuplot
+	expect_exit 0 "$IPCBENCH" run -t pipe -s 64 -n 200 -w 10 --pairs 1,2 --cpus 0,1 --no-calibrate -q -o "$T/p.json"
+	expect_exit 0 "$IPCBENCH" plot "$T/p.json" -o "$T/p" --format svg
+	[ -s "$T/p/pairs-pingpong-64B-cross.dat" ] || fail "no pairs chart: $(ls "$T/p")"
+	n=$(grep -c '^[12] ' "$T/p/pairs-pingpong-64B-cross.dat")
+	[ "$n" -eq 2 ] || fail "expected rows for 1 and 2 pairs, got $n"
+}
+
+t_report_table_rows_match_the_json() {
+	need_gnuplot
+	expect_exit 0 "$IPCBENCH" report "$MIX" -o "$T/r.html"
+	grep -q '<h2 id="clients">Many clients, many pairs</h2>' "$T/r.html" || fail "no clients section"
+	grep -q 'id="clients-pingpong-64B-cross"' "$T/r.html" || fail "no clients chart in the report"
+	awk '/<h2 id="clients">/ {on = 1} on && /<\/table>/ {exit} on' "$T/r.html" >"$T/tab"
+	n=$(grep -c '^<tr><td>' "$T/tab")
+	[ "$n" -eq 6 ] || fail "expected 6 rows (the one-pair cell has none), got $n"
+	jq -r '.results[] | select(.clients != null) |
+		"\(.transport) \(.clients) \(.round_trips_per_sec) \(.scale.fairness.jain_index) \(.scale.fairness.min_msgs_per_sec) \(.scale.fairness.max_msgs_per_sec)"' \
+		"$MIX" | while read -r t c v j lo hi; do
+		row=$(printf '<tr><td>%s</td><td>clients</td><td class="n">%d</td><td>pingpong</td><td class="n">64 B</td><td>cross 0,1</td><td>block</td><td class="n">%.0f</td>' \
+			"$t" "$c" "$v")
+		grep -qF "$row" "$T/tab" || { echo "no row $row" >"$T/bad"; break; }
+		tail=$(printf '<td class="n">%.3f</td><td class="n">%.0f</td><td class="n">%.0f</td></tr>' "$j" "$lo" "$hi")
+		grep -F "$row" "$T/tab" | grep -qF "$tail" || { echo "row $row lacks $tail" >"$T/bad"; break; }
+	done
+	[ ! -s "$T/bad" ] || fail "$(cat "$T/bad"): $(head -c 800 "$T/tab")"
+	expect_exit 0 "$IPCBENCH" report "$ONE" -o "$T/one.html"
+	grep -q '<h2 id="clients">' "$T/one.html" && fail "a clients section without clients cells"
+	return 0
+}
+
 run_tests

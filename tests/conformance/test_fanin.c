@@ -90,7 +90,8 @@ static int own_sysv_shm(void)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		long key, id, perms, size, cpid;
+		long key, id, size, cpid;
+		unsigned long perms;
 
 		if (sscanf(line, "%ld %ld %lo %ld %ld", &key, &id, &perms, &size, &cpid) == 5 && cpid == getpid())
 			n++;

@@ -56,6 +56,20 @@
  * Underload (TRANSPORT_SECOND_SENDER): the background sender (ch->background)
  * sends with priority 0, so probes sent with prio=N > 0 overtake the queued
  * flood; the server then accepts priority 0 besides prio.
+ *
+ * Fan-in (TRANSPORT_FAN_IN, --clients N): every client sends into the one
+ * request queue "/<tag>-c2s", and the server answers each on that client's
+ * own reply queue "/<tag>-s2c-<i>" (N + 1 queues, unlinked at once as
+ * above; fs.mqueue.queues_max and RLIMIT_MSGQUEUE bound N).  A request
+ * fragment names its sender: 4 bytes of the client's index (native order)
+ * and at most mq_msgsize - 4 bytes of the message, so the request queue's
+ * mq_msgsize is min(msgsize_max, size + 4).  The fragments of N senders
+ * interleave in the one queue, so the server reassembles each client's
+ * message in a buffer of its own (allocated only when a message takes more
+ * than one fragment) and hands over whichever message completes first.  A
+ * client copies each fragment once behind its index; the server copies the
+ * payload out of the received fragment.  A queue has no end of file: a
+ * dead client is seen by the harness's watchdog, or as a silent queue.
  */
 #include "transports/chan_util.h"
 #include "transports/ledger.h"
@@ -102,8 +116,22 @@ struct posix_mq {
 	unsigned int prio; /* every fragment's priority */
 	mqd_t tx, rx;	   /* this side's queues, after attach */
 	int txi, rxi;
-	char *stage; /* this process's buffer for a short last fragment */
+	char *stage;	    /* this process's buffer for a short last fragment */
+	struct mq_fan *fan; /* fan-in (ch->nclients), else NULL */
 };
+
+/* Fan-in: the reply queues, and the request queue's framing. */
+struct mq_fan {
+	unsigned int n;
+	mqd_t *q;	    /* [n] reply queues */
+	bool *open, *named; /* [n] */
+	size_t req_size;    /* the request queue's mq_msgsize: index + data */
+	char *frame;	    /* this process's request fragment buffer (req_size bytes) */
+	char *assembly;	    /* server, messages over one fragment: [n][msg_bytes] */
+	size_t *have;	    /* server: bytes of each client's message so far */
+};
+
+#define MQ_FAN_HDR 4 /* a request fragment's client index */
 
 struct mq_wait {
 	bool timed;		  /* block with a deadline */
@@ -239,23 +267,94 @@ static int open_failed(struct chan *ch, int e, const char *name, const struct mq
 	}
 }
 
+/* A new queue of name, noted in the ledger before it exists: 0 with *mqd set, or -errno. */
+static int open_named(struct chan *ch, const char *name, struct mq_attr *a, mqd_t *mqd)
+{
+	int oflag = O_RDWR | O_CREAT | O_EXCL | (ch->wait == CHAN_WAIT_SPIN ? O_NONBLOCK : 0);
+	int r = chan_ledger_add(ch, LEDGER_POSIX_MQ, name);
+
+	if (r)
+		return r;
+	*mqd = mq_open(name, oflag, 0600, a);
+	return *mqd == (mqd_t)-1 ? open_failed(ch, errno, name, a) : 0;
+}
+
 static int open_queue(struct chan *ch, struct posix_mq *q, int i, struct mq_attr *a)
 {
 	static const char *const what[] = {"c2s", "s2c"};
-	int oflag = O_RDWR | O_CREAT | O_EXCL | (ch->wait == CHAN_WAIT_SPIN ? O_NONBLOCK : 0);
 	int n = snprintf(q->name[i], sizeof(q->name[i]), "/%s-%s", ch->tag, what[i]);
 
 	if (n < 0 || (size_t)n >= sizeof(q->name[i]))
 		return chan_fail(ch, ENAMETOOLONG, "queue name /%s-%s", ch->tag, what[i]);
-	n = chan_ledger_add(ch, LEDGER_POSIX_MQ, q->name[i]); /* before the name exists */
+	n = open_named(ch, q->name[i], a, &q->mqd[i]);
 	if (n)
 		return n;
-	q->mqd[i] = mq_open(q->name[i], oflag, 0600, a);
-	if (q->mqd[i] == (mqd_t)-1)
-		return open_failed(ch, errno, q->name[i], a);
 	q->open[i] = true;
 	q->named[i] = true;
 	return 0;
+}
+
+/* ---- fan-in: the reply queues ---- */
+
+static int fan_reply_name(const struct chan *ch, unsigned int i, char *out, size_t len)
+{
+	int n = snprintf(out, len, "/%s-s2c-%u", ch->tag, i);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The n reply queues (attr a: the reply unit), opened and then unlinked: each child inherits them. */
+static int fan_create(struct chan *ch, struct posix_mq *q, struct mq_attr *a)
+{
+	struct mq_fan *f = calloc(1, sizeof(*f));
+	char name[96];
+
+	q->fan = f;
+	if (!f)
+		return chan_fail(ch, ENOMEM, "fan-in state for %u clients", ch->nclients);
+	f->n = ch->nclients;
+	f->q = calloc(f->n, sizeof(*f->q));
+	f->open = calloc(f->n, sizeof(*f->open));
+	f->named = calloc(f->n, sizeof(*f->named));
+	if (!f->q || !f->open || !f->named)
+		return chan_fail(ch, ENOMEM, "fan-in state for %u clients", f->n);
+	for (unsigned int i = 0; i < f->n; i++) {
+		int r = fan_reply_name(ch, i, name, sizeof(name));
+
+		if (r)
+			return chan_fail(ch, -r, "queue name /%s-s2c-%u", ch->tag, i);
+		r = open_named(ch, name, a, &f->q[i]);
+		if (r)
+			return r;
+		f->open[i] = f->named[i] = true;
+	}
+	for (unsigned int i = 0; i < f->n; i++) {
+		fan_reply_name(ch, i, name, sizeof(name));
+		if (mq_unlink(name) < 0)
+			return chan_fail(ch, errno, "mq_unlink %s", name);
+		f->named[i] = false;
+	}
+	return 0;
+}
+
+static void fan_destroy(struct chan *ch, struct posix_mq *q)
+{
+	struct mq_fan *f = q->fan;
+	char name[96];
+
+	if (!f)
+		return;
+	for (unsigned int i = 0; f->q && i < f->n; i++) {
+		if (f->named[i] && !fan_reply_name(ch, i, name, sizeof(name)))
+			mq_unlink(name); /* ENOENT: already gone */
+		if (f->open[i])
+			mq_close(f->q[i]);
+	}
+	free(f->q);
+	free(f->open);
+	free(f->named);
+	free(f);
+	q->fan = NULL;
 }
 
 static int posix_mq_create(struct chan *ch)
@@ -273,7 +372,15 @@ static int posix_mq_create(struct chan *ch)
 	a.mq_maxmsg = (long)queue_depth(ch, msg_max);
 	a.mq_msgsize = (long)q->unit;
 	q->prio = (unsigned int)chan_opt(ch, POSIX_MQ_OPT_PRIO);
-	for (int i = 0; i < 2; i++) {
+	if (ch->nclients) { /* the replies: one queue per client; the requests carry their sender */
+		r = fan_create(ch, q, &a);
+		if (r)
+			return r;
+		q->fan->req_size = ch->msg_bytes + MQ_FAN_HDR < (size_t)msgsize_max ? ch->msg_bytes + MQ_FAN_HDR
+										    : (size_t)msgsize_max;
+		a.mq_msgsize = (long)q->fan->req_size;
+	}
+	for (int i = 0; i < (ch->nclients ? 1 : 2); i++) {
 		struct mq_attr got = {0};
 
 		r = open_queue(ch, q, i, &a);
@@ -285,7 +392,12 @@ static int posix_mq_create(struct chan *ch)
 			return chan_fail(ch, EPROTO, "mq_open %s: depth %ld asked, %ld granted", q->name[i],
 					 a.mq_maxmsg, got.mq_maxmsg);
 	}
-	return 0; /* the names stay for the client's attach() */
+	if (ch->nclients) { /* a fan-in group is forked: every member inherits the request queue */
+		if (mq_unlink(q->name[0]) < 0)
+			return chan_fail(ch, errno, "mq_unlink %s", q->name[0]);
+		q->named[0] = false;
+	}
+	return 0; /* otherwise the names stay for the client's attach() */
 }
 
 /* The client: both queues, by name where not inherited (an exec'd client); then the names go. */
@@ -319,11 +431,35 @@ static void posix_mq_adopt(struct chan *ch)
 	q->stage = NULL;
 }
 
+/* A client receives on its own reply queue; the server keeps every one and a buffer per client. */
+static int fan_attach(struct chan *ch, struct posix_mq *q, enum chan_role role)
+{
+	struct mq_fan *f = q->fan;
+	size_t ru = f->req_size - MQ_FAN_HDR;
+
+	f->frame = malloc(f->req_size);
+	if (!f->frame)
+		return chan_fail(ch, ENOMEM, "request fragment buffer of %zu bytes", f->req_size);
+	if (role == CHAN_CLIENT) {
+		if (ch->client >= f->n)
+			return chan_fail(ch, EINVAL, "client %u of %u", ch->client, f->n);
+		q->rx = f->q[ch->client];
+		fan_reply_name(ch, ch->client, q->name[S2C], sizeof(q->name[S2C]));
+		return 0;
+	}
+	f->have = calloc(f->n, sizeof(*f->have));
+	if (!f->have)
+		return chan_fail(ch, ENOMEM, "fan-in state for %u clients", f->n);
+	if (ch->msg_bytes > ru && !(f->assembly = malloc(f->n * ch->msg_bytes)))
+		return chan_fail(ch, ENOMEM, "%u reassembly buffers of %zu bytes", f->n, ch->msg_bytes);
+	return 0;
+}
+
 static int posix_mq_attach(struct chan *ch, enum chan_role role)
 {
 	struct posix_mq *q = ch->priv;
 
-	if (role == CHAN_CLIENT && client_open(ch, q))
+	if (role == CHAN_CLIENT && !q->fan && client_open(ch, q))
 		return -ch->err;
 	q->txi = role == CHAN_CLIENT ? C2S : S2C;
 	q->rxi = 1 - q->txi;
@@ -334,7 +470,9 @@ static int posix_mq_attach(struct chan *ch, enum chan_role role)
 	q->stage = malloc(q->unit);
 	if (!q->stage)
 		return chan_fail(ch, ENOMEM, "staging buffer of %zu bytes", q->unit);
-	return 0;
+	if (q->fan && role == CHAN_SERVER)
+		q->tx = (mqd_t)-1; /* send_to picks the client's queue */
+	return q->fan ? fan_attach(ch, q, role) : 0;
 }
 
 static int send_fragment(struct chan *ch, struct posix_mq *q, const char *p, size_t n, struct mq_wait *w)
@@ -356,12 +494,35 @@ static int send_fragment(struct chan *ch, struct posix_mq *q, const char *p, siz
 	}
 }
 
+/* A fan-in client: each fragment behind the client's index. */
+static int fan_send(struct chan *ch, struct posix_mq *q, const char *p, size_t len)
+{
+	size_t ru = q->fan->req_size - MQ_FAN_HDR;
+	uint32_t idx = ch->client;
+	struct mq_wait w;
+
+	wait_begin(ch, &w);
+	memcpy(q->fan->frame, &idx, MQ_FAN_HDR);
+	for (size_t off = 0; off < len; off += ru) {
+		size_t n = len - off < ru ? len - off : ru;
+		int r;
+
+		memcpy(q->fan->frame + MQ_FAN_HDR, p + off, n);
+		r = send_fragment(ch, q, q->fan->frame, n + MQ_FAN_HDR, &w);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int posix_mq_send(struct chan *ch, const void *buf, size_t len)
 {
 	struct posix_mq *q = ch->priv;
 	const char *p = buf;
 	struct mq_wait w;
 
+	if (q->fan && ch->role == CHAN_CLIENT)
+		return fan_send(ch, q, p, len);
 	wait_begin(ch, &w);
 	for (size_t off = 0; off < len; off += q->unit) {
 		size_t n = len - off < q->unit ? len - off : q->unit;
@@ -373,13 +534,13 @@ static int posix_mq_send(struct chan *ch, const void *buf, size_t len)
 	return 0;
 }
 
-/* Receives one message of at most q->unit bytes into dst; returns its size or -errno. */
-static ssize_t recv_fragment(struct chan *ch, struct posix_mq *q, char *dst, struct mq_wait *w)
+/* Receives one message of at most cap bytes (the queue's mq_msgsize) into dst; returns its size or -errno. */
+static ssize_t recv_fragment(struct chan *ch, struct posix_mq *q, char *dst, size_t cap, struct mq_wait *w)
 {
 	for (;;) {
 		unsigned int prio = 0;
-		ssize_t n = w->timed ? mq_timedreceive(q->rx, dst, q->unit, &prio, &w->deadline)
-				     : mq_receive(q->rx, dst, q->unit, &prio);
+		ssize_t n = w->timed ? mq_timedreceive(q->rx, dst, cap, &prio, &w->deadline)
+				     : mq_receive(q->rx, dst, cap, &prio);
 
 		if (n >= 0 && prio != q->prio && !(ch->underload && prio == 0))
 			return chan_fail(ch, EPROTO, "mq_receive %s: priority %u, sent with %u", q->name[q->rxi], prio,
@@ -408,7 +569,7 @@ static int posix_mq_recv(struct chan *ch, void *buf, size_t len)
 	for (size_t off = 0; off < len; off += q->unit) {
 		size_t want = len - off < q->unit ? len - off : q->unit;
 		char *dst = want == q->unit ? p + off : q->stage;
-		ssize_t n = recv_fragment(ch, q, dst, &w);
+		ssize_t n = recv_fragment(ch, q, dst, q->unit, &w);
 
 		if (n < 0)
 			return (int)n;
@@ -421,18 +582,83 @@ static int posix_mq_recv(struct chan *ch, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The server: request fragments, each into its sender's message, until one
+ * message is whole (one fragment: straight into buf).
+ */
+static int posix_mq_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *client)
+{
+	struct posix_mq *q = ch->priv;
+	struct mq_fan *f = q->fan;
+	size_t ru = f->req_size - MQ_FAN_HDR;
+	struct mq_wait w;
+
+	wait_begin(ch, &w);
+	for (;;) {
+		ssize_t n = recv_fragment(ch, q, f->frame, f->req_size, &w);
+		uint32_t c;
+		size_t want, data;
+
+		if (n < 0)
+			return (int)n;
+		if (n <= MQ_FAN_HDR)
+			return chan_fail(ch, EPROTO, "mq_receive %s: a request of %zd bytes", q->name[C2S], n);
+		memcpy(&c, f->frame, MQ_FAN_HDR);
+		if (c >= f->n)
+			return chan_fail(ch, EPROTO, "mq_receive %s: a request from client %u of %u", q->name[C2S], c,
+					 f->n);
+		*client = c;
+		data = (size_t)n - MQ_FAN_HDR;
+		want = len - f->have[c] < ru ? len - f->have[c] : ru;
+		if (data != want)
+			return chan_fail(ch, EPROTO, "client %u: a fragment of %zu bytes at byte %zu, expected %zu", c,
+					 data, f->have[c], want);
+		if (len <= ru) {
+			memcpy(buf, f->frame + MQ_FAN_HDR, len);
+			return 0;
+		}
+		memcpy(f->assembly + (size_t)c * len + f->have[c], f->frame + MQ_FAN_HDR, data);
+		f->have[c] += data;
+		if (f->have[c] == len) {
+			memcpy(buf, f->assembly + (size_t)c * len, len);
+			f->have[c] = 0;
+			return 0;
+		}
+	}
+}
+
+static int posix_mq_send_to(struct chan *ch, unsigned int client, const void *buf, size_t len)
+{
+	struct posix_mq *q = ch->priv;
+
+	if (client >= q->fan->n)
+		return chan_fail(ch, EINVAL, "send to client %u of %u", client, q->fan->n);
+	q->tx = q->fan->q[client];
+	fan_reply_name(ch, client, q->name[S2C], sizeof(q->name[S2C]));
+	q->txi = S2C;
+	return posix_mq_send(ch, buf, len);
+}
+
 static void posix_mq_detach(struct chan *ch)
 {
 	struct posix_mq *q = ch->priv;
 
 	free(q->stage);
 	q->stage = NULL;
+	if (q->fan) {
+		free(q->fan->frame);
+		free(q->fan->have);
+		free(q->fan->assembly);
+		q->fan->frame = q->fan->assembly = NULL;
+		q->fan->have = NULL;
+	}
 }
 
 static void posix_mq_destroy(struct chan *ch)
 {
 	struct posix_mq *q = ch->priv;
 
+	fan_destroy(ch, q);
 	for (int i = 0; i < 2; i++) {
 		if (q->named[i])
 			mq_unlink(q->name[i]); /* ENOENT: already gone */
@@ -447,7 +673,7 @@ const struct transport_ops posix_mq_ops = {
 	.name = "posix_mq",
 	.summary = "POSIX message queues (mq_open/mq_timedsend/mq_timedreceive), one per direction",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_SECOND_SENDER | TRANSPORT_BY_NAME,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_SECOND_SENDER | TRANSPORT_BY_NAME | TRANSPORT_FAN_IN,
 	.priv_size = sizeof(struct posix_mq),
 	.options = posix_mq_options,
 	.probe = posix_mq_probe,
@@ -456,6 +682,8 @@ const struct transport_ops posix_mq_ops = {
 	.attach = posix_mq_attach,
 	.send = posix_mq_send,
 	.recv = posix_mq_recv,
+	.recv_any = posix_mq_recv_any,
+	.send_to = posix_mq_send_to,
 	.detach = posix_mq_detach,
 	.destroy = posix_mq_destroy,
 };

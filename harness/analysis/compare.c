@@ -66,7 +66,8 @@ static bool same_identity(const struct rf_cell *a, const struct rf_cell *b)
 	return streq(variant_of(a), variant_of(b)) && streq(a->pattern, b->pattern) && a->msg_bytes == b->msg_bytes &&
 	       streq(a->relation, b->relation) && a->client_cpu == b->client_cpu && a->server_cpu == b->server_cpu &&
 	       streq(a->wait, b->wait) && same_num(a->rate_target_per_sec, b->rate_target_per_sec) &&
-	       streq(a->peers ? a->peers : "fork", b->peers ? b->peers : "fork");
+	       streq(a->peers ? a->peers : "fork", b->peers ? b->peers : "fork") && a->pairs == b->pairs &&
+	       a->clients == b->clients;
 }
 
 static const char *nz(const char *s)

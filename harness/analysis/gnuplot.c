@@ -357,6 +357,8 @@ int plot_write(struct plot_set *ps, const struct plot_opts *o, char *err, size_t
 		r = plot_zerocopy_charts(&w);
 	if (!r)
 		r = plot_tax_charts(&w);
+	if (!r)
+		r = plot_clients_charts(&w);
 	plot_vars_clear(&w);
 	free(w.style);
 	if (r == -ENOMEM)

@@ -372,23 +372,26 @@ static struct histset_group *cell_group(struct histset *s, const struct rf_cell 
 {
 	struct histset_group *g;
 	char *key, *name;
-	char rate[64] = "", variant[256];
+	char rate[64] = "", variant[256], scale[48] = "";
 	bool exec = c->peers && !strcmp(c->peers, "exec");
 
 	if (cell_has_rate(c))
 		snprintf(rate, sizeof(rate), "_%.0fps", c->rate_target_per_sec);
 	variant_name(c, variant, sizeof(variant));
-	if (asprintf(&key, "J\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g\x1f%d", variant, c->pattern,
+	if (c->pairs || c->clients) /* --pairs N, --clients N: other cells than the one pair's */
+		snprintf(scale, sizeof(scale), "_%s%lld", c->pairs ? "pairs" : "clients",
+			 (long long)(c->pairs ? c->pairs : c->clients));
+	if (asprintf(&key, "J\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g\x1f%d\x1f%s", variant, c->pattern,
 		     (long long)c->msg_bytes, c->relation, c->wait, cell_has_rate(c) ? c->rate_target_per_sec : 0.0,
-		     exec) < 0)
+		     exec, scale) < 0)
 		return NULL;
 	g = group_find(s, key);
 	if (g) {
 		free(key);
 		return g;
 	}
-	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s%s", variant, c->pattern, (long long)c->msg_bytes, c->relation, c->wait,
-		     exec ? "_exec" : "", rate) < 0) {
+	if (asprintf(&name, "%s_%s_%lldB_%s_%s%s%s%s", variant, c->pattern, (long long)c->msg_bytes, c->relation,
+		     c->wait, exec ? "_exec" : "", rate, scale) < 0) {
 		free(key);
 		return NULL;
 	}

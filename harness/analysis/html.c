@@ -7,6 +7,7 @@
  * file is escaped.
  */
 #include "harness/analysis/html.h"
+#include "harness/analysis/plot_clients.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -478,6 +479,10 @@ static const struct {
 	{PLOT_TAX, "The framework tax",
 	 "Each library transport's p50 (solid) and CPU per message, client + server (dashed), as a multiple of "
 	 "the raw transport it sits on, measured in the same run on the same CPUs; 1x is no tax. Log scale."},
+	{PLOT_CLIENTS, "Many clients, many pairs",
+	 "Upper panel: the aggregate rate of all members (round trips/s for ping-pong); lower panel: the p99 of "
+	 "every member's histogram merged; one line per transport, against the number of clients of one server "
+	 "(--clients) or of independent pairs (--pairs). Both axes log scale."},
 	{PLOT_PERCENTILE, "Latency by percentile",
 	 "From each cell's full HDR histogram. Each step right is one more nine; a line ends where its samples run "
 	 "out."},
@@ -629,6 +634,7 @@ int html_write(FILE *f, const struct plot_set *ps, const char *dir, char *err, s
 	fputs("<h2 id=\"summary\">Summary table</h2>\n", f);
 	summary_table(f, ps);
 	tax_table(f, ps);
+	plot_clients_table(f, ps, td);
 	unmeasured_table(f, ps);
 	if (figures(f, ps, dir, err, errlen))
 		return -EIO;

@@ -34,6 +34,7 @@ enum plot_kind {
 	PLOT_PLACEMENT,	    /* bars: each placement side by side per series */
 	PLOT_ZEROCOPY,	    /* stream bytes/s of the page movers and rings against the copy floors */
 	PLOT_TAX,	    /* the framework tax: library transports as multiples of their raw one */
+	PLOT_CLIENTS,	    /* aggregate throughput and p99 against --clients N or --pairs N */
 };
 
 /* One line in the charts: a transport (and wait strategy, and file). */
@@ -42,7 +43,8 @@ struct plot_series {
 	const char *transport;
 	const char *wait;
 	size_t file;
-	int style; /* 1-based gnuplot linetype of the fixed palette */
+	int style;		/* 1-based gnuplot linetype of the fixed palette */
+	int64_t pairs, clients; /* --pairs N / --clients N cells are series of their own; 0 otherwise */
 };
 
 /* Every cell of every file, in file order; series is set for ok cells. */

@@ -140,6 +140,7 @@ int plot_size_charts(struct plot_writer *w);
 int plot_bar_charts(struct plot_writer *w);
 int plot_zerocopy_charts(struct plot_writer *w);
 int plot_tax_charts(struct plot_writer *w);
+int plot_clients_charts(struct plot_writer *w);
 
 /* Bar-chart rows (plot_summary.c), shared with the placement chart. */
 struct plot_bar_row {

@@ -116,7 +116,8 @@ static size_t find_series(struct plot_set *ps, const struct plot_cell *pc, bool 
 	for (size_t i = 0; i < ps->nseries; i++) {
 		s = &ps->series[i];
 		if (!strcmp(s->transport, (pc->c->variant ? pc->c->variant : pc->c->transport)) &&
-		    (!by_wait || !strcmp(s->wait, pc->c->wait)) && (!by_file || s->file == pc->file))
+		    (!by_wait || !strcmp(s->wait, pc->c->wait)) && (!by_file || s->file == pc->file) &&
+		    s->pairs == pc->c->pairs && s->clients == pc->c->clients)
 			return i;
 	}
 	s = &ps->series[ps->nseries];
@@ -124,6 +125,8 @@ static size_t find_series(struct plot_set *ps, const struct plot_cell *pc, bool 
 				       : pc->c->transport); /* a transport with other options is another series */
 	s->wait = pc->c->wait;
 	s->file = pc->file;
+	s->pairs = pc->c->pairs;
+	s->clients = pc->c->clients;
 	s->style = (int)(ps->nseries % PLOT_NSTYLES) + 1;
 	return ps->nseries++;
 }
@@ -136,6 +139,9 @@ static void label_series(struct plot_set *ps, struct plot_series *s, bool by_wai
 	n = (size_t)snprintf(s->label, sizeof(s->label), "%s", s->transport);
 	if (by_wait && n < sizeof(s->label))
 		n += (size_t)snprintf(s->label + n, sizeof(s->label) - n, " %s", s->wait);
+	if ((s->pairs || s->clients) && n < sizeof(s->label))
+		n += (size_t)snprintf(s->label + n, sizeof(s->label) - n, " %lld %s",
+				      (long long)(s->pairs ? s->pairs : s->clients), s->pairs ? "pairs" : "clients");
 	if (by_file && n < sizeof(s->label)) {
 		plot_file_tag(ps, s->file, tag, sizeof(tag));
 		snprintf(s->label + n, sizeof(s->label) - n, " (%s)", tag);

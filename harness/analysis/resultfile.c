@@ -268,6 +268,81 @@ static void read_properties(struct rd *rd, json_t *o, const char *where, struct 
 	c->limits_note = lim ? get_str(rd, lim, "note", w, true) : NULL;
 }
 
+static void read_member(struct rd *rd, json_t *o, const char *where, struct rf_member *m)
+{
+	json_t *lat;
+	char w[160];
+
+	if (!json_is_object(o)) {
+		bad(rd, where, "expected an object");
+		return;
+	}
+	m->index = get_int(rd, o, "index", where, -1);
+	m->client_cpu = get_cpu(rd, o, "client_cpu", where);
+	m->server_cpu = get_cpu(rd, o, "server_cpu", where);
+	m->iterations = get_int(rd, o, "iterations", where, 0);
+	m->elapsed_ns = get_int(rd, o, "elapsed_ns", where, 0);
+	m->msgs_per_sec = get_num(rd, o, "msgs_per_sec", where);
+	m->round_trips_per_sec = get_num(rd, o, "round_trips_per_sec", where);
+	lat = get_obj(rd, o, "latency_ns", where, false);
+	if (lat) {
+		snprintf(w, sizeof(w), "%s.latency_ns", where);
+		read_lat(rd, lat, w, &m->lat);
+	}
+	read_cost(rd, o, where, &m->cost);
+}
+
+/* pairs, clients and scale (results/README.md): members 1 and up, mode as the count says. */
+static void read_scale(struct rd *rd, json_t *o, const char *where, struct rf_cell *c)
+{
+	json_t *sc = get_obj(rd, o, "scale", where, true), *f, *per;
+	char w[96], *mode;
+
+	c->pairs = get_int(rd, o, "pairs", where, 0);
+	c->clients = get_int(rd, o, "clients", where, 0);
+	if (c->pairs && c->clients)
+		bad(rd, where, "both pairs and clients are set");
+	if (!sc || rd->failed)
+		return;
+	snprintf(w, sizeof(w), "%s.scale", where);
+	mode = get_str(rd, sc, "mode", w, false);
+	if (mode && strcmp(mode, "pairs") && strcmp(mode, "clients"))
+		bad(rd, w, "mode \"%s\" is neither \"pairs\" nor \"clients\"", mode);
+	c->scale.present = true;
+	c->scale.fan_in = mode && !strcmp(mode, "clients");
+	free(mode);
+	c->scale.members = get_int(rd, sc, "members", w, -1);
+	if (!rd->failed && (c->scale.members < 1 || c->scale.members != (c->scale.fan_in ? c->clients : c->pairs)))
+		bad(rd, w, "members %lld does not match the cell's %s", (long long)c->scale.members,
+		    c->scale.fan_in ? "clients" : "pairs");
+	f = get_obj(rd, sc, "fairness", w, true);
+	snprintf(w, sizeof(w), "%s.scale.fairness", where);
+	c->scale.min_msgs_per_sec = f ? get_num(rd, f, "min_msgs_per_sec", w) : NAN;
+	c->scale.max_msgs_per_sec = f ? get_num(rd, f, "max_msgs_per_sec", w) : NAN;
+	c->scale.min_over_max = f ? get_num(rd, f, "min_over_max", w) : NAN;
+	c->scale.jain_index = f ? get_num(rd, f, "jain_index", w) : NAN;
+	per = json_object_get(sc, "per_member");
+	snprintf(w, sizeof(w), "%s.scale.per_member", where);
+	if (!per || json_is_null(per) || rd->failed)
+		return;
+	if (!json_is_array(per) || json_array_size(per) != (size_t)c->scale.members) {
+		bad(rd, w, "expected an array of %lld members", (long long)c->scale.members);
+		return;
+	}
+	c->scale.per = calloc(json_array_size(per) + 1, sizeof(*c->scale.per));
+	if (!c->scale.per) {
+		bad(rd, w, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(per) && !rd->failed; i++) {
+		char mw[128];
+
+		snprintf(mw, sizeof(mw), "%s[%zu]", w, i);
+		read_member(rd, json_array_get(per, i), mw, &c->scale.per[i]);
+		c->scale.nper = i + 1;
+	}
+}
+
 static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 {
 	char where[64], w[96];
@@ -321,6 +396,7 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 		read_lat(rd, lat, w, &c->lat);
 	}
 	read_cost(rd, o, where, &c->cost);
+	read_scale(rd, o, where, c);
 	reps = json_object_get(o, "repetitions");
 	if (reps && !json_is_null(reps)) {
 		if (!json_is_array(reps)) {
@@ -597,6 +673,9 @@ void resultfile_release(struct result_file *rf)
 			release_lat(&c->reps[j].lat);
 		}
 		free(c->reps);
+		for (size_t j = 0; j < c->scale.nper; j++)
+			release_lat(&c->scale.per[j].lat);
+		free(c->scale.per);
 	}
 	free(rf->cells);
 	free(rf->path);

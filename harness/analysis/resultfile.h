@@ -39,6 +39,26 @@ struct rf_rep {
 	struct rf_cost cost;
 };
 
+/* One member of a --pairs or --clients cell (scale.per_member[]). */
+struct rf_member {
+	int64_t index;
+	int client_cpu, server_cpu; /* -1 when unpinned */
+	int64_t iterations, elapsed_ns;
+	double msgs_per_sec, round_trips_per_sec; /* NAN when null */
+	struct rf_lat lat;
+	struct rf_cost cost; /* the member's own (with clients: the client's; the server's is the cell's) */
+};
+
+/* scale: the members of a --pairs or --clients cell and the fairness between them. */
+struct rf_scale {
+	bool present;	 /* false: null or absent (not such a cell, or not ok) */
+	bool fan_in;	 /* mode "clients" (one server), else "pairs" */
+	int64_t members; /* as the file says */
+	double min_msgs_per_sec, max_msgs_per_sec, min_over_max, jain_index; /* NAN when null */
+	size_t nper;
+	struct rf_member *per; /* [nper] */
+};
+
 struct rf_cell {
 	char *key;
 	char *transport, *kind, *pattern, *status;
@@ -64,6 +84,8 @@ struct rf_cell {
 	struct rf_cost cost;
 	size_t nreps;
 	struct rf_rep *reps;
+	int64_t pairs, clients; /* --pairs N / --clients N: the key ends in /pairs=N or /clients=N; 0 otherwise */
+	struct rf_scale scale;
 };
 
 /* Entries of context.calibration.memcpy read (the writer has four). */

@@ -5,12 +5,16 @@
  *  clients     1, 3 and 8 clients of one server: every client's round
  *              trips counted and verified, one histogram per client that
  *              adds up to the cell's, the fairness figures in range
+ *  large       3 clients of 20000-byte messages (posix_mq: several request
+ *              fragments of several senders interleaved in one queue)
  *  killed      a client that dies by SIGKILL mid-cell fails the cell,
  *              naming it
  *  corrupt     a server whose reply to one client is corrupted fails the
  *              cell (each client checks its own echoes)
  *  cleanup     after a cell, ok or failed: no file left in the run
- *              directory and no fd left open in the parent
+ *              directory, no fd left open in the parent, and no object of
+ *              this process's cells in /dev/mqueue (when mounted), /dev/shm
+ *              or the SysV shared memory table (ipcs -m)
  *  pairs       --pairs 2 and 3 on the same transport: each pair counted,
  *              placements recorded
  *  skip        a transport without fan-in (pipe) is skipped with the reason
@@ -30,7 +34,7 @@
 #include "tests/runner.h"
 #include "transports/transport.h"
 
-extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pipe_ops;
+extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pipe_ops, posix_mq_ops;
 
 static char run_dir[4096];
 static int run_dir_own; /* the run directory's own files (its marker and lock) */
@@ -57,6 +61,51 @@ static int count_entries(const char *dir)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+/* Entries of dir named by this process's cells (tags "ipcbench-PID-..."); 0 when dir is absent. */
+static int tagged_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char prefix[64];
+	int n = 0;
+
+	if (!d)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "ipcbench-%d-", (int)getpid());
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+/* SysV shared memory segments this process made (ipcs -m: the cpid column of /proc/sysvipc/shm). */
+static int own_sysv_shm(void)
+{
+	FILE *f = fopen("/proc/sysvipc/shm", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		long key, id, size, cpid;
+		unsigned long perms;
+
+		if (sscanf(line, "%ld %ld %lo %ld %ld", &key, &id, &perms, &size, &cpid) == 5 && cpid == getpid())
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Nothing of this process's cells left in the kernel's namespaces. */
+static void check_no_objects(void)
+{
+	CHECK_EQ_I64(tagged_entries("/dev/mqueue"), 0);
+	CHECK_EQ_I64(tagged_entries("/dev/shm"), 0);
+	CHECK_EQ_I64(own_sysv_shm(), 0);
 }
 
 static void teardown(void)
@@ -109,7 +158,26 @@ static void case_clients(void)
 		check_members(&cfg, &res, counts[k]);
 		cell_result_release(&res);
 		CHECK_EQ_I64(count_entries(run_dir), run_dir_own);
+		check_no_objects();
 	}
+	teardown();
+}
+
+static void case_large(void)
+{
+	const struct transport_ops *ops = test_arg;
+	struct cell_config cfg;
+	struct cell_result res;
+
+	setup();
+	cfg = fan_config(ops, 3);
+	cfg.msg_bytes = 20000;
+	CHECK_OK(cell_run(&cfg, &res));
+	test_context("%s, 3 clients of 20000 bytes", ops->name);
+	CHECK_MSG(res.status == CELL_OK, "status %s: %s", cell_status_name(res.status), res.reason);
+	check_members(&cfg, &res, 3);
+	cell_result_release(&res);
+	check_no_objects();
 	teardown();
 }
 
@@ -168,6 +236,7 @@ static void run_fault(enum fault f, const char *expect)
 	cell_result_release(&res);
 	CHECK_EQ_I64(count_entries(run_dir), run_dir_own);
 	CHECK_EQ_I64(count_entries("/proc/self/fd"), fds);
+	check_no_objects();
 	teardown();
 }
 
@@ -227,15 +296,13 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } kinds[] = {
-	{"clients", case_clients},
-	{"killed", case_killed},
-	{"corrupt", case_corrupt},
-	{"pairs", case_pairs},
+	{"clients", case_clients}, {"large", case_large}, {"killed", case_killed},
+	{"corrupt", case_corrupt}, {"pairs", case_pairs},
 };
 
 int main(int argc, char **argv)
 {
-	const struct transport_ops *const fans[] = {&unix_ops, &tcp_ops, &unix_dgram_ops, &udp_ops};
+	const struct transport_ops *const fans[] = {&unix_ops, &tcp_ops, &unix_dgram_ops, &udp_ops, &posix_mq_ops};
 	size_t nk = ARRAY_SIZE(kinds), nf = ARRAY_SIZE(fans), n = 0;
 	struct test_case *cases = calloc(nf * nk + 1, sizeof(*cases));
 	int rc;

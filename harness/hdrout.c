@@ -50,7 +50,11 @@ void hdrout_cell_name(const struct cell_config *cfg, char *out, size_t outlen)
 		n += snprintf(out + n, outlen - (size_t)n, "_%s", wait_name(cfg->wait));
 	if (cfg->peers == PEERS_EXEC && n > 0 && (size_t)n < outlen) /* fork, the default, keeps older names */
 		n += snprintf(out + n, outlen - (size_t)n, "_exec");
-	if (cfg->pattern == PATTERN_RATE && n > 0 && (size_t)n < outlen)
+	if ((cfg->pairs || cfg->clients) && n > 0 && (size_t)n < outlen) /* as hist names the group */
+		n += snprintf(out + n, outlen - (size_t)n, "_%s%u", cfg->pairs ? "pairs" : "clients",
+			      cfg->pairs ? cfg->pairs : cfg->clients);
+	if ((cfg->pattern == PATTERN_RATE || (cfg->pattern == PATTERN_UNDERLOAD && cfg->rate_per_sec > 0)) && n > 0 &&
+	    (size_t)n < outlen)
 		snprintf(out + n, outlen - (size_t)n, "_%.0fps", cfg->rate_per_sec);
 }
 

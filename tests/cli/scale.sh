@@ -69,4 +69,11 @@ t_ranges_double_like_sizes() {
 	json_check '.config.clients == [1,2,4,8] and ([.results[].clients] | sort) == [1,2,4,8]' "$T/r.json"
 }
 
+t_each_group_size_gets_its_own_hgrm_file() {
+	expect_exit 0 "$IPCBENCH" run -t unix -s 64 -n 200 --clients 1,2 --cpus 0,1 --no-calibrate -q \
+		-o "$T/r.json" --hgrm "$T/h"
+	n=$(ls "$T/h" | grep -c '_clients[12]\.hgrm$')
+	[ "$n" -eq 2 ] || fail "expected one .hgrm per clients count, got: $(ls "$T/h")"
+}
+
 run_tests

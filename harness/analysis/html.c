@@ -22,6 +22,7 @@
 
 #include "common/outfile.h"
 #include "common/units.h"
+#include "harness/analysis/advice.h"
 
 /* ---- HTML helpers ---- */
 
@@ -49,6 +50,11 @@ static void esc(FILE *f, const char *s)
 				fputc(*s, f);
 		}
 	}
+}
+
+void html_esc(FILE *f, const char *s)
+{
+	esc(f, s);
 }
 
 static const char *or_dash(const char *s)
@@ -598,7 +604,8 @@ static int figures(FILE *f, const struct plot_set *ps, const char *dir, char *er
 
 static void contents(FILE *f, const struct plot_set *ps)
 {
-	fputs("<nav><ol><li><a href=\"#machine\">Machine</a></li><li><a href=\"#config\">Configuration</a></li>"
+	fputs("<nav><ol><li><a href=\"#advice\">Which should I use?</a></li><li><a "
+	      "href=\"#machine\">Machine</a></li><li><a href=\"#config\">Configuration</a></li>"
 	      "<li><a href=\"#summary\">Summary table</a></li><li><a href=\"#tax\">Cost of the layer</a></li>",
 	      f);
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
@@ -622,12 +629,14 @@ int html_write(FILE *f, const struct plot_set *ps, const char *dir, char *err, s
 	esc(f, ps->subtitle);
 	fputs("</p>\n", f);
 	contents(f, ps);
+	advice_section(f, ps);
 	fputs("<h2 id=\"machine\">Machine</h2>\n", f);
 	facts_table(f, ps, false);
 	fputs("<h2 id=\"config\">Configuration</h2>\n", f);
 	facts_table(f, ps, true);
 	fputs("<h2 id=\"summary\">Summary table</h2>\n", f);
 	summary_table(f, ps);
+	advice_load_table(f, ps);
 	tax_table(f, ps);
 	unmeasured_table(f, ps);
 	if (figures(f, ps, dir, err, errlen))

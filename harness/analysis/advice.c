@@ -27,7 +27,7 @@ static const struct need_def {
 	const char *pattern;
 	bool rate;	     /* ranked by a rate, highest first (else by p50) */
 	bool largest;	     /* at the largest size measured (else the smallest) */
-	bool clients;	     /* only cells with clients=N (else none with clients or pairs) */
+	bool clients;	     /* only cells with clients=N > 1 (else none with several clients or pairs) */
 	bool no_spin;	     /* no spin transport, no --wait spin */
 	enum need_prop prop; /* a property every candidate must have */
 	const char *ranked_by;
@@ -94,7 +94,8 @@ static bool of_pattern(const struct need_def *d, const struct plot_cell *pc, siz
 
 	if (pc->file != file || strcmp(c->status, "ok") || strcmp(c->pattern, d->pattern) || c->msg_bytes <= 0)
 		return false;
-	if (d->clients != (cell_clients(c) > 0) || key_count(c->key, "/pairs=") > 0)
+	/* one client (or one pair) is the plain exchange; several are the many-clients need's */
+	if (d->clients != (cell_clients(c) > 1) || key_count(c->key, "/pairs=") > 1)
 		return false;
 	return !isnan(cell_metric(d, c));
 }
@@ -128,7 +129,7 @@ static void pick_size(const struct need_def *d, const struct plot_cell **cand, s
 	a->clients = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct rf_cell *c = cand[i]->c;
-		int64_t k = cell_clients(c);
+		int64_t k = cell_clients(c) > 1 ? cell_clients(c) : 0;
 
 		if (k > a->clients) {
 			a->clients = k;
@@ -143,7 +144,7 @@ static void pick_size(const struct need_def *d, const struct plot_cell **cand, s
 
 static bool at_size(const struct advice_answer *a, const struct rf_cell *c)
 {
-	return c->msg_bytes == a->bytes && cell_clients(c) == a->clients;
+	return c->msg_bytes == a->bytes && (!a->clients || cell_clients(c) == a->clients);
 }
 
 /* Distinct transports of the candidates at the size and placement rel. */
@@ -186,16 +187,21 @@ static void pick_relation(const struct plot_cell **cand, size_t n, struct advice
 	a->ranked = most;
 }
 
+/* Best first; equal figures by transport name, so the order never depends on the sort. */
 static int cmp_pick_lat(const void *x, const void *y)
 {
 	const struct advice_pick *a = x, *b = y;
+	int r = (a->metric > b->metric) - (a->metric < b->metric);
 
-	return (a->metric > b->metric) - (a->metric < b->metric);
+	return r ? r : strcmp(a->pc->c->transport, b->pc->c->transport);
 }
 
 static int cmp_pick_rate(const void *x, const void *y)
 {
-	return cmp_pick_lat(y, x);
+	const struct advice_pick *a = x, *b = y;
+	int r = (a->metric < b->metric) - (a->metric > b->metric);
+
+	return r ? r : strcmp(a->pc->c->transport, b->pc->c->transport);
 }
 
 /* Each mechanism's best cell at the size and placement, sorted best first; the count. */
@@ -299,20 +305,20 @@ static double cpu_per_msg(const struct rf_cell *c)
 	return k->cpu_ns_per_msg[0] + k->cpu_ns_per_msg[1];
 }
 
-static void td_text(FILE *f, const char *cls, const char *s)
+void advice_td(FILE *f, const char *cls, const char *s)
 {
 	fprintf(f, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
 	html_esc(f, s && *s ? s : "-");
 	fputs("</td>", f);
 }
 
-static void td_time(FILE *f, double ns)
+void advice_td_ns(FILE *f, double ns)
 {
 	char b[32] = "-";
 
 	if (!isnan(ns))
 		units_ns(ns, UNITS_TEXT, b, sizeof(b));
-	td_text(f, "n", b);
+	advice_td(f, "n", b);
 }
 
 /* messages/s (round trips/s for ping-pong), and bytes/s for stream */
@@ -328,7 +334,7 @@ static void td_rate(FILE *f, const struct rf_cell *c)
 		units_si(c->msgs_per_sec, " ", "msg/s", m, sizeof(m));
 		snprintf(s, sizeof(s), "%s (%s)", b, m);
 	}
-	td_text(f, "n", isnan(c->msgs_per_sec) && isnan(c->round_trips_per_sec) ? NULL : s);
+	advice_td(f, "n", isnan(c->msgs_per_sec) && isnan(c->round_trips_per_sec) ? NULL : s);
 }
 
 /* The mechanism's p50 (or rate) over the best's: "best", "2.31x the p50". */
@@ -343,7 +349,7 @@ static void td_relative(FILE *f, const struct need_def *d, const struct advice_a
 			 d->clients ? "round trips/s" : "bytes/s");
 	else
 		snprintf(b, sizeof(b), "%.2fx the p50", a->top[i].metric / a->top[0].metric);
-	td_text(f, "n", b);
+	advice_td(f, "n", b);
 }
 
 /* ---- the guides' properties, from the cell ---- */
@@ -448,7 +454,7 @@ static void tradeoffs(const struct need_def *d, const struct advice_answer *a, c
 
 /* ---- the table ---- */
 
-#define ADVICE_COLS 13
+#define ADVICE_COLS 11
 
 static void pick_row(FILE *f, const struct need_def *d, const struct advice_answer *a, size_t i)
 {
@@ -463,20 +469,24 @@ static void pick_row(FILE *f, const struct need_def *d, const struct advice_answ
 	fprintf(f, "\"><td class=\"n\">%zu</td>", i + 1);
 	snprintf(b, sizeof(b), "%s%s%s", c->variant, strcmp(c->wait, "block") ? ", --wait " : "",
 		 strcmp(c->wait, "block") ? c->wait : "");
-	td_text(f, NULL, b);
-	td_time(f, c->lat.count > 0 ? c->lat.pct[0] : NAN);
-	td_time(f, c->lat.count > 0 ? c->lat.pct[2] : NAN);
+	advice_td(f, NULL, b);
+	advice_td_ns(f, c->lat.count > 0 ? c->lat.pct[0] : NAN);
+	advice_td_ns(f, c->lat.count > 0 ? c->lat.pct[2] : NAN);
 	td_rate(f, c);
-	td_time(f, cpu_per_msg(c));
+	advice_td_ns(f, cpu_per_msg(c));
 	td_relative(f, d, a, i);
-	td_text(f, NULL, kind_text(c));
-	td_text(f, NULL, direction_text(c));
-	td_text(f, NULL, reach_text(c));
-	td_text(f, NULL, blocking_text(c));
-	td_text(f, NULL, c->limits_note);
+	advice_td(f, NULL, kind_text(c));
+	advice_td(f, NULL, direction_text(c));
+	advice_td(f, NULL, reach_text(c));
+	advice_td(f, NULL, blocking_text(c));
+	/* the limits and the trade-offs on a line of their own under the figures */
 	tradeoffs(d, a, c, &p);
-	td_text(f, NULL, p.s);
-	fputs("</tr>\n", f);
+	fprintf(f, "</tr>\n<tr class=\"detail\"><td></td><td colspan=\"%d\"><span class=\"tradeoffs\">",
+		ADVICE_COLS - 1);
+	html_esc(f, p.s);
+	fputs("</span><br><span class=\"limits\">Limits on this host: ", f);
+	html_esc(f, c->limits_note ? c->limits_note : "-");
+	fputs("</span></td></tr>\n", f);
 }
 
 /* The need's heading row: what it ranks by, at which size, placement and CPUs. */
@@ -542,8 +552,9 @@ void advice_section(FILE *f, const struct plot_set *ps)
 		}
 		fputs("<table class=\"advice\">\n<thead><tr><th>#</th><th>mechanism</th><th>p50</th><th>p99</th>"
 		      "<th>throughput</th><th>CPU per msg</th><th>against the best</th><th>kind</th>"
-		      "<th>direction</th><th>reach</th><th>waiting</th><th>limits on this host</th>"
-		      "<th>trade-offs</th></tr></thead>\n",
+		      "<th>direction</th><th>reach</th><th>waiting</th></tr>"
+		      "<tr class=\"detail\"><th></th><th colspan=\"10\">trade-offs; limits on this "
+		      "host</th></tr></thead>\n",
 		      f);
 		for (int n = 0; n < ADVICE__COUNT; n++)
 			need_body(f, ps, file, (enum advice_need)n);

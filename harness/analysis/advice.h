@@ -59,4 +59,8 @@ void advice_section(FILE *f, const struct plot_set *ps);
 /* The table of named counters and underload figures; nothing when no cell has either. */
 void advice_load_table(FILE *f, const struct plot_set *ps);
 
+/* A table cell of s (escaped; "-" when empty), and of a duration ("-" when NAN): both tables' own. */
+void advice_td(FILE *f, const char *cls, const char *s);
+void advice_td_ns(FILE *f, double ns);
+
 #endif

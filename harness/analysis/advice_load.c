@@ -13,13 +13,6 @@
 #include "common/units.h"
 #include "harness/analysis/html.h"
 
-static void td_s(FILE *f, const char *cls, const char *s)
-{
-	fprintf(f, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
-	html_esc(f, s && *s ? s : "-");
-	fputs("</td>", f);
-}
-
 /* three significant digits */
 static void td_num(FILE *f, double v)
 {
@@ -27,7 +20,7 @@ static void td_num(FILE *f, double v)
 
 	if (!isnan(v))
 		snprintf(b, sizeof(b), "%.3g", v);
-	td_s(f, "n", b);
+	advice_td(f, "n", b);
 }
 
 static void td_count(FILE *f, int64_t v)
@@ -36,7 +29,7 @@ static void td_count(FILE *f, int64_t v)
 
 	if (v >= 0)
 		snprintf(b, sizeof(b), "%" PRId64, v);
-	td_s(f, "n", b);
+	advice_td(f, "n", b);
 }
 
 /* "torn_reads 3, retries 0" */
@@ -60,7 +53,7 @@ static void td_background(FILE *f, const struct rf_underload *u)
 	char r[48], t[48], b[112];
 
 	if (!u->present || isnan(u->background_msgs_per_sec)) {
-		td_s(f, "n", NULL);
+		advice_td(f, "n", NULL);
 		return;
 	}
 	units_si(u->background_msgs_per_sec, " ", "msg/s", r, sizeof(r));
@@ -70,16 +63,12 @@ static void td_background(FILE *f, const struct rf_underload *u)
 	} else {
 		snprintf(b, sizeof(b), "%s", r);
 	}
-	td_s(f, "n", b);
+	advice_td(f, "n", b);
 }
 
 static void td_time(FILE *f, const struct rf_cell *c, int pct)
 {
-	char b[32] = "-";
-
-	if (c->lat.count > 0 && !isnan(c->lat.pct[pct]))
-		units_ns(c->lat.pct[pct], UNITS_TEXT, b, sizeof(b));
-	td_s(f, "n", b);
+	advice_td_ns(f, c->lat.count > 0 ? c->lat.pct[pct] : NAN);
 }
 
 static void load_row(FILE *f, const struct rf_cell *c)
@@ -90,16 +79,16 @@ static void load_row(FILE *f, const struct rf_cell *c)
 	fputs("<tr data-key=\"", f);
 	html_esc(f, c->key);
 	fputs("\">", f);
-	td_s(f, NULL, c->variant);
-	td_s(f, NULL, c->pattern);
+	advice_td(f, NULL, c->variant);
+	advice_td(f, NULL, c->pattern);
 	units_bytes(c->msg_bytes, b, sizeof(b));
-	td_s(f, "n", b);
+	advice_td(f, "n", b);
 	if (c->client_cpu >= 0 && c->server_cpu >= 0)
 		snprintf(b, sizeof(b), "%s %d,%d", c->relation, c->client_cpu, c->server_cpu);
 	else
 		snprintf(b, sizeof(b), "%s", c->relation);
-	td_s(f, NULL, b);
-	td_s(f, NULL, c->wait);
+	advice_td(f, NULL, b);
+	advice_td(f, NULL, c->wait);
 	td_counters(f, c);
 	td_count(f, u->present ? u->probes : -1);
 	td_time(f, c, 0);

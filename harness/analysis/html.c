@@ -93,6 +93,8 @@ static const char css[] =
 	"figure svg{max-width:100%;height:auto;display:block}\n"
 	"figcaption{color:#444;font-size:.9em;margin-top:.3em}\n"
 	"nav ol{columns:2;font-size:.9em}.note{color:#555;font-size:.9em}\n"
+	"table.advice tbody tr{background:none}table.advice tr.pick td{border-bottom:none}\n"
+	"table.advice tr.detail td{color:#444;font-size:.92em;padding-top:0}.limits{color:#666}\n"
 	"@media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}\n"
 	"h2{break-before:page;page-break-before:always}h2:first-of-type{break-before:auto}\n"
 	"figure{break-before:page;page-break-before:always}h2+figure{break-before:auto;page-break-before:auto}\n"

@@ -734,7 +734,7 @@ int cmd_run(int argc, char **argv)
 
 	install_signals();
 	clean_first(a.quiet);
-	cmdline = join_argv(argc - 1, argv + 1);
+	cmdline = join_argv(argc, argv); /* argv[0] is the subcommand, "run" */
 	if (run_start(&run, cmdline, err, sizeof(err))) {
 		run_live_remove_dirs(&a.opt, made);
 		die_usage("%s", err);

@@ -23,6 +23,7 @@
 
 #include "common/outfile.h"
 #include "common/units.h"
+#include "harness/analysis/advice.h"
 
 /* ---- HTML helpers ---- */
 
@@ -50,6 +51,11 @@ static void esc(FILE *f, const char *s)
 				fputc(*s, f);
 		}
 	}
+}
+
+void html_esc(FILE *f, const char *s)
+{
+	esc(f, s);
 }
 
 static const char *or_dash(const char *s)
@@ -88,6 +94,8 @@ static const char css[] =
 	"figure svg{max-width:100%;height:auto;display:block}\n"
 	"figcaption{color:#444;font-size:.9em;margin-top:.3em}\n"
 	"nav ol{columns:2;font-size:.9em}.note{color:#555;font-size:.9em}\n"
+	"table.advice tbody tr{background:none}table.advice tr.pick td{border-bottom:none}\n"
+	"table.advice tr.detail td{color:#444;font-size:.92em;padding-top:0}.limits{color:#666}\n"
 	"@media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}\n"
 	"h2{break-before:page;page-break-before:always}h2:first-of-type{break-before:auto}\n"
 	"figure{break-before:page;page-break-before:always}h2+figure{break-before:auto;page-break-before:auto}\n"
@@ -603,7 +611,8 @@ static int figures(FILE *f, const struct plot_set *ps, const char *dir, char *er
 
 static void contents(FILE *f, const struct plot_set *ps)
 {
-	fputs("<nav><ol><li><a href=\"#machine\">Machine</a></li><li><a href=\"#config\">Configuration</a></li>"
+	fputs("<nav><ol><li><a href=\"#advice\">Which should I use?</a></li><li><a "
+	      "href=\"#machine\">Machine</a></li><li><a href=\"#config\">Configuration</a></li>"
 	      "<li><a href=\"#summary\">Summary table</a></li><li><a href=\"#tax\">Cost of the layer</a></li>",
 	      f);
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
@@ -627,12 +636,14 @@ int html_write(FILE *f, const struct plot_set *ps, const char *dir, char *err, s
 	esc(f, ps->subtitle);
 	fputs("</p>\n", f);
 	contents(f, ps);
+	advice_section(f, ps);
 	fputs("<h2 id=\"machine\">Machine</h2>\n", f);
 	facts_table(f, ps, false);
 	fputs("<h2 id=\"config\">Configuration</h2>\n", f);
 	facts_table(f, ps, true);
 	fputs("<h2 id=\"summary\">Summary table</h2>\n", f);
 	summary_table(f, ps);
+	advice_load_table(f, ps);
 	tax_table(f, ps);
 	plot_clients_table(f, ps, td);
 	unmeasured_table(f, ps);

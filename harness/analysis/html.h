@@ -38,6 +38,9 @@ enum html_failure {
  */
 int html_report(struct plot_set *ps, const struct html_opts *o, enum html_failure *why, char *err, size_t errlen);
 
+/* s escaped for HTML text and attribute values (the report's sections in other files). */
+void html_esc(FILE *f, const char *s);
+
 /* The document itself, the charts' SVG files read from dir. */
 int html_write(FILE *f, const struct plot_set *ps, const char *dir, char *err, size_t errlen);
 

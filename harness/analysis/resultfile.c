@@ -343,6 +343,50 @@ static void read_scale(struct rd *rd, json_t *o, const char *where, struct rf_ce
 	}
 }
 
+/* cell.counters: named non-negative integers; absent or null (older files) is none. */
+static void read_counters(struct rd *rd, json_t *o, const char *where, struct rf_cell *c)
+{
+	json_t *cnt = get_obj(rd, o, "counters", where, true), *v;
+	const char *k;
+	char w[96];
+
+	if (!cnt || !json_object_size(cnt))
+		return;
+	snprintf(w, sizeof(w), "%s.counters", where);
+	c->counters = calloc(json_object_size(cnt), sizeof(*c->counters));
+	if (!c->counters) {
+		bad(rd, w, "out of memory");
+		return;
+	}
+	json_object_foreach(cnt, k, v)
+	{
+		int64_t n = get_int(rd, cnt, k, w, -1);
+
+		if (rd->failed)
+			return;
+		c->counters[c->ncounters].name = strdup(k);
+		c->counters[c->ncounters++].value = n;
+	}
+}
+
+/* cell.underload: an object for --pattern underload cells, null elsewhere. */
+static void read_underload(struct rd *rd, json_t *o, const char *where, struct rf_underload *u)
+{
+	json_t *ul = get_obj(rd, o, "underload", where, true);
+	char w[96];
+
+	u->present = ul != NULL;
+	snprintf(w, sizeof(w), "%s.underload", where);
+	u->probes = ul ? get_int(rd, ul, "probes", w, -1) : -1;
+	u->background_sent = ul ? get_int(rd, ul, "background_sent", w, -1) : -1;
+	u->background_received = ul ? get_int(rd, ul, "background_received", w, -1) : -1;
+	u->background_lost = ul ? get_int(rd, ul, "background_lost", w, -1) : -1;
+	u->background_msgs_per_sec = ul ? get_num(rd, ul, "background_msgs_per_sec", w) : NAN;
+	u->background_rate_target_per_sec = ul ? get_num(rd, ul, "background_rate_target_per_sec", w) : NAN;
+	u->queued_behind_per_probe = ul ? get_num(rd, ul, "queued_behind_per_probe", w) : NAN;
+	u->overtaken_per_probe = ul ? get_num(rd, ul, "overtaken_per_probe", w) : NAN;
+}
+
 static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 {
 	char where[64], w[96];
@@ -360,6 +404,8 @@ static void read_cell(struct rd *rd, json_t *o, size_t idx, struct rf_cell *c)
 	c->raw_transport = get_str(rd, o, "raw_transport", where, true);
 	c->kind = get_str(rd, o, "kind", where, false);
 	read_properties(rd, o, where, c);
+	read_counters(rd, o, where, c);
+	read_underload(rd, o, where, &c->underload);
 	c->pattern = get_str(rd, o, "pattern", where, false);
 	c->status = get_str(rd, o, "status", where, false);
 	c->reason = get_str(rd, o, "reason", where, true);
@@ -676,6 +722,9 @@ void resultfile_release(struct result_file *rf)
 		for (size_t j = 0; j < c->scale.nper; j++)
 			release_lat(&c->scale.per[j].lat);
 		free(c->scale.per);
+		for (size_t j = 0; j < c->ncounters; j++)
+			free(c->counters[j].name);
+		free(c->counters);
 	}
 	free(rf->cells);
 	free(rf->path);

@@ -30,6 +30,20 @@ struct rf_cost {
 	int64_t threads[2]; /* threads each side's process had at the end of the loop; -1 when absent */
 };
 
+/* One of a cell's named transport counters ("torn_reads"). */
+struct rf_counter {
+	char *name;
+	int64_t value;
+};
+
+/* A --pattern underload cell's load figures (results/README.md); NAN or -1 when null. */
+struct rf_underload {
+	bool present; /* false: null (every other pattern) */
+	int64_t probes, background_sent, background_received, background_lost;
+	double background_msgs_per_sec, background_rate_target_per_sec;
+	double queued_behind_per_probe, overtaken_per_probe;
+};
+
 struct rf_rep {
 	char *status;
 	int64_t iterations;
@@ -86,6 +100,9 @@ struct rf_cell {
 	struct rf_rep *reps;
 	int64_t pairs, clients; /* --pairs N / --clients N: the key ends in /pairs=N or /clients=N; 0 otherwise */
 	struct rf_scale scale;
+	struct rf_counter *counters; /* cell.counters in the file's order; NULL when none */
+	size_t ncounters;
+	struct rf_underload underload;
 };
 
 /* Entries of context.calibration.memcpy read (the writer has four). */

@@ -59,12 +59,36 @@ static void handler_signals(void)
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* the server gone: clean up and go */
 }
 
+/* Our answer first, then the rest of what the client sent is read away, so closing sends no reset over it. */
+static void hang_up(int fd)
+{
+	uint64_t until = mono_ms() + 200;
+	char buf[4096];
+	size_t total = 0;
+
+	shutdown(fd, SHUT_WR);
+	while (total < (1u << 20) && mono_ms() < until) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
+}
+
 static int handshake(struct client *cl, const char *tok, size_t toklen, char *why, size_t whylen)
 {
-	char *text = NULL, v[16], nonce[65], mac[41], got[64];
+	char *text = NULL, v[16], nonce[65], mac[41], got[96];
 	uint8_t rnd[32];
 	int r = remote_frame_read(cl->fd, REMOTE_HANDSHAKE_MS, &text);
 
+	if (r == -EMSGSIZE || r == -EPROTO)
+		remote_send_error(cl->fd, "not an ipcbench client's hello");
 	if (r)
 		return snprintf(why, whylen, "no hello: %s", strerror(-r)), r;
 	remote_kv(text, "version", v, sizeof(v));
@@ -417,6 +441,7 @@ int remote_client_main(int fd, const char *run_dir, const char *tok, size_t tokl
 		snprintf(line, sizeof(line), "client refused: %s", why);
 		if (log)
 			log(line);
+		hang_up(fd);
 		return 1;
 	}
 	welcome(&cl);
@@ -428,6 +453,8 @@ int remote_client_main(int fd, const char *run_dir, const char *tok, size_t tokl
 			continue;
 		if (r == -EMSGSIZE)
 			remote_send_error(fd, "a frame over %d bytes", REMOTE_FRAME_MAX);
+		if (r == -EPROTO)
+			remote_send_error(fd, "a frame that is not text");
 		if (r)
 			break;
 		if (!strncmp(text, "cell\n", 5)) {
@@ -441,6 +468,6 @@ int remote_client_main(int fd, const char *run_dir, const char *tok, size_t tokl
 		if (r)
 			break;
 	}
-	close(fd);
+	hang_up(fd);
 	return 0;
 }

@@ -22,6 +22,7 @@ int cmd_report(int argc, char **argv);
 int cmd_hist(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* main.c: "ipcbench: <msg>" on stderr, one line. */
 void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -19,6 +19,7 @@
 #include "bench/run_live.h"
 #include "bench/run_table.h"
 #include "bench/optlist.h"
+#include "bench/run_connect.h"
 #include "bench/topt_spec.h"
 #include "common/outfile.h"
 #include "common/units.h"
@@ -48,7 +49,8 @@ struct run_args {
 	int server_cpu;
 	char **placement_names;
 	size_t nplacement_names;
-	struct run_live live; /* --precision, --min-duration, --json-stream */
+	struct run_live live;	 /* --precision, --min-duration, --json-stream */
+	struct run_connect conn; /* --connect, --token */
 };
 
 static void run_usage(FILE *f)
@@ -94,7 +96,7 @@ static void run_usage(FILE *f)
 		"      --clients LIST     N clients of one server over one channel (1,2,4..64;\n"
 		"                         pingpong; transports that serve one client are skipped)\n"
 		"  -r, --repeat K         run each cell K times, shuffled and interleaved (default 1)\n"
-		"      --seed N           seed of that shuffle (default: random, recorded)\n"
+		"      --seed N           seed of that shuffle (default: random, recorded)\n" CONNECT_USAGE
 		"      --timeout TIME     a cell whose peers make no progress this long fails (10s)\n"
 		"      --clock SRC        auto (TSC where safe, default) or monotonic\n"
 		"  -o, --output FILE      write the result JSON to FILE (atomically)\n"
@@ -169,6 +171,7 @@ static const struct option longopts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	/* fault injection for the tests; not in --help */
 	LIVE_LONGOPTS,
+	CONNECT_LONGOPTS,
 	{"fault-floors-move", no_argument, NULL, OPT_FAULT_FLOORS},
 	{"fault-floors-high", no_argument, NULL, OPT_FAULT_FLOORS_HIGH},
 	{0},
@@ -257,7 +260,7 @@ static enum relation placement_relation(const char *name)
 {
 	enum relation rel;
 
-	if (relation_parse(name, &rel) || rel == REL_UNPINNED)
+	if (relation_parse(name, &rel) || rel == REL_UNPINNED || rel == REL_REMOTE)
 		die_usage("unknown placement '%s' (same, cross, smt or numa)", name);
 	return rel;
 }
@@ -497,6 +500,7 @@ static void apply_defaults(struct run_args *a)
 		o->waits[o->nwaits++] = CHAN_WAIT_BLOCK;
 	if (!o->npeers)
 		o->peers[o->npeers++] = PEERS_FORK;
+	run_connect_defaults(&a->conn, o, a->live.precision_set && !a->live.precision_off);
 	run_live_defaults(&a->live, o, a->json_stdout);
 	if (!o->iterations && !o->duration_ns)
 		o->duration_ns = o->quick ? QUICK_DURATION_NS : DEFAULT_DURATION_NS;
@@ -577,7 +581,8 @@ static void parse_args(int argc, char **argv, struct run_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:t:s:p:n:d:w:r:o:qh", longopts, NULL)) != -1) {
 		if (parse_what(c, optarg, a) || parse_how(c, optarg, a) || parse_machine(c, optarg, a) ||
-		    parse_output(c, optarg, a) || parse_fault(c, optarg, a) || run_live_option(c, optarg, &a->live))
+		    parse_output(c, optarg, a) || parse_fault(c, optarg, a) || run_live_option(c, optarg, &a->live) ||
+		    run_connect_option(c, optarg, &a->conn))
 			continue;
 		if (c == 'h') {
 			run_usage(stdout);
@@ -722,6 +727,7 @@ int cmd_run(int argc, char **argv)
 	if (a.opt.seed == 0 && getrandom(&a.opt.seed, sizeof(a.opt.seed), 0) != sizeof(a.opt.seed))
 		a.opt.seed = (uint64_t)time(NULL);
 	a.opt.seed &= INT64_MAX; /* JSON integers are signed */
+	run_connect_open(&a.conn, &a.opt);
 	run_live_make_dirs(&a.opt, made);
 	if (run_init(&run, &a.opt, on_warn, NULL, err, sizeof(err))) {
 		run_live_remove_dirs(&a.opt, made);
@@ -761,6 +767,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	run_release(&run);
+	run_connect_close(&a.conn);
 	run_args_release(&a);
 	free(cmdline);
 	return rc;

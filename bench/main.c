@@ -32,6 +32,7 @@ static const struct command {
 	{"plot", cmd_plot, "draw charts of result files with gnuplot (PNG, SVG)"},
 	{"report", cmd_report, "write one self-contained HTML report of result files"},
 	{"hist", cmd_hist, "merge the HDR histograms of result files and .hlog logs; print or write .hgrm"},
+	{"serve", cmd_serve, "run the server side of cells for `run --connect` (another host, or here)"},
 	{"export", cmd_export, "write result files for other tools: CI dashboards, gbench, Prometheus, CSV"},
 };
 

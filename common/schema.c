@@ -22,7 +22,7 @@ static const struct {
 } relations[REL__COUNT] = {
 	[REL_SAME] = {"same", "same CPU"},	   [REL_SMT] = {"smt", "SMT siblings"},
 	[REL_CROSS] = {"cross", "cross-CPU"},	   [REL_NUMA] = {"numa", "cross-NUMA"},
-	[REL_UNPINNED] = {"unpinned", "unpinned"},
+	[REL_UNPINNED] = {"unpinned", "unpinned"}, [REL_REMOTE] = {"remote", "another host"},
 };
 
 const char *relation_name(enum relation r)

@@ -34,10 +34,11 @@ enum relation {
 	REL_CROSS,    /* two cores of one NUMA node */
 	REL_NUMA,     /* two NUMA nodes */
 	REL_UNPINNED, /* not pinned: the scheduler chooses */
+	REL_REMOTE,   /* the server is another host (run --connect): its CPU is not this host's */
 	REL__COUNT
 };
 
-/* "same", "smt", "cross", "numa", "unpinned" */
+/* "same", "smt", "cross", "numa", "unpinned", "remote" */
 const char *relation_name(enum relation r);
 /* Words for a chart legend: "same CPU", "SMT siblings", "cross-CPU", ... */
 const char *relation_title(enum relation r);

@@ -18,6 +18,7 @@
 
 #include "harness/clock.h"
 #include "harness/payload.h"
+#include "harness/remote.h"
 #include "harness/scale.h"
 #include "harness/side.h"
 
@@ -563,6 +564,12 @@ static int start_sides(const struct cell_config *cfg, struct cell_result *res, s
 	pid_t pid[2] = {0, 0};
 	int r;
 
+	if (cfg->remote) { /* the server side runs in `ipcbench serve`: only the client is forked here */
+		if (remote_cell_start(cfg, ch, res))
+			return -1;
+		c[CHAN_SERVER] = (struct child){.pidfd = -1, .reaped = true};
+		return fork_children(cfg, res, ch, m->ctl, (char *)m->ctl + side_ctl_bytes(), m->snaps, c, nchild);
+	}
 	if (cfg->peers == PEERS_FORK) {
 		r = chan_open(ch, cfg->ops);
 		if (r) {
@@ -639,7 +646,7 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 		snprintf(res->reason, sizeof(res->reason), "not started: interrupted by signal %d", stop_signal);
 		return 0;
 	}
-	if (skip_before_fork(cfg, res))
+	if (skip_before_fork(cfg, res) || (cfg->remote && remote_cell_skip(cfg, res)))
 		return 0;
 	if ((cfg->pairs || cfg->clients || cfg->pattern == PATTERN_UNDERLOAD) && cfg->peers == PEERS_EXEC) {
 		res->status = CELL_SKIPPED;
@@ -662,6 +669,8 @@ int cell_run(const struct cell_config *cfg, struct cell_result *res)
 	if (!start_sides(cfg, res, &ch, &m, c, nchild))
 		finish_cell(cfg, res, c, nchild, &m);
 	kill_all(c, 3);
+	if (cfg->remote)
+		remote_cell_end(cfg, &ch, res, ch.priv != NULL); /* the server's figures; its channel is its own */
 	chan_close(&ch);
 	if (!chan_ledger_path(&ch, ledger, sizeof(ledger)))
 		unlink(ledger);

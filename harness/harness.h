@@ -55,6 +55,8 @@ enum peers {
 const char *peers_name(enum peers p);
 int peers_parse(const char *s, enum peers *p);
 
+struct remote_conn;
+
 struct cell_config {
 	const struct transport_ops *ops;
 	struct chan_opts opts; /* the transport's options asked for (zero: the defaults) */
@@ -79,9 +81,10 @@ struct cell_config {
 	/* NULL, or called by the parent about every HARNESS_PROGRESS_MS while the cell runs */
 	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
 	void *progress_ctx;
-	enum peers peers;     /* fork (default) or exec */
-	unsigned int pairs;   /* > 0: this many independent client/server pairs at once (harness/scale.h) */
-	unsigned int clients; /* > 0: this many clients on one server, TRANSPORT_FAN_IN (harness/scale.h) */
+	enum peers peers;	    /* fork (default) or exec */
+	unsigned int pairs;	    /* > 0: this many independent client/server pairs at once (harness/scale.h) */
+	unsigned int clients;	    /* > 0: this many clients on one server, TRANSPORT_FAN_IN (harness/scale.h) */
+	struct remote_conn *remote; /* run --connect: the server runs the server side (harness/remote.h) */
 };
 
 struct side_cost {

@@ -123,6 +123,7 @@ struct run_options {
 	size_t npairs;
 	unsigned int *clients; /* --clients: the same, clients of one server; never with pairs */
 	size_t nclients;
+	struct remote_conn *remote; /* run --connect: the server's connection (harness/remote.h); NULL: local */
 	/* fault injection, for the tests only */
 	bool fault_floors_move; /* the end-of-run floors are doubled */
 	bool fault_floors_high; /* the floors are raised a hundredfold, so every cell beats them */

@@ -17,6 +17,7 @@
 #include "common/outfile.h"
 #include "harness/clock.h"
 #include "harness/hdr/codec.h"
+#include "harness/remote.h"
 #include "harness/scale.h"
 
 #ifndef IPCB_VERSION
@@ -474,6 +475,31 @@ static json_t *context_json(const struct run_result *rr)
 	return o;
 }
 
+/* run --connect: the server's address and host facts, and whether it is another host. */
+static json_t *server_json(const struct run_result *rr)
+{
+	const struct remote_conn *rc = rr->opt ? rr->opt->remote : NULL;
+	const struct remote_ident *p;
+	json_t *o;
+
+	if (!rc)
+		return json_null();
+	p = &rc->peer;
+	o = json_object();
+	json_object_set_new(o, "address", json_string(rc->addr));
+	json_object_set_new(o, "other_host", json_boolean(rc->other_host));
+	json_object_set_new(o, "hostname", json_string(p->hostname));
+	json_object_set_new(o, "boot_id", json_string(p->boot_id));
+	json_object_set_new(o, "netns", json_string(p->netns));
+	json_object_set_new(o, "kernel", json_string(p->kernel));
+	json_object_set_new(o, "machine", json_string(p->machine));
+	json_object_set_new(o, "cpu_model", json_string(p->cpu_model));
+	json_object_set_new(o, "cpu_count", json_integer(p->cpus_online));
+	json_object_set_new(o, "virtualization", json_string(p->virtualization));
+	json_object_set_new(o, "clocksource", json_string(p->clocksource));
+	return o;
+}
+
 static json_t *config_json(const struct run_result *rr)
 {
 	const struct run_options *op = rr->opt;
@@ -547,6 +573,7 @@ static json_t *result_json(const struct run_result *rr)
 			    rr->interrupted_by ? json_integer(rr->interrupted_by) : json_null());
 	json_object_set_new(o, "context", context_json(rr));
 	json_object_set_new(o, "config", config_json(rr));
+	json_object_set_new(o, "server", server_json(rr));
 	for (size_t i = 0; i < rr->ncells; i++)
 		json_array_append_new(cells, resultjson_cell(&rr->cells[i]));
 	json_object_set_new(o, "results", cells);

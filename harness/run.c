@@ -118,6 +118,7 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 	cfg->warmup_ns = o->precision > 0 ? PREC_WARMUP_NS : 0;
 	cfg->on_progress = o->on_progress;
 	cfg->progress_ctx = o->progress_ctx;
+	cfg->remote = o->remote;
 }
 
 /* Cell k of a --pairs or --clients list (k < run_scale_count), else the ordinary one pair. */

@@ -5,7 +5,9 @@
  * accepts, the client connects.  Both ends set TCP_NODELAY so a message is
  * not held back by Nagle's algorithm waiting for the previous ACK.  A byte
  * stream: no size limit of its own; socket buffers autotune within
- * net.ipv4.tcp_wmem / tcp_rmem.  Only loopback is ever bound.
+ * net.ipv4.tcp_wmem / tcp_rmem.  Only loopback is ever bound, except under
+ * `ipcbench serve`, where the harness names the address its client
+ * reached (chan.net_addr) and the server binds that one.
  *
  * Options: nodelay (default 1, as before options existed: TCP_NODELAY on
  * both ends; 0 leaves Nagle's algorithm on, so a small message may wait
@@ -102,7 +104,7 @@ static int tcp_create(struct chan *ch)
 	if (fdchan_add_fd(ch, fd) || tcp_apply(ch, fd)) /* accepted sockets inherit the buffer sizes */
 		return -ch->err;
 	tc->addr.sin_family = AF_INET;
-	tc->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	tc->addr.sin_addr.s_addr = ch->net_addr ? ch->net_addr : htonl(INADDR_LOOPBACK); /* serve: its address */
 	tc->addr.sin_port = 0;
 	if (bind(fd, (struct sockaddr *)&tc->addr, sizeof(tc->addr)) < 0)
 		return chan_fail(ch, errno, "bind 127.0.0.1:0");

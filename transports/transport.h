@@ -176,6 +176,8 @@ struct chan {
 	bool background;	/* set in that sender's process only, before attach(CHAN_CLIENT): it sends
 				 * at the lowest priority the mechanism has (posix_mq: 0) */
 	enum chan_flow flow;	/* how the pattern moves messages (see enum chan_flow) */
+	uint32_t net_addr;	/* TRANSPORT_NETWORK under `ipcbench serve`: the IPv4 address (network order)
+				 * the server's create() binds, the one its client reached; 0: loopback */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	unsigned int client; /* with nclients: this client's index (0..nclients-1), set before attach() */

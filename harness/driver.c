@@ -328,6 +328,15 @@ static bool skip_before_fork(const struct cell_config *cfg, struct cell_result *
 		res->status = CELL_SKIPPED;
 		return true;
 	}
+	if ((cfg->pattern == PATTERN_STREAM || cfg->pattern == PATTERN_RATE) &&
+	    (ops->flags & TRANSPORT_PINGPONG_ONLY)) {
+		res->status = CELL_SKIPPED;
+		snprintf(res->reason, sizeof(res->reason),
+			 "%s is measured in round trips only: its one-way %s pattern does not work on the packaged "
+			 "libraries (see its file)",
+			 ops->name, pattern_name(cfg->pattern));
+		return true;
+	}
 	if (cfg->pattern != PATTERN_PINGPONG && cfg->pattern != PATTERN_UNDERLOAD && (ops->flags & TRANSPORT_LOSSY)) {
 		res->status = CELL_SKIPPED;
 		snprintf(res->reason, sizeof(res->reason),

@@ -26,7 +26,12 @@
  * server acknowledges each one-way POST with an empty 204 when its next
  * recv() starts, or in detach() for the last.  (libcurl's easy interface
  * makes one request at a time, so the streams of the connection are used
- * one after another, never concurrently.)
+ * one after another, never concurrently.)  That scheme breaks here: on
+ * Debian 12's libcurl 7.88 and nghttp2 1.52 the client's POST fails with
+ * "Error in the HTTP2 framing layer" after about a thousand one-way POSTs,
+ * at 64 B and at 4 KiB alike, while ping-pong runs clean for as long as
+ * asked.  Until that is understood http2 is TRANSPORT_PINGPONG_ONLY: its
+ * stream and rate cells are skipped with the reason, never measured wrong.
  *
  * Limits: none of its own.  Threads: none started by either library.
  */
@@ -408,7 +413,7 @@ const struct transport_ops http2_ops = {
 	.name = "http2",
 	.summary = "cleartext HTTP/2 (prior knowledge) POST and echo: libnghttp2 server, libcurl (net=tcp|unix)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
+	.flags = TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_PINGPONG_ONLY,
 	.priv_size = sizeof(struct http2_priv),
 	.options = http2_options,
 	.raw_of = webnet_raw_of,

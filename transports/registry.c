@@ -51,7 +51,7 @@ const struct transport_ops *transport_find(const char *name)
 #define TRANSPORT_KNOWN_FLAGS                                                                            \
 	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_NO_PAYLOAD | \
 	 TRANSPORT_CAN_EVENT | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | TRANSPORT_ONE_WAY |               \
-	 TRANSPORT_CLIENT_STARTS_SERVER | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER)
+	 TRANSPORT_CLIENT_STARTS_SERVER | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER | TRANSPORT_PINGPONG_ONLY)
 /* Longest name: it goes into file names, cell keys and table columns. */
 #define TRANSPORT_NAME_MAX 32
 

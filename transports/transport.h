@@ -87,6 +87,9 @@ enum transport_flag {
 	/* --pattern underload: a third process attached as a client (ch->background set) may send into
 	 * the server direction at the same time, whole messages never interleaved; see harness/underload.c */
 	TRANSPORT_SECOND_SENDER = 1u << 12,
+	/* measured in round trips only: its one-way patterns (stream, rate) do not work on the
+	 * packaged libraries, and the file says why; they are skipped with the reason */
+	TRANSPORT_PINGPONG_ONLY = 1u << 13,
 };
 
 /* Most named counters one transport declares (see transport_ops.counters). */

@@ -159,5 +159,10 @@ expected_charts() {
 		(.placement.relation | IN("same", "cross")))] | group_by(.placement.relation)[] |
 		select([group_by(.transport)[] | select([.[].msg_bytes] | unique | length >= 2)] | length >= 2) |
 		"zerocopy-throughput-vs-size-\(.[0].placement.relation)"' "$1"
+	# the framework tax: per pattern and placement, when a library cell has its raw cell in the run
+	jq -r '[.results[] | select(.status == "ok")] as $c | [$c[] | select(.raw_transport != null) | . as $x |
+		select(any($c[]; .variant == $x.raw_transport and .pattern == $x.pattern and
+			.msg_bytes == $x.msg_bytes and .placement.relation == $x.placement.relation and .wait == $x.wait)) |
+		"tax-\(.pattern)-\(.placement.relation)"] | unique[]' "$1"
 	return 0
 }

@@ -18,6 +18,8 @@ export IPCBENCH IPCB_SRCDIR="$(pwd)"
 passed=0 failed=0 skipped=0 broken=""
 log=$(mktemp "${TMPDIR:-/tmp}/ipcbench-tests-log.XXXXXX")
 trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; exit 130' INT
+trap 'rm -f "$log"; exit 143' TERM
 
 selected() {
 	[ $# -le 1 ] && return 0

@@ -110,7 +110,7 @@ struct child {
 	int status;
 };
 
-static int open_pidfd(pid_t pid)
+int side_pidfd_open(pid_t pid)
 {
 #ifdef SYS_pidfd_open
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -120,20 +120,24 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
-static void reap(struct child *c, bool block)
+void side_reap(pid_t pid, bool block, bool *reaped, int *status, int *pidfd)
 {
 	int st;
 
-	if (c->reaped || c->pid <= 0)
+	if (*reaped || pid <= 0)
 		return;
-	if (waitpid(c->pid, &st, block ? 0 : WNOHANG) == c->pid) {
-		c->reaped = true;
-		c->status = st;
-		if (c->pidfd >= 0) {
-			close(c->pidfd);
-			c->pidfd = -1;
-		}
+	if (waitpid(pid, &st, block ? 0 : WNOHANG) == pid) {
+		*reaped = true;
+		*status = st;
+		if (*pidfd >= 0)
+			close(*pidfd);
+		*pidfd = -1;
 	}
+}
+
+static void reap(struct child *c, bool block)
+{
+	side_reap(c->pid, block, &c->reaped, &c->status, &c->pidfd);
 }
 
 static void kill_and_reap(struct child *c)
@@ -534,7 +538,7 @@ static int fork_children(const struct cell_config *cfg, struct cell_result *res,
 		}
 		if (c[k].pid == 0)
 			side_child_main(&side[k], counts, self);
-		c[k].pidfd = open_pidfd(c[k].pid);
+		c[k].pidfd = side_pidfd_open(c[k].pid);
 	}
 	return 0;
 }
@@ -597,7 +601,7 @@ static int start_sides(const struct cell_config *cfg, struct cell_result *res, s
 	for (int i = 0; i < 2; i++) {
 		c[i].pid = pid[i];
 		if (pid[i] > 0)
-			c[i].pidfd = open_pidfd(pid[i]);
+			c[i].pidfd = side_pidfd_open(pid[i]);
 	}
 	if (r) {
 		res->status = CELL_ERROR;

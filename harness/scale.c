@@ -121,29 +121,9 @@ static void place(const struct cell_config *cfg, bool fan_in, unsigned int i, in
 
 /* ---- children ---- */
 
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
 static void reap(struct member_child *c, bool block)
 {
-	int st;
-
-	if (c->reaped || c->pid <= 0)
-		return;
-	if (waitpid(c->pid, &st, block ? 0 : WNOHANG) == c->pid) {
-		c->reaped = true;
-		c->status = st;
-		if (c->pidfd >= 0)
-			close(c->pidfd);
-		c->pidfd = -1;
-	}
+	side_reap(c->pid, block, &c->reaped, &c->status, &c->pidfd);
 }
 
 static void kill_all(struct group *g)
@@ -173,7 +153,7 @@ static pid_t fork_one(struct group *g, struct side_ctx *s, unsigned int member)
 		return -1;
 	if (c->pid == 0)
 		side_child_main(s, group_counts(g, member), self);
-	c->pidfd = open_pidfd(c->pid);
+	c->pidfd = side_pidfd_open(c->pid);
 	c->member = member;
 	c->role = s->role;
 	g->nkids++;

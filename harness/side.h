@@ -96,6 +96,10 @@ static inline int side_slot(const struct side_ctx *s)
 int side_main(struct side_ctx *s, void *counts);
 /* A forked child's whole life: side_main, then _exit with its status; never returns. */
 __attribute__((noreturn)) void side_child_main(struct side_ctx *s, void *counts, pid_t parent);
+/* driver.c: pidfd_open(pid), or -1 where the kernel lacks it (the parent then polls). */
+int side_pidfd_open(pid_t pid);
+/* driver.c: reaps pid once it has exited (with block: waits for it); *pidfd is closed then. */
+void side_reap(pid_t pid, bool block, bool *reaped, int *status, int *pidfd);
 /* scale.c: the start gate of a group's clients */
 void side_gate_wait(struct side_ctx *s);
 void side_ignore_signals(void);

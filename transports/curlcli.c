@@ -106,6 +106,14 @@ int curlcli_open(struct chan *ch, struct curlcli *cc, const char *url, const cha
 	if (h)
 		cc->hdrs = h;
 	h = h ? curl_slist_append(h, "Content-Type: application/octet-stream") : NULL;
+	if (h && ch->nclients) { /* a fan-in client names itself to the one server (http.c) */
+		char line[48];
+
+		snprintf(line, sizeof(line), "%s: %u", CURLCLI_CLIENT_HEADER, ch->client);
+		h = curl_slist_append(h, line);
+	}
+	if (h)
+		cc->hdrs = h;
 	if (!cc->body || !cc->easy || !h) {
 		curlcli_close(cc);
 		return chan_fail(ch, ENOMEM, "curl_easy_init");

@@ -44,6 +44,9 @@ struct curlcli {
  */
 extern bool curlcli_test_forbid_reuse;
 
+/* The request header a fan-in client (ch->nclients) sends its index in, on every request. */
+#define CURLCLI_CLIENT_HEADER "X-Ipcbench-Client"
+
 /* http2 false: HTTP/1.1 keep-alive; true: HTTP/2 with prior knowledge.  unix_path NULL: TCP. */
 int curlcli_open(struct chan *ch, struct curlcli *cc, const char *url, const char *unix_path, bool http2);
 /* One POST of len bytes from buf; the response body is kept. */

@@ -31,6 +31,13 @@
  * those of back-to-back POSTs, each acknowledged: what an HTTP API that
  * receives a feed of messages gives.
  *
+ * Fan-in (--clients): one daemon, one keep-alive connection per client;
+ * each client's requests carry its index (CURLCLI_CLIENT_HEADER), each
+ * body waits in its client's slot with the connection suspended, and
+ * recv_any() takes them in arrival order; send_to() resumes that one
+ * connection and runs the daemon until its response is written.  A
+ * connection that closes is -EPIPE for its client.
+ *
  * Limits: none of its own (the body is a byte count; libmicrohttpd hands it
  * over in pieces of its connection buffer).  A request body of another
  * size than the server's recv() asks for is -EPROTO.  Threads: none
@@ -45,6 +52,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,6 +64,8 @@ static const struct transport_option http_options[] = {
 #if defined(HAVE_LIBMICROHTTPD) && defined(HAVE_LIBCURL)
 #include <curl/curl.h>
 #include <microhttpd.h>
+
+#define HTTP_FAN_IN TRANSPORT_FAN_IN
 
 enum http_phase {
 	HTTP_IDLE,	/* no request */
@@ -83,6 +93,17 @@ struct http_priv {
 	bool too_long, bad_method, req_ready, completed, closed, failed;
 	int epfd;
 	char url[80];
+	struct http_fan *fan; /* the fan-in server's, one per client (ch->nclients); NULL otherwise */
+	unsigned int *ready;  /* clients whose request (or hang-up) recv_any() has not taken: a ring of 2n */
+	unsigned int rhead, rlen;
+};
+
+/* One fan-in client's connection, as the server sees it. */
+struct http_fan {
+	struct MHD_Connection *conn; /* known from its first request on */
+	uint8_t *body;		     /* its request body, msg_bytes */
+	size_t got;
+	bool too_long, bad_method, waiting, completed, gone;
 };
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -181,6 +202,203 @@ static int http_answer(struct chan *ch, struct MHD_Response *resp, unsigned int 
 	return http_pump(ch, &hp->completed, "sending the response");
 }
 
+/* ---- fan-in: one daemon, one keep-alive connection per client, each named by its header ---- */
+
+static void http_fan_ready(struct http_priv *hp, unsigned int n, unsigned int c)
+{
+	hp->ready[(hp->rhead + hp->rlen++) % (2 * n)] = c;
+}
+
+/* The client a request names (CURLCLI_CLIENT_HEADER), or n when it names none of ours. */
+static unsigned int http_fan_client(struct MHD_Connection *c, unsigned int n)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, CURLCLI_CLIENT_HEADER);
+	char *end;
+	unsigned long i;
+
+	if (!v)
+		return n;
+	errno = 0;
+	i = strtoul(v, &end, 10);
+	return errno || end == v || *end || i >= n ? n : (unsigned int)i;
+}
+
+static enum MHD_Result http_fan_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				       const char *version, const char *data, size_t *data_size, void **req_cls)
+{
+	struct chan *ch = cls;
+	struct http_priv *hp = ch->priv;
+	struct http_fan *f = *req_cls;
+
+	if (!f) { /* the headers of a new request */
+		unsigned int i = http_fan_client(c, ch->nclients);
+
+		if (i >= ch->nclients)
+			return MHD_NO; /* not one of this cell's clients: the connection is closed */
+		f = &hp->fan[i];
+		*req_cls = f;
+		f->conn = c;
+		f->got = 0;
+		f->too_long = f->completed = false;
+		f->bad_method = strcmp(method, MHD_HTTP_METHOD_POST) != 0;
+		return MHD_YES;
+	}
+	if (*data_size) {
+		if (*data_size > ch->msg_bytes - f->got)
+			f->too_long = true;
+		else
+			memcpy(f->body + f->got, data, *data_size);
+		f->got += *data_size;
+		*data_size = 0;
+		return MHD_YES;
+	}
+	if (!f->waiting) { /* the body is in: wait for send_to() */
+		f->waiting = true;
+		MHD_suspend_connection(c);
+		http_fan_ready(hp, ch->nclients, (unsigned int)(f - hp->fan));
+		return MHD_YES;
+	}
+	return MHD_queue_response(c, MHD_HTTP_OK, hp->resp); /* resumed by send_to() */
+}
+
+static void http_fan_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_fan *f = *req_cls;
+
+	if (f) {
+		f->completed = true;
+		f->waiting = false;
+	}
+}
+
+static void http_fan_conn_event(void *cls, struct MHD_Connection *c, void **sock_ctx,
+				enum MHD_ConnectionNotificationCode toe)
+{
+	struct chan *ch = cls;
+	struct http_priv *hp = ch->priv;
+
+	for (unsigned int i = 0; toe == MHD_CONNECTION_NOTIFY_CLOSED && i < ch->nclients; i++) {
+		if (hp->fan[i].conn == c && !hp->fan[i].gone) {
+			hp->fan[i].gone = true;
+			hp->fan[i].conn = NULL;
+			http_fan_ready(hp, ch->nclients, i); /* recv_any() says -EPIPE for it */
+		}
+	}
+}
+
+/* Runs the daemon until *flag is set; silence past the timeout is -ETIMEDOUT. */
+static int http_fan_pump(struct chan *ch, bool (*done)(const struct http_priv *, const void *), const void *arg,
+			 const char *what)
+{
+	struct http_priv *hp = ch->priv;
+	struct pollfd p = {.fd = hp->epfd, .events = POLLIN};
+	int waited_ms = 0;
+
+	for (;;) {
+		MHD_UNSIGNED_LONG_LONG to;
+		int wait = ch->timeout_ms > 0 ? ch->timeout_ms - waited_ms : -1, r;
+
+		if (MHD_run(hp->daemon) != MHD_YES)
+			return chan_fail(ch, EIO, "MHD_run (%s)", what);
+		if (done(hp, arg))
+			return 0;
+		if (ch->timeout_ms > 0 && wait <= 0)
+			return chan_fail(ch, ETIMEDOUT, "%s: no client for %d ms", what, ch->timeout_ms);
+		if (MHD_get_timeout(hp->daemon, &to) == MHD_YES && (wait < 0 || to < (unsigned long long)wait))
+			wait = (int)to;
+		r = poll(&p, 1, wait);
+		if (r < 0 && errno != EINTR)
+			return chan_fail(ch, errno, "poll (%s)", what);
+		waited_ms = r == 0 ? waited_ms + wait : 0;
+	}
+}
+
+static bool http_fan_any(const struct http_priv *hp, const void *arg)
+{
+	return hp->rlen > 0;
+}
+
+static bool http_fan_sent(const struct http_priv *hp, const void *arg)
+{
+	const struct http_fan *f = arg;
+
+	return f->completed || f->gone;
+}
+
+static int http_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *client)
+{
+	struct http_priv *hp = ch->priv;
+	struct http_fan *f;
+	unsigned int c;
+
+	if (!hp->rlen && http_fan_pump(ch, http_fan_any, NULL, "waiting for a request"))
+		return -ch->err;
+	c = hp->ready[hp->rhead];
+	hp->rhead = (hp->rhead + 1) % (2 * ch->nclients);
+	hp->rlen--;
+	*client = c;
+	f = &hp->fan[c];
+	if (f->gone && !f->waiting)
+		return chan_fail(ch, EPIPE, "client %u closed its connection", c);
+	if (f->bad_method)
+		return chan_fail(ch, EPROTO, "client %u: a request that is not a POST", c);
+	if (f->too_long || f->got != len)
+		return chan_fail(ch, EPROTO, "client %u: a request body of %zu bytes, %zu expected", c, f->got, len);
+	memcpy(buf, f->body, len);
+	return 0;
+}
+
+static int http_send_to(struct chan *ch, unsigned int client, const void *buf, size_t len)
+{
+	struct http_priv *hp = ch->priv;
+	struct http_fan *f = &hp->fan[client];
+	int r;
+
+	if (client >= ch->nclients || !f->waiting || f->gone)
+		return chan_fail(ch, EPROTO, "a response to client %u, who has no request waiting", client);
+	/* persistent: the harness's buffer outlives the response, sent before send_to() returns */
+	hp->resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_PERSISTENT);
+	if (!hp->resp)
+		return chan_fail(ch, ENOMEM, "MHD_create_response_from_buffer %zu", len);
+	f->completed = false;
+	MHD_resume_connection(f->conn);
+	r = http_fan_pump(ch, http_fan_sent, f, "sending a response");
+	MHD_destroy_response(hp->resp); /* MHD keeps its own reference while it sends */
+	hp->resp = NULL;
+	if (!r && f->gone && !f->completed)
+		r = chan_fail(ch, EPIPE, "client %u closed its connection before its response", client);
+	return r;
+}
+
+static int http_fan_start(struct chan *ch, int lfd)
+{
+	struct http_priv *hp = ch->priv;
+
+	hp->fan = calloc(ch->nclients, sizeof(*hp->fan));
+	hp->ready = calloc(2 * (size_t)ch->nclients, sizeof(*hp->ready)); /* a request and a hang-up each */
+	if (!hp->fan || !hp->ready)
+		return chan_fail(ch, ENOMEM, "the server's state of %u clients", ch->nclients);
+	for (unsigned int i = 0; i < ch->nclients; i++)
+		if (!(hp->fan[i].body = malloc(ch->msg_bytes ? ch->msg_bytes : 1)))
+			return chan_fail(ch, ENOMEM, "the request buffers of %u clients", ch->nclients);
+	hp->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, http_fan_access, ch,
+				      MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_NOTIFY_COMPLETED, http_fan_completed,
+				      ch, MHD_OPTION_NOTIFY_CONNECTION, http_fan_conn_event, ch, MHD_OPTION_END);
+	return hp->daemon ? 0 : chan_fail(ch, EIO, "MHD_start_daemon on %s", hp->url);
+}
+
+static void http_fan_free(struct chan *ch)
+{
+	struct http_priv *hp = ch->priv;
+
+	for (unsigned int i = 0; hp->fan && i < ch->nclients; i++)
+		free(hp->fan[i].body);
+	free(hp->fan);
+	free(hp->ready);
+	hp->fan = NULL;
+	hp->ready = NULL;
+}
+
 static int http_server_attach(struct chan *ch)
 {
 	struct http_priv *hp = ch->priv;
@@ -191,11 +409,17 @@ static int http_server_attach(struct chan *ch)
 	hp->ack = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (!hp->ack)
 		return chan_fail(ch, ENOMEM, "MHD_create_response_from_buffer");
-	hp->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, http_access, hp,
-				      MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_NOTIFY_COMPLETED, http_completed, hp,
-				      MHD_OPTION_NOTIFY_CONNECTION, http_conn_event, hp, MHD_OPTION_END);
-	if (!hp->daemon)
-		return chan_fail(ch, EIO, "MHD_start_daemon on %s", hp->url);
+	if (ch->nclients) {
+		if (http_fan_start(ch, lfd))
+			return -ch->err;
+	} else {
+		hp->daemon =
+			MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, http_access, hp,
+					 MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_NOTIFY_COMPLETED, http_completed, hp,
+					 MHD_OPTION_NOTIFY_CONNECTION, http_conn_event, hp, MHD_OPTION_END);
+		if (!hp->daemon)
+			return chan_fail(ch, EIO, "MHD_start_daemon on %s", hp->url);
+	}
 	info = MHD_get_daemon_info(hp->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info)
 		return chan_fail(ch, EIO, "MHD_get_daemon_info epoll fd");
@@ -286,6 +510,7 @@ static void http_detach(struct chan *ch)
 		curlcli_close(&hp->cc);
 	else if (hp->daemon)
 		http_server_detach(ch);
+	http_fan_free(ch);
 	fdchan_detach(ch);
 }
 
@@ -351,13 +576,17 @@ static int http_recv(struct chan *ch, void *buf, size_t len)
 static void http_detach(struct chan *ch)
 {
 }
+
+#define HTTP_FAN_IN 0 /* no recv_any to offer */
+#define http_recv_any NULL
+#define http_send_to NULL
 #endif
 
 const struct transport_ops http_ops = {
 	.name = "http",
 	.summary = "HTTP/1.1 keep-alive POST and echo: libmicrohttpd server, libcurl client (net=tcp|unix)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
+	.flags = TRANSPORT_BY_NAME | TRANSPORT_NETWORK | HTTP_FAN_IN,
 	.priv_size = sizeof(struct http_priv),
 	.options = http_options,
 	.raw_of = webnet_raw_of,
@@ -367,6 +596,8 @@ const struct transport_ops http_ops = {
 	.attach = http_attach,
 	.send = http_send,
 	.recv = http_recv,
+	.recv_any = http_recv_any,
+	.send_to = http_send_to,
 	.detach = http_detach,
 	.destroy = fdchan_destroy,
 };

@@ -1,6 +1,6 @@
 /*
- * mqlib.c - the parts zmq.c and nng.c share (mqlib.h): the rendezvous
- * pipe, the ipc:// socket file, the queue depth, the stubs of a build
+ * mqlib.c - the parts zmq.c and nng.c share (mqlib.h): the endpoint fixed
+ * by create(), the reserved port, the ipc:// socket file, the queue depth, the stubs of a build
  * without the library.
  */
 #include "transports/mqlib.h"
@@ -9,11 +9,14 @@
 #include "transports/chan_util.h"
 #include "transports/fdio.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 const char *const mqlib_nets[] = {"ipc", "tcp", NULL};
@@ -30,119 +33,66 @@ const char *mqlib_raw_of(const struct chan_opts *o)
 	return tcp ? "tcp" : "unix";
 }
 
+/* tcp: a port of the kernel's choosing on the channel's address, held by r->resv. */
+static int mqlib_reserve_port(struct chan *ch, struct mqlib_rdv *r)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	char ip[INET_ADDRSTRLEN];
+	int one = 1, n;
+
+	a.sin_addr.s_addr = ch->net_addr ? ch->net_addr : htonl(INADDR_LOOPBACK);
+	if (!inet_ntop(AF_INET, &a.sin_addr, ip, sizeof(ip)))
+		return chan_fail(ch, errno, "inet_ntop");
+	r->resv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->resv < 0)
+		return chan_fail(ch, errno, "socket AF_INET (the port's reservation)");
+	if (setsockopt(r->resv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		return chan_fail(ch, errno, "setsockopt SO_REUSEADDR");
+	if (bind(r->resv, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return chan_fail(ch, errno, "bind %s:0", ip);
+	if (getsockname(r->resv, (struct sockaddr *)&a, &len) < 0)
+		return chan_fail(ch, errno, "getsockname");
+	n = snprintf(r->endpoint, sizeof(r->endpoint), "tcp://%s:%u", ip, ntohs(a.sin_port));
+	return n < 0 || (size_t)n >= sizeof(r->endpoint) ? chan_fail(ch, ENAMETOOLONG, "tcp endpoint") : 0;
+}
+
 int mqlib_create(struct chan *ch, struct mqlib_rdv *r, const char *what)
 {
 	char name[64];
+	int n;
 
 	r->path[0] = 0;
-	if (mqlib_is_ipc(ch)) {
-		snprintf(name, sizeof(name), "%s.ipc", what);
-		if (chan_path(ch, name, r->path, sizeof(r->path))) {
-			r->path[0] = 0;
-			return chan_fail(ch, ENAMETOOLONG, "ipc:// socket path in %s (at most %zu bytes)", ch->run_dir,
-					 sizeof(r->path) - 1);
-		}
-	}
-	if (pipe2(r->fd, O_CLOEXEC) < 0)
-		return chan_fail(ch, errno, "pipe2 (the rendezvous)");
+	r->resv = -1;
 	r->made = true;
-	return 0;
-}
-
-void mqlib_attach(struct mqlib_rdv *r, enum chan_role role)
-{
-	fdio_close(&r->fd[role == CHAN_SERVER ? 0 : 1]);
-}
-
-int mqlib_bind_endpoint(struct chan *ch, const struct mqlib_rdv *r, const char *any, char *out, size_t outlen)
-{
-	int n = r->path[0] ? snprintf(out, outlen, "ipc://%s", r->path)
-			   : snprintf(out, outlen, "tcp://127.0.0.1:%s", any);
-
-	return n < 0 || (size_t)n >= outlen ? chan_fail(ch, ENAMETOOLONG, "endpoint of %s", r->path) : 0;
-}
-
-int mqlib_publish(struct chan *ch, struct mqlib_rdv *r, const char *endpoint)
-{
-	char line[MQLIB_ENDPOINT_MAX + 1];
-	int len = snprintf(line, sizeof(line), "%s\n", endpoint);
-	ssize_t n;
-
-	if (len < 0 || (size_t)len >= sizeof(line))
-		return chan_fail(ch, ENAMETOOLONG, "endpoint %s", endpoint);
-	/* one line shorter than PIPE_BUF: one write, whole or not at all */
-	do
-		n = write(r->fd[1], line, (size_t)len);
-	while (n < 0 && errno == EINTR);
-	fdio_close(&r->fd[1]);
-	if (n < 0)
-		return chan_fail(ch, errno, "write (handing %s to the client)", endpoint);
-	return n == len ? 0 : chan_fail(ch, EIO, "short write handing %s to the client", endpoint);
-}
-
-/* One read of the rendezvous pipe within the deadline: bytes read, 0 at EOF, or -errno. */
-static ssize_t read_by(struct chan *ch, int fd, char *buf, size_t len, uint64_t deadline_ms)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	ssize_t n;
-
-	for (;;) {
-		int left = -1, k;
-
-		if (ch->timeout_ms > 0) {
-			uint64_t now = mono_ms();
-
-			left = now < deadline_ms ? (int)(deadline_ms - now) : 0;
-		}
-		k = poll(&p, 1, left);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			return -ETIMEDOUT;
-		n = read(fd, buf, len);
-		if (n >= 0 || errno != EINTR)
-			return n < 0 ? -errno : n;
+	if (!mqlib_is_ipc(ch))
+		return mqlib_reserve_port(ch, r);
+	if (ch->net_addr)
+		return chan_fail(ch, EINVAL, "%s:net=ipc joins processes of one host: use :net=tcp", ch->ops->name);
+	snprintf(name, sizeof(name), "%s.ipc", what);
+	if (chan_path(ch, name, r->path, sizeof(r->path))) {
+		r->path[0] = 0;
+		return chan_fail(ch, ENAMETOOLONG, "ipc:// socket path in %s (at most %zu bytes)", ch->run_dir,
+				 sizeof(r->path) - 1);
 	}
+	n = snprintf(r->endpoint, sizeof(r->endpoint), "ipc://%s", r->path);
+	return n < 0 || (size_t)n >= sizeof(r->endpoint) ? chan_fail(ch, ENAMETOOLONG, "endpoint of %s", r->path) : 0;
 }
 
-int mqlib_wait_endpoint(struct chan *ch, struct mqlib_rdv *r, char *out, size_t outlen)
+void mqlib_adopt(struct mqlib_rdv *r)
 {
-	uint64_t deadline = mono_ms() + (uint64_t)(ch->timeout_ms > 0 ? ch->timeout_ms : 0);
-	size_t got = 0;
-	ssize_t n;
-
-	/* one line; the pipe never ends (the parent holds a write end until destroy) */
-	while ((n = read_by(ch, r->fd[0], out + got, outlen - 1 - got, deadline)) > 0) {
-		got += (size_t)n;
-		if (out[got - 1] == '\n' || got == outlen - 1)
-			break;
-	}
-	fdio_close(&r->fd[0]);
-	out[got] = 0;
-	if (got && out[got - 1] == '\n') {
-		out[got - 1] = 0;
-		return 0;
-	}
-	if (n == -ETIMEDOUT)
-		return chan_fail(ch, ETIMEDOUT, "waiting for the server's endpoint: nothing in %d ms", ch->timeout_ms);
-	if (n < 0)
-		return chan_fail(ch, (int)-n, "read (the server's endpoint)");
-	return chan_fail(ch, EPIPE, "the server handed over %s endpoint", got ? "too long an" : "no");
+	r->resv = -1;
 }
 
-void mqlib_detach(struct mqlib_rdv *r)
+void mqlib_release(struct mqlib_rdv *r)
 {
-	if (!r->made)
-		return;
-	fdio_close(&r->fd[0]);
-	fdio_close(&r->fd[1]);
+	if (r->made)
+		fdio_close(&r->resv);
 }
 
 void mqlib_destroy(struct mqlib_rdv *r)
 {
-	mqlib_detach(r);
+	mqlib_release(r);
 	r->made = false;
 	if (r->path[0]) {
 		unlink(r->path); /* the libraries leave it when the server is killed */

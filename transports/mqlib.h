@@ -6,18 +6,27 @@
  * Internal to transports/.
  *
  * The libraries start threads and must not be initialised before the
- * fork, so neither can bind in create() as unix.c and tcp.c do: the
- * server binds in its attach() (tcp on an ephemeral port) and writes the
- * endpoint it got into a pipe made by create(); the client's attach()
- * reads it, waiting at most ch->timeout_ms, and connects.  The client
- * therefore never connects before the listener exists (no reconnect
- * back-off in the first messages) and learns a port nobody could take in
- * between.
+ * fork, so neither can bind in create() as unix.c and tcp.c do.  Instead
+ * create() fixes the whole endpoint and writes it into priv, so that a
+ * process that gets only priv's bytes finds the server by name (--peers
+ * exec, serve): ipc:// names a socket file in the run directory; tcp://
+ * takes the address (ch->net_addr under serve, else 127.0.0.1) and a port
+ * create() gets from the kernel by binding a plain socket to port 0.  That
+ * socket stays bound (SO_REUSEADDR, never listening) until the server has
+ * bound the library's listener to the same port, so neither an ephemeral
+ * connect nor another bind on the host takes the port in between (both
+ * libraries set SO_REUSEADDR on their listeners, and Linux lets a
+ * listener share a port with a bound socket that is not listening when
+ * both set it).  The client connects whenever it starts: a connection
+ * made before the server listens is retried by the library itself
+ * (ZeroMQ's reconnect, nng's non-blocking dialer) every MQLIB_RETRY_MS.
  *
  * The ipc:// socket file is <run_dir>/<tag>-<what>.ipc, named in create()
  * so that destroy() removes it whatever happened to the server.  It needs
  * no ledger entry: it lives in the run directory, whose files `ipcbench
- * clean` removes when the run is dead (harness/cleanup.c).
+ * clean` removes when the run is dead (harness/cleanup.c).  ipc:// joins
+ * processes of one host: under serve with a remote client (net_addr set)
+ * create() refuses it, naming :net=tcp.
  */
 #ifndef IPCBENCH_MQLIB_H
 #define IPCBENCH_MQLIB_H
@@ -42,10 +51,13 @@ extern const char *const mqlib_nets[];
 #define MQLIB_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path): the ipc:// limit of both libraries */
 #define MQLIB_ENDPOINT_MAX 160
 
+#define MQLIB_RETRY_MS 10 /* the client's reconnect interval while the server is not listening yet */
+
 struct mqlib_rdv {
-	bool made;		   /* create() made the pipe */
-	int fd[2];		   /* the rendezvous pipe: the server writes [1], the client reads [0] */
-	char path[MQLIB_PATH_MAX]; /* ipc: the socket file; empty for tcp */
+	bool made;			   /* create() ran */
+	int resv;			   /* tcp: the socket holding the port until the server binds; -1 */
+	char endpoint[MQLIB_ENDPOINT_MAX]; /* "ipc://<path>" or "tcp://<addr>:<port>" */
+	char path[MQLIB_PATH_MAX];	   /* ipc: the socket file; empty for tcp */
 };
 
 /* The ipc:// transport is net=ipc (the default). */
@@ -53,21 +65,15 @@ bool mqlib_is_ipc(const struct chan *ch);
 /* "unix" for net=ipc, "tcp" for net=tcp: the raw_of hook of both transports. */
 const char *mqlib_raw_of(const struct chan_opts *o);
 /*
- * create(): the rendezvous pipe and, for ipc, the socket file's name
- * ("<tag>-<what>.ipc" in the run directory).  0 or -errno (recorded).
+ * create(): the endpoint, for ipc the socket file's name ("<tag>-<what>.ipc"
+ * in the run directory), for tcp the reserved port.  0 or -errno (recorded).
  */
 int mqlib_create(struct chan *ch, struct mqlib_rdv *r, const char *what);
-/* attach(): closes the other side's end of the pipe. */
-void mqlib_attach(struct mqlib_rdv *r, enum chan_role role);
-/* The endpoint the server binds: "ipc://<path>", or "tcp://127.0.0.1:<any>" (any: "*" or "0"). */
-int mqlib_bind_endpoint(struct chan *ch, const struct mqlib_rdv *r, const char *any, char *out, size_t outlen);
-/* The server, once bound: hands endpoint to the client and closes its end. */
-int mqlib_publish(struct chan *ch, struct mqlib_rdv *r, const char *endpoint);
-/* The client: the server's endpoint, waiting at most ch->timeout_ms.  0 or -errno (recorded). */
-int mqlib_wait_endpoint(struct chan *ch, struct mqlib_rdv *r, char *out, size_t outlen);
-/* detach(): closes what is left of this side's pipe. */
-void mqlib_detach(struct mqlib_rdv *r);
-/* destroy(): closes the pipe and removes the socket file.  Idempotent, safe on a zeroed one. */
+/* adopt(): the reserving socket is the creator's; the names stay. */
+void mqlib_adopt(struct mqlib_rdv *r);
+/* attach() of the client, and the server once its listener is bound: the reserving socket goes. */
+void mqlib_release(struct mqlib_rdv *r);
+/* destroy(): closes the reserving socket and removes the socket file.  Idempotent, safe on a zeroed one. */
 void mqlib_destroy(struct mqlib_rdv *r);
 
 /*

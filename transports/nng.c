@@ -5,10 +5,11 @@
  * for pingpong, push0/pull0 for stream and rate, pair0 where the flow is
  * not known (both ways, any order).  net=ipc (default): ipc:// over a
  * socket file in the run directory (raw transport unix); net=tcp:
- * tcp://127.0.0.1:0, the port the kernel gave read back with
- * NNG_OPT_TCP_BOUND_PORT (raw transport tcp).  The server listens in
- * attach() and hands its endpoint to the client through create()'s pipe
- * (mqlib.h); the client dials synchronously.  libnng-dev has no
+ * tcp:// on the port create() reserved (raw transport tcp).  The server
+ * listens in attach() on the endpoint create() put in priv, which is all
+ * the client needs (by name: --peers exec, serve; mqlib.h); the client's
+ * dialer is non-blocking and retries every MQLIB_RETRY_MS until the
+ * server listens.  libnng-dev has no
  * pkg-config file: the Makefile finds it with a link test.
  *
  * Threads: nng starts its thread pool (task queue, poller, timers,
@@ -128,6 +129,15 @@ static int nng_create(struct chan *ch)
 	return mqlib_create(ch, &((struct nng_chan *)ch->priv)->rdv, "nng");
 }
 
+static void nng_adopt(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+
+	mqlib_adopt(&nc->rdv);
+	nc->owner = 0;
+	nc->open = false;
+}
+
 static int nng_open_socket(struct chan *ch, enum chan_role role)
 {
 	struct nng_chan *nc = ch->priv;
@@ -172,48 +182,66 @@ static int nng_configure(struct chan *ch, enum chan_role role)
 	return 0;
 }
 
-/* The server listens and hands its endpoint (the bound port for tcp) to the client. */
-static int nng_listen_and_publish(struct chan *ch)
+/*
+ * The client, once dialling: until the connection is up, at most the
+ * timeout.  Without it a push0 client could queue a whole stream and
+ * close (nng_wait_for_peer sees no connection to wait for) before the
+ * server listens, which would drop every message.
+ */
+static int nng_wait_connected(struct chan *ch, const char *ep)
 {
 	struct nng_chan *nc = ch->priv;
-	char ep[MQLIB_ENDPOINT_MAX];
-	nng_listener l;
-	int rv, port;
+	uint64_t deadline = mono_ms() + (uint64_t)(ch->timeout_ms > 0 ? ch->timeout_ms : 10000);
+	struct timespec tick = {0, 1000000};
 
-	if (mqlib_bind_endpoint(ch, &nc->rdv, "0", ep, sizeof(ep)))
-		return -ch->err;
-	if ((rv = nng_listen(nc->sock, ep, &l, 0)))
-		return nng_failed(ch, rv, "nng_listen");
-	if (!mqlib_is_ipc(ch)) {
-		if ((rv = nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port)))
-			return nng_failed(ch, rv, "nng_listener_get_int " NNG_OPT_TCP_BOUND_PORT);
-		snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", port);
+	while (atomic_load(&nc->pipes) <= 0) {
+		if (mono_ms() >= deadline)
+			return chan_fail(ch, ETIMEDOUT, "nng_dial %s: no server listening within %d ms", ep,
+					 ch->timeout_ms > 0 ? ch->timeout_ms : 10000);
+		nanosleep(&tick, NULL);
 	}
-	return mqlib_publish(ch, &nc->rdv, ep);
+	return 0;
+}
+
+/* The server listens on the endpoint create() fixed; the client dials it (retried until the server listens). */
+static int nng_listen_or_dial(struct chan *ch, enum chan_role role)
+{
+	struct nng_chan *nc = ch->priv;
+	const char *ep = nc->rdv.endpoint;
+	nng_dialer d;
+	int rv;
+
+	if (role == CHAN_SERVER) {
+		rv = nng_listen(nc->sock, ep, NULL, 0);
+		mqlib_release(&nc->rdv); /* after the listen: the port is the listener's now */
+		return rv ? chan_fail(ch, nng_errno(rv), "nng_listen %s: %s", ep, nng_strerror(rv)) : 0;
+	}
+	mqlib_release(&nc->rdv);
+	if ((rv = nng_dialer_create(&d, nc->sock, ep)))
+		return chan_fail(ch, nng_errno(rv), "nng_dialer_create %s: %s", ep, nng_strerror(rv));
+	if ((rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMINT, MQLIB_RETRY_MS)) ||
+	    (rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, MQLIB_RETRY_MS)))
+		return nng_failed(ch, rv, "nng_dialer_set_ms reconnect");
+	/* non-blocking: a server not listening yet is dialled again in the background */
+	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)))
+		return chan_fail(ch, nng_errno(rv), "nng_dial %s: %s", ep, nng_strerror(rv));
+	return nng_wait_connected(ch, ep);
 }
 
 static int nng_attach(struct chan *ch, enum chan_role role)
 {
 	struct nng_chan *nc = ch->priv;
-	char ep[MQLIB_ENDPOINT_MAX];
 	int rv;
 
 	nc->owner = getpid();
 	nc->flags = ch->wait == CHAN_WAIT_SPIN ? NNG_FLAG_NONBLOCK : 0;
 	atomic_init(&nc->pipes, 0);
-	mqlib_attach(&nc->rdv, role);
 	if ((rv = nng_open_socket(ch, role)))
 		return nng_failed(ch, rv, "nng socket open");
 	nc->open = true;
 	if (nng_configure(ch, role))
 		return -ch->err;
-	if (role == CHAN_SERVER)
-		return nng_listen_and_publish(ch);
-	if (mqlib_wait_endpoint(ch, &nc->rdv, ep, sizeof(ep)))
-		return -ch->err;
-	if ((rv = nng_dial(nc->sock, ep, NULL, 0)))
-		return chan_fail(ch, nng_errno(rv), "nng_dial %s: %s", ep, nng_strerror(rv));
-	return 0;
+	return nng_listen_or_dial(ch, role);
 }
 
 static int nng_chan_send(struct chan *ch, const void *buf, size_t len)
@@ -292,7 +320,7 @@ static void nng_detach(struct chan *ch)
 		nc->open = false;
 		nng_fini(); /* stops nng's threads: nothing else in this process uses nng */
 	}
-	mqlib_detach(&nc->rdv);
+	mqlib_release(&nc->rdv);
 }
 
 static void nng_destroy(struct chan *ch)
@@ -317,6 +345,7 @@ static int nng_probe(struct chan *ch)
 }
 
 #define nng_create mqlib_absent_create
+#define nng_adopt NULL
 #define nng_attach mqlib_absent_attach
 #define nng_chan_send mqlib_absent_send
 #define nng_chan_recv mqlib_absent_recv
@@ -328,12 +357,13 @@ const struct transport_ops nng_ops = {
 	.name = "nng",
 	.summary = "nng req0/rep0 (pingpong), push0/pull0 (stream) over ipc:// (net=tcp: tcp://127.0.0.1)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
 	.priv_size = sizeof(struct nng_chan),
 	.options = nng_options,
 	.raw_of = mqlib_raw_of,
 	.probe = nng_probe,
 	.create = nng_create,
+	.adopt = nng_adopt,
 	.attach = nng_attach,
 	.send = nng_chan_send,
 	.recv = nng_chan_recv,

@@ -28,10 +28,13 @@ const char *webnet_raw_of(const struct chan_opts *o)
 
 const char *webnet_where(const struct webnet *wn, char *out, size_t outlen)
 {
+	char ip[INET_ADDRSTRLEN];
+
 	if (wn->unix_net)
 		snprintf(out, outlen, "%s", wn->un.sun_path);
 	else
-		snprintf(out, outlen, "127.0.0.1:%u", ntohs(wn->in.sin_port));
+		snprintf(out, outlen, "%s:%u", inet_ntop(AF_INET, &wn->in.sin_addr, ip, sizeof(ip)) ? ip : "?",
+			 ntohs(wn->in.sin_port));
 	return out;
 }
 
@@ -55,11 +58,13 @@ static int listen_unix(struct chan *ch, struct webnet *wn, int fd)
 static int listen_tcp(struct chan *ch, struct webnet *wn, int fd)
 {
 	socklen_t len = sizeof(wn->in);
+	char where[FDCHAN_PATH_MAX];
 
 	wn->in.sin_family = AF_INET;
-	wn->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* under serve, the address the remote client reached; else loopback only */
+	wn->in.sin_addr.s_addr = ch->net_addr ? ch->net_addr : htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&wn->in, sizeof(wn->in)) < 0)
-		return chan_fail(ch, errno, "bind 127.0.0.1:0");
+		return chan_fail(ch, errno, "bind %s", webnet_where(wn, where, sizeof(where)));
 	if (getsockname(fd, (struct sockaddr *)&wn->in, &len) < 0)
 		return chan_fail(ch, errno, "getsockname");
 	return 0;
@@ -71,6 +76,8 @@ int webnet_listen(struct chan *ch, struct webnet *wn)
 	int fd;
 
 	wn->unix_net = chan_opt(ch, WEBNET_OPT) == WEBNET_UNIX;
+	if (wn->unix_net && ch->net_addr)
+		return chan_fail(ch, EINVAL, "%s:net=unix joins processes of one host: use :net=tcp", ch->ops->name);
 	fd = socket(wn->unix_net ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return chan_fail(ch, errno, "socket %s", wn->unix_net ? "AF_UNIX" : "AF_INET");
@@ -78,7 +85,8 @@ int webnet_listen(struct chan *ch, struct webnet *wn)
 		return -ch->err;
 	if (wn->unix_net ? listen_unix(ch, wn, fd) : listen_tcp(ch, wn, fd))
 		return -ch->err;
-	if (listen(fd, 4) < 0)
+	/* a fan-in channel's clients may all connect at once */
+	if (listen(fd, ch->nclients > 4 ? (int)ch->nclients : 4) < 0)
 		return chan_fail(ch, errno, "listen %s", webnet_where(wn, where, sizeof(where)));
 	return 0;
 }

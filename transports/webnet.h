@@ -12,6 +12,9 @@
  * By name (--peers exec): the server peer runs create() itself, and the
  * client finds it by the port or the socket path alone (adopt() is
  * fdchan_adopt: create() leaves nothing else of its process in priv).
+ * Under `ipcbench serve` the TCP listener binds ch->net_addr, the address
+ * the remote client reached (loopback when it is 0); :net=unix is refused
+ * there, since a socket file joins processes of one host only.
  *
  * The option "net" is each web transport's option 0 (WEBNET_OPTION), so
  * raw_of() can name the raw transport underneath from the options alone.
@@ -49,7 +52,7 @@ int webnet_listen(struct chan *ch, struct webnet *wn);
 int webnet_accept(struct chan *ch, struct webnet *wn);
 /* The client's side: closes the listener and connects: the fd or -errno. */
 int webnet_connect(struct chan *ch, struct webnet *wn);
-/* "127.0.0.1:PORT" or the socket path, for messages. */
+/* "ADDR:PORT" or the socket path, for messages (and the URL). */
 const char *webnet_where(const struct webnet *wn, char *out, size_t outlen);
 /* The raw transport underneath: "tcp" or "unix". */
 const char *webnet_raw_of(const struct chan_opts *o);

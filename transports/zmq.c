@@ -7,10 +7,19 @@
  * server only), PAIR/PAIR where the flow is not known (a test driving the
  * hooks directly: both ways, any order).  net=ipc (default): ipc:// over
  * a socket file in the run directory (AF_UNIX underneath: raw transport
- * unix); net=tcp: tcp://127.0.0.1 on an ephemeral port (raw transport
- * tcp).  The server binds in attach() and hands the endpoint it got
- * (ZMQ_LAST_ENDPOINT: the port for tcp://127.0.0.1:*) to the client
- * through create()'s pipe (mqlib.h); the client then connects.
+ * unix); net=tcp: tcp:// on a port create() reserved, on 127.0.0.1 or,
+ * under serve, the address the remote client reached (raw transport
+ * tcp).  create() puts the whole endpoint in priv (mqlib.h), so a peer
+ * that gets only priv's bytes finds the server by name (--peers exec,
+ * serve): the server binds it in attach(), the client connects to it and
+ * ZeroMQ reconnects every MQLIB_RETRY_MS until the server listens.
+ *
+ * Fan-in (--clients): one ROUTER serves N REQ clients, ZeroMQ's own
+ * multiplexing over one listener; each client sets the routing id 'c' and
+ * its index, so the ROUTER's envelope ([id][empty][body]) names the
+ * client recv_any() returns and send_to() answers.  ZMQ_ROUTER_MANDATORY
+ * makes a reply to a client that has gone an error (-EPIPE) instead of a
+ * silent drop; a client that dies is otherwise noticed by the timeout.
  *
  * Threads: the context (zmq_ctx_new) is made in attach(), after the fork
  * (ZeroMQ does not survive a fork), and starts an I/O thread and a reaper
@@ -66,6 +75,8 @@ struct zmq_chan {
 	int flags; /* ZMQ_DONTWAIT when spinning */
 };
 
+#define ZMQ_FAN_IN TRANSPORT_FAN_IN
+
 /* The smallest ZMQ_MAXMSGSIZE: below about 50 bytes the handshake itself is refused. */
 #define ZMQ_MIN_MAXMSGSIZE 256
 
@@ -93,6 +104,25 @@ static int zmq_probe(struct chan *ch)
 static int zmq_create(struct chan *ch)
 {
 	return mqlib_create(ch, &((struct zmq_chan *)ch->priv)->rdv, "zmq");
+}
+
+static void zmq_adopt(struct chan *ch)
+{
+	struct zmq_chan *zc = ch->priv;
+
+	mqlib_adopt(&zc->rdv);
+	zc->owner = 0;
+	zc->ctx = zc->sock = NULL;
+}
+
+/* A fan-in client's routing id: 'c' and its index, big-endian (an id must not begin with 0). */
+#define ZMQ_ID_BYTES 5
+
+static void zmq_id_of(unsigned int client, uint8_t id[ZMQ_ID_BYTES])
+{
+	id[0] = 'c';
+	for (int i = 0; i < 4; i++)
+		id[1 + i] = (uint8_t)(client >> (24 - 8 * i));
 }
 
 static int zmq_setint(struct chan *ch, int opt, int val, const char *name)
@@ -124,46 +154,63 @@ static int zmq_configure(struct chan *ch, enum chan_role role)
 	return 0;
 }
 
-/* The server binds and hands the endpoint it got to the client. */
-static int zmq_bind_and_publish(struct chan *ch)
+/* The server binds the endpoint create() fixed; the client connects to it (retried until the server listens). */
+static int zmq_bind_or_connect(struct chan *ch, enum chan_role role)
 {
 	struct zmq_chan *zc = ch->priv;
-	char ep[MQLIB_ENDPOINT_MAX], got[MQLIB_ENDPOINT_MAX];
-	size_t len = sizeof(got);
+	const char *ep = zc->rdv.endpoint;
+	int r;
 
-	if (mqlib_bind_endpoint(ch, &zc->rdv, "*", ep, sizeof(ep)))
+	if (role == CHAN_SERVER) {
+		r = zmq_bind(zc->sock, ep);
+		mqlib_release(&zc->rdv); /* after the bind: the port is the listener's now */
+		return r < 0 ? chan_fail(ch, errno, "zmq_bind %s", ep) : 0;
+	}
+	mqlib_release(&zc->rdv);
+	if (zmq_setint(ch, ZMQ_RECONNECT_IVL, MQLIB_RETRY_MS, "ZMQ_RECONNECT_IVL"))
 		return -ch->err;
-	if (zmq_bind(zc->sock, ep) < 0)
-		return chan_fail(ch, errno, "zmq_bind %s", ep);
-	if (zmq_getsockopt(zc->sock, ZMQ_LAST_ENDPOINT, got, &len) < 0)
-		return chan_fail(ch, errno, "zmq_getsockopt ZMQ_LAST_ENDPOINT");
-	got[sizeof(got) - 1] = 0;
-	return mqlib_publish(ch, &zc->rdv, got);
+	if (zmq_connect(zc->sock, ep) < 0)
+		return chan_fail(ch, errno, "zmq_connect %s", ep);
+	return 0;
+}
+
+/* A fan-in channel: one ROUTER serves every client's REQ, each known by the routing id it sets. */
+static int zmq_fanin_socket(struct chan *ch, enum chan_role role)
+{
+	struct zmq_chan *zc = ch->priv;
+	uint8_t id[ZMQ_ID_BYTES];
+
+	zc->sock = zmq_socket(zc->ctx, role == CHAN_SERVER ? ZMQ_ROUTER : ZMQ_REQ);
+	if (!zc->sock)
+		return chan_fail(ch, errno, "zmq_socket");
+	if (role == CHAN_SERVER) /* a reply to a client that has gone fails instead of vanishing */
+		return zmq_setint(ch, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY");
+	zmq_id_of(ch->client, id);
+	if (zmq_setsockopt(zc->sock, ZMQ_ROUTING_ID, id, sizeof(id)) < 0)
+		return chan_fail(ch, errno, "zmq_setsockopt ZMQ_ROUTING_ID (client %u)", ch->client);
+	return 0;
 }
 
 static int zmq_attach(struct chan *ch, enum chan_role role)
 {
 	struct zmq_chan *zc = ch->priv;
-	char ep[MQLIB_ENDPOINT_MAX];
 
 	zc->owner = getpid();
 	zc->flags = ch->wait == CHAN_WAIT_SPIN ? ZMQ_DONTWAIT : 0;
-	mqlib_attach(&zc->rdv, role);
 	zc->ctx = zmq_ctx_new();
 	if (!zc->ctx)
 		return chan_fail(ch, errno, "zmq_ctx_new");
-	zc->sock = zmq_socket(zc->ctx, zmq_types[ch->flow][role]);
-	if (!zc->sock)
-		return chan_fail(ch, errno, "zmq_socket");
+	if (ch->nclients) {
+		if (zmq_fanin_socket(ch, role))
+			return -ch->err;
+	} else {
+		zc->sock = zmq_socket(zc->ctx, zmq_types[ch->flow][role]);
+		if (!zc->sock)
+			return chan_fail(ch, errno, "zmq_socket");
+	}
 	if (zmq_configure(ch, role))
 		return -ch->err;
-	if (role == CHAN_SERVER)
-		return zmq_bind_and_publish(ch);
-	if (mqlib_wait_endpoint(ch, &zc->rdv, ep, sizeof(ep)))
-		return -ch->err;
-	if (zmq_connect(zc->sock, ep) < 0)
-		return chan_fail(ch, errno, "zmq_connect %s", ep);
-	return 0;
+	return zmq_bind_or_connect(ch, role);
 }
 
 static int zmq_xfer(struct chan *ch, void *buf, size_t len, bool tx)
@@ -201,6 +248,77 @@ static int zmq_chan_recv(struct chan *ch, void *buf, size_t len)
 	return zmq_xfer(ch, buf, len, false);
 }
 
+/* One frame of a multipart message into buf (cap bytes): its size (truncated to cap), or -errno. */
+static int zmq_frame_recv(struct chan *ch, void *buf, size_t cap)
+{
+	struct zmq_chan *zc = ch->priv;
+	uint64_t deadline = 0;
+	unsigned turns = 0;
+
+	for (;;) {
+		int n = zmq_recv(zc->sock, buf, cap, zc->flags);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return chan_fail(ch, errno, "zmq_recv (fan-in)");
+		if (!zc->flags)
+			return chan_fail(ch, ETIMEDOUT, "zmq_recv: no client for %d ms (one gone?)", ch->timeout_ms);
+		if (mqlib_spin_turn(ch, &deadline, &turns, "zmq_recv"))
+			return -ch->err;
+	}
+}
+
+static bool zmq_more(struct zmq_chan *zc)
+{
+	int more = 0;
+	size_t len = sizeof(more);
+
+	return zmq_getsockopt(zc->sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
+}
+
+/* The ROUTER's side of a request: [routing id][empty delimiter][body], the client from the id. */
+static int zmq_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *client)
+{
+	struct zmq_chan *zc = ch->priv;
+	uint8_t id[ZMQ_ID_BYTES + 1], empty[1];
+	unsigned int c = 0;
+	int n = zmq_frame_recv(ch, id, sizeof(id));
+
+	if (n < 0)
+		return n;
+	if (n != ZMQ_ID_BYTES || id[0] != 'c')
+		return chan_fail(ch, EPROTO, "zmq ROUTER: a message from a peer of an unknown routing id");
+	for (int i = 1; i <= 4; i++)
+		c = c << 8 | id[i];
+	*client = c;
+	/* the rest of a multipart message is there at once */
+	if (!zmq_more(zc) || zmq_recv(zc->sock, empty, sizeof(empty), 0) != 0 || !zmq_more(zc))
+		return chan_fail(ch, EPROTO, "zmq ROUTER: client %u's request without its delimiter", c);
+	n = zmq_recv(zc->sock, buf, len, 0);
+	if (n < 0)
+		return chan_fail(ch, errno, "zmq_recv client %u's body", c);
+	if ((size_t)n != len || zmq_more(zc))
+		return chan_fail(ch, EPROTO, "zmq_recv: client %u's %d-byte request where %zu were expected", c, n,
+				 len);
+	return 0;
+}
+
+static int zmq_send_to(struct chan *ch, unsigned int client, const void *buf, size_t len)
+{
+	struct zmq_chan *zc = ch->priv;
+	uint8_t id[ZMQ_ID_BYTES];
+
+	zmq_id_of(client, id);
+	if (zmq_send(zc->sock, id, sizeof(id), ZMQ_SNDMORE) < 0 || zmq_send(zc->sock, "", 0, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(zc->sock, buf, len, 0) < 0)
+		return chan_fail(ch, errno == EHOSTUNREACH ? EPIPE : errno, "zmq_send to client %u: %s", client,
+				 errno == EHOSTUNREACH ? "it has gone" : zmq_strerror(errno));
+	return 0;
+}
+
 static void zmq_detach(struct chan *ch)
 {
 	struct zmq_chan *zc = ch->priv;
@@ -214,7 +332,7 @@ static void zmq_detach(struct chan *ch)
 			;
 		zc->ctx = NULL;
 	}
-	mqlib_detach(&zc->rdv);
+	mqlib_release(&zc->rdv);
 }
 
 static void zmq_destroy(struct chan *ch)
@@ -239,6 +357,10 @@ static int zmq_probe(struct chan *ch)
 }
 
 #define zmq_create mqlib_absent_create
+#define zmq_adopt NULL
+#define zmq_recv_any NULL
+#define zmq_send_to NULL
+#define ZMQ_FAN_IN 0 /* no recv_any to offer */
 #define zmq_attach mqlib_absent_attach
 #define zmq_chan_send mqlib_absent_send
 #define zmq_chan_recv mqlib_absent_recv
@@ -250,15 +372,18 @@ const struct transport_ops zmq_ops = {
 	.name = "zmq",
 	.summary = "ZeroMQ REQ/REP (pingpong), PUSH/PULL (stream) over ipc:// (net=tcp: tcp://127.0.0.1)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | ZMQ_FAN_IN,
 	.priv_size = sizeof(struct zmq_chan),
 	.options = zmq_options,
 	.raw_of = mqlib_raw_of,
 	.probe = zmq_probe,
 	.create = zmq_create,
+	.adopt = zmq_adopt,
 	.attach = zmq_attach,
 	.send = zmq_chan_send,
 	.recv = zmq_chan_recv,
+	.recv_any = zmq_recv_any,
+	.send_to = zmq_send_to,
 	.detach = zmq_detach,
 	.destroy = zmq_destroy,
 };

@@ -16,7 +16,11 @@
  *              ipc:// socket file; `ipcbench clean` (cleanup_dead_runs)
  *              removes it with the dead run's directory
  *  raw_of      the raw transport underneath: unix for ipc://, tcp for tcp://
+ *  remote      under serve with a remote client (net_addr): ipc:// refuses
+ *              in one line naming :net=tcp, tcp:// binds that address;
+ *  web_remote  http and websocket over net=unix refuse the same way
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -367,6 +371,88 @@ static void case_raw_of(void)
 	CHECK_EQ_STR(v->ops->raw_of(&o), v->tcp ? "tcp" : "unix");
 }
 
+/*
+ * Under serve with a remote client (net_addr set): net=ipc refuses with
+ * one line naming :net=tcp and leaves nothing; net=tcp makes its channel
+ * on that address (127.0.0.2 here, a loopback address that is not the
+ * default).
+ */
+static long count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void case_remote(void)
+{
+	const struct variant *v = test_arg;
+	struct chan ch;
+	char tag[64];
+	long own;
+
+	setup();
+	own = count_entries(run_dir);
+	rundir_new_tag(tag, sizeof(tag));
+	ch = (struct chan){.ops = v->ops,
+			   .msg_bytes = 64,
+			   .run_dir = run_dir,
+			   .tag = tag,
+			   .timeout_ms = 2000,
+			   .opts = variant_opts(v),
+			   .net_addr = htonl(0x7f000002)};
+	if (!v->tcp) {
+		CHECK(chan_open(&ch, v->ops) == -EINVAL);
+		CHECK_MSG(strstr(ch.errmsg, "joins processes of one host: use :net=tcp") != NULL, "%s", ch.errmsg);
+		chan_close(&ch);
+		CHECK_EQ_I64(count_entries(run_dir), own);
+	} else {
+		CHECK_MSG(chan_open(&ch, v->ops) == 0, "create on 127.0.0.2: %s", ch.errmsg);
+		chan_close(&ch);
+	}
+	teardown();
+}
+
+/* http:net=unix and websocket:net=unix refuse a remote client the same way. */
+static void case_web_remote(void)
+{
+	extern const struct transport_ops http_ops, websocket_ops;
+	const struct transport_ops *const web[] = {&http_ops, &websocket_ops};
+	long own;
+
+	setup();
+	own = count_entries(run_dir);
+	for (size_t i = 0; i < ARRAY_SIZE(web); i++) {
+		struct chan ch;
+		char tag[64];
+		int k = transport_option_find(web[i], "net");
+
+		rundir_new_tag(tag, sizeof(tag));
+		ch = (struct chan){.ops = web[i],
+				   .msg_bytes = 64,
+				   .run_dir = run_dir,
+				   .tag = tag,
+				   .timeout_ms = 2000,
+				   .net_addr = htonl(0x7f000002)};
+		CHECK(k >= 0);
+		ch.opts.given = 1u << k;
+		ch.opts.val[k] = 1; /* unix */
+		if (chan_probe(&ch, web[i]))
+			continue; /* built without the library */
+		CHECK(chan_open(&ch, web[i]) == -EINVAL);
+		CHECK_MSG(strstr(ch.errmsg, ":net=unix joins processes of one host") != NULL, "%s", ch.errmsg);
+		chan_close(&ch);
+		CHECK_EQ_I64(count_entries(run_dir), own);
+	}
+	teardown();
+}
+
 static const struct variant variants[] = {
 	{&zmq_ops, false},
 	{&zmq_ops, true},
@@ -385,12 +471,13 @@ static const struct {
 	{"leftovers", case_leftovers, 20},
 	{"clean", case_clean, 20},
 	{"raw_of", case_raw_of, 5},
+	{"remote", case_remote, 20},
 };
 
 int main(int argc, char **argv)
 {
 	size_t nv = ARRAY_SIZE(variants), nk = ARRAY_SIZE(kinds), n = 0;
-	struct test_case *cases = calloc(nv * nk, sizeof(*cases));
+	struct test_case *cases = calloc(nv * nk + 1, sizeof(*cases));
 	struct sigaction sa = {.sa_handler = SIG_IGN};
 	int rc;
 
@@ -407,6 +494,7 @@ int main(int argc, char **argv)
 			cases[n++] = (struct test_case){name, kinds[k].fn, kinds[k].timeout_s, &variants[i]};
 		}
 	}
+	cases[n++] = (struct test_case){strdup("web_remote"), case_web_remote, 20, NULL};
 	rc = test_main(argc, argv, cases, n);
 	for (size_t i = 0; i < n; i++)
 		free((char *)cases[i].name);

@@ -98,18 +98,22 @@ static void serve_echo(struct chan *ch)
 	_exit(r ? 1 : 0);
 }
 
-/* Whether a TCP or UDP socket of this namespace has 127.0.0.2 as its local address. */
+/* Whether a live TCP (listening or established, not TIME_WAIT) or a UDP socket is bound at 127.0.0.2. */
 static bool some_socket_at_test_addr(void)
 {
-	const char *files[] = {"/proc/net/tcp", "/proc/net/udp"};
+	const char *files[] = {"/proc/net/udp", "/proc/net/tcp", "/proc/net/tcp6"}; /* gRPC: ::ffff:127.0.0.2 */
 	char line[512], local[64];
+	unsigned int st;
 	bool found = false;
 
-	for (int i = 0; i < 2 && !found; i++) {
+	for (int i = 0; i < 3 && !found; i++) {
 		FILE *f = fopen(files[i], "re");
 
 		while (f && !found && fgets(line, sizeof(line), f))
-			found = sscanf(line, "%*s %63s", local) == 1 && !strncmp(local, "0200007F:", 9);
+			found = sscanf(line, "%*s %63s %*s %x", local, &st) == 2 &&
+				(!strncmp(local, "0200007F:", 9) ||
+				 !strncmp(local, "0000000000000000FFFF00000200007F:", 33)) &&
+				(i == 0 || st == 0x01 || st == 0x0a);
 		if (f)
 			fclose(f);
 	}

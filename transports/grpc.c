@@ -202,6 +202,7 @@ static void grpct_adopt(struct chan *ch)
 	p->busy = p->done = p->ok = 0;
 }
 
+#ifdef HAVE_LIBGRPC
 /* Where the server listens: "unix:PATH", or "A.B.C.D:PORT" (the client's target: "ipv4:A.B.C.D:PORT"). */
 static void grpct_target(const struct grpct_priv *p, bool client, char *out, size_t outlen)
 {
@@ -215,7 +216,6 @@ static void grpct_target(const struct grpct_priv *p, bool client, char *out, siz
 	snprintf(out, outlen, "%s%s:%u", client ? "ipv4:" : "", ip, p->port);
 }
 
-#ifdef HAVE_LIBGRPC
 /* gRPC's log, per process: kept to quote in an error, never printed. */
 static pthread_mutex_t grpct_log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char grpct_log_last[160];

@@ -26,6 +26,19 @@
  * above are skipped, naming the limit.  A byte array arrives whole, so
  * the transport keeps record boundaries (a call of the wrong size is
  * -EPROTO).  Raw transport underneath: unix.
+ *
+ * dbus by name (--peers exec, serve on one host): the bus address (the
+ * daemon's socket path in the run directory of the process that ran
+ * create()) is the rendezvous; the client connects to it and waits for
+ * DBUS_NAME to have an owner.  The daemon is the child of that process.
+ * Under --peers exec that is the server peer, whose death stops the daemon
+ * (PR_SET_PDEATHSIG) and whose parent cannot reap it: so a server that
+ * made the bus itself waits in detach(), at most timeout_ms, until its
+ * client has left the bus (its unique name has no owner), lest the daemon
+ * stop before the client has its last reply, then stops and reaps the
+ * daemon itself; the adopted state has no daemon to stop, only the files
+ * to remove.  A bus on a Unix
+ * socket joins processes of one host only (not TRANSPORT_NETWORK).
  */
 #include "transports/dbus_impl.h"
 
@@ -367,6 +380,7 @@ static int dbus_create(struct chan *ch)
 	struct dbus_priv *p = ch->priv;
 
 	p->listen_fd = -1;
+	p->creator = getpid();
 	if (paths(ch, p, "bus.sock"))
 		return -ch->err;
 	return start_daemon(ch, p);
@@ -446,7 +460,15 @@ static int dbus_recv(struct chan *ch, void *buf, size_t len)
 
 static void dbus_detach(struct chan *ch)
 {
+	struct dbus_priv *p = ch->priv;
+
+	bool made_bus = ch->role == CHAN_SERVER && !p->p2p && p->creator == getpid();
+
+	if (made_bus)
+		backend_of(ch)->wait_gone(ch); /* its exit stops the daemon: not before the client is done */
 	backend_of(ch)->detach(ch);
+	if (made_bus)
+		stop_daemon(p); /* and reaps it: an orphan would wait for an init that may never reap it */
 }
 
 static void dbus_destroy(struct chan *ch)
@@ -465,29 +487,13 @@ static void dbus_destroy(struct chan *ch)
 	p->made = false;
 }
 
-const struct transport_ops dbus_ops = {
-	.name = "dbus",
-	.summary = "D-Bus method calls Ping(ay) through a private dbus-daemon (sd-bus; lib=libdbus)",
-	.kind = CHAN_MESSAGE,
-	.flags = 0,
-	.priv_size = sizeof(struct dbus_priv),
-	.options = dbus_options,
-	.raw_of = dbus_raw_of,
-	.probe = dbus_probe,
-	.create = dbus_create,
-	.attach = dbus_attach,
-	.send = dbus_send,
-	.recv = dbus_recv,
-	.detach = dbus_detach,
-	.destroy = dbus_destroy,
-};
-
 /*
- * dbus_p2p by name (--peers exec): the server peer runs create() and the
- * client connects to the socket path alone; the listening socket is the
- * creator's (sd-bus; libdbus listens in the server's attach() and its
- * client retries until the path exists).  Nothing else of the creator's
- * process is in priv after create().
+ * By name (--peers exec): the server peer runs create() and the client
+ * connects to the socket path alone.  dbus_p2p: the listening socket is
+ * the creator's (sd-bus; libdbus listens in the server's attach() and its
+ * client retries until the path exists).  dbus: the daemon is the
+ * creator's child, which no other process stops (see the top).  Nothing
+ * else of the creator's process is in priv after create().
  */
 static void dbus_p2p_adopt(struct chan *ch)
 {
@@ -497,7 +503,26 @@ static void dbus_p2p_adopt(struct chan *ch)
 	p->daemon = 0;
 	p->conn = p->held = NULL;
 	p->rbuf = NULL;
+	p->peer[0] = 0;
 }
+
+const struct transport_ops dbus_ops = {
+	.name = "dbus",
+	.summary = "D-Bus method calls Ping(ay) through a private dbus-daemon (sd-bus; lib=libdbus)",
+	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_BY_NAME,
+	.priv_size = sizeof(struct dbus_priv),
+	.options = dbus_options,
+	.raw_of = dbus_raw_of,
+	.probe = dbus_probe,
+	.create = dbus_create,
+	.adopt = dbus_p2p_adopt,
+	.attach = dbus_attach,
+	.send = dbus_send,
+	.recv = dbus_recv,
+	.detach = dbus_detach,
+	.destroy = dbus_destroy,
+};
 
 const struct transport_ops dbus_p2p_ops = {
 	.name = "dbus_p2p",

@@ -41,6 +41,7 @@ struct dbus_priv {
 	char conf[512];
 	char errlog[512];
 	char addr[640]; /* the address the peers connect to */
+	pid_t creator;	/* the process that ran create(): the daemon's parent */
 	/* attach(), in each child */
 	void *conn;	 /* sd_bus * or DBusConnection * */
 	void *held;	 /* server: the call being answered (a message) */
@@ -48,7 +49,8 @@ struct dbus_priv {
 	uint32_t serial; /* client: the call in flight (its cookie) */
 	uint8_t *rbuf;	 /* server: where the arriving call's payload goes */
 	size_t rlen;
-	int rerr; /* server: the arriving call's error (-EPROTO: wrong size) */
+	int rerr;      /* server: the arriving call's error (-EPROTO: wrong size) */
+	char peer[64]; /* server on the bus: its client's unique name (the first caller's) */
 };
 
 struct dbus_backend {
@@ -56,6 +58,8 @@ struct dbus_backend {
 	int (*send)(struct chan *ch, const void *buf, size_t len);
 	int (*recv)(struct chan *ch, void *buf, size_t len);
 	void (*detach)(struct chan *ch);
+	/* server on the bus: waits, at most timeout_ms, until the unique name p->peer has left the bus */
+	void (*wait_gone)(struct chan *ch);
 };
 
 extern const struct dbus_backend dbus_sd_backend, dbus_libdbus_backend;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -120,6 +121,21 @@ static int ld_wait_name(struct chan *ch, DBusConnection *c)
 		usleep(1000);
 	}
 	return 0;
+}
+
+/* Until the client's unique name has left the bus (at most timeout_ms). */
+static void ld_wait_gone(struct chan *ch)
+{
+	struct dbus_priv *p = ch->priv;
+	uint64_t deadline = dbus_deadline(ch);
+	DBusError e = DBUS_ERROR_INIT;
+
+	p->peer[sizeof(p->peer) - 1] = 0;
+	if (!p->conn || !p->peer[0])
+		return;
+	while (dbus_bus_name_has_owner(p->conn, p->peer, &e) && dbus_left_us(deadline))
+		usleep(1000);
+	dbus_error_free(&e);
 }
 
 static int ld_attach(struct chan *ch, enum chan_role role)
@@ -235,6 +251,8 @@ static int ld_recv(struct chan *ch, void *buf, size_t len)
 		dbus_connection_read_write(p->conn, left == UINT64_MAX ? -1 : (int)(left / 1000u + 1));
 	}
 	r = ld_take(ch, m, buf, len);
+	if (ch->role == CHAN_SERVER && !p->peer[0] && dbus_message_get_sender(m))
+		snprintf(p->peer, sizeof(p->peer), "%s", dbus_message_get_sender(m));
 	if (ch->role == CHAN_SERVER) {
 		if (p->held)
 			dbus_message_unref(p->held);
@@ -281,6 +299,10 @@ static int ld_recv(struct chan *ch, void *buf, size_t len)
 static void ld_detach(struct chan *ch)
 {
 }
+
+static void ld_wait_gone(struct chan *ch)
+{
+}
 #endif
 
 const struct dbus_backend dbus_libdbus_backend = {
@@ -288,4 +310,5 @@ const struct dbus_backend dbus_libdbus_backend = {
 	.send = ld_send,
 	.recv = ld_recv,
 	.detach = ld_detach,
+	.wait_gone = ld_wait_gone,
 };

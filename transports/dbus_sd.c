@@ -10,6 +10,7 @@
 #include "transports/dbus_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@ static int sd_on_call(sd_bus_message *m, void *userdata, sd_bus_error *e)
 		sd_bus_message_unref(p->held);
 	p->held = sd_bus_message_ref(m);
 	p->got = true;
+	if (!p->peer[0] && sd_bus_message_get_sender(m))
+		snprintf(p->peer, sizeof(p->peer), "%s", sd_bus_message_get_sender(m));
 	p->rerr = sd_bus_message_read_array(m, 'y', &data, &n);
 	if (p->rerr >= 0 && n != p->rlen)
 		p->rerr = -EPROTO;
@@ -77,8 +80,8 @@ static bool sd_got_call(struct chan *ch)
 	return ((struct dbus_priv *)ch->priv)->got;
 }
 
-/* Client: until DBUS_NAME has an owner on the bus (the server has attached). */
-static int sd_wait_name(struct chan *ch, sd_bus *b)
+/* Until name has an owner on the bus (want) or none; 0 or -errno (recorded). */
+static int sd_name_wait(struct chan *ch, sd_bus *b, const char *name, bool want)
 {
 	uint64_t deadline = dbus_deadline(ch);
 
@@ -88,21 +91,37 @@ static int sd_wait_name(struct chan *ch, sd_bus *b)
 		int has = 0, r;
 
 		r = sd_bus_call_method(b, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				       "NameHasOwner", &err, &reply, "s", DBUS_NAME);
+				       "NameHasOwner", &err, &reply, "s", name);
 		if (r >= 0)
 			r = sd_bus_message_read(reply, "b", &has);
 		sd_bus_message_unref(reply);
 		if (r < 0) {
-			r = chan_fail(ch, -r, "NameHasOwner %s: %s", DBUS_NAME, err.message ? err.message : "");
+			r = chan_fail(ch, -r, "NameHasOwner %s: %s", name, err.message ? err.message : "");
 			sd_bus_error_free(&err);
 			return r;
 		}
-		if (has)
+		if (!has == !want)
 			return 0;
 		if (!dbus_left_us(deadline))
-			return chan_fail(ch, ETIMEDOUT, "no server owns %s within %d ms", DBUS_NAME, ch->timeout_ms);
+			return chan_fail(ch, ETIMEDOUT, "%s %s within %d ms",
+					 want ? "no server owns" : "still on the bus:", name, ch->timeout_ms);
 		usleep(1000);
 	}
+}
+
+/* Client: until DBUS_NAME has an owner on the bus (the server has attached). */
+static int sd_wait_name(struct chan *ch, sd_bus *b)
+{
+	return sd_name_wait(ch, b, DBUS_NAME, true);
+}
+
+static void sd_wait_gone(struct chan *ch)
+{
+	struct dbus_priv *p = ch->priv;
+
+	p->peer[sizeof(p->peer) - 1] = 0;
+	if (p->conn && p->peer[0])
+		sd_name_wait(ch, p->conn, p->peer, false);
 }
 
 static int sd_open(struct chan *ch, enum chan_role role, sd_bus **bp)
@@ -289,6 +308,10 @@ static int sd_recv(struct chan *ch, void *buf, size_t len)
 static void sd_detach(struct chan *ch)
 {
 }
+
+static void sd_wait_gone(struct chan *ch)
+{
+}
 #endif
 
 const struct dbus_backend dbus_sd_backend = {
@@ -296,4 +319,5 @@ const struct dbus_backend dbus_sd_backend = {
 	.send = sd_send,
 	.recv = sd_recv,
 	.detach = sd_detach,
+	.wait_gone = sd_wait_gone,
 };

@@ -6,13 +6,19 @@
  * only: a Unix socket in the run directory (the `unix:` target), or
  * 127.0.0.1 on a port the server's listener picks with :net=tcp.
  *
- * Between whom: the server child creates the grpc_server, binds it
- * (grpc_server_add_http2_port) and starts it, then writes the bound port
- * (0 for a Unix socket) into a pipe the parent made before the fork: the
- * client's readiness signal and how it learns the port.  The client
- * reads it (within the timeout; an early EOF is a server that died
- * first), creates the channel and waits for it to be READY in attach(),
- * so the connection and the HTTP/2 preface are not in the first call.
+ * Between whom, by name (--peers exec, serve): create() chooses the
+ * rendezvous and priv carries it, nothing else: the socket path, or with
+ * :net=tcp the address and a port.  The port is reserved in create(): a
+ * socket bound to it with SO_REUSEADDR and SO_REUSEPORT, never listening,
+ * held by the creator until destroy() (so no other socket takes the port
+ * meanwhile), onto which the server's grpc_server_add_http2_port binds
+ * its listener (gRPC sets both options on its listeners) in attach().
+ * The client may come before the server listens (an exec'd client starts
+ * once create() answered; a forked one at once): its attach() retries the
+ * connection, 10 to 50 ms apart, until the channel is READY or timeout_ms
+ * passed, so the connection and the HTTP/2 preface are not in the first
+ * call.  Under serve (TRANSPORT_NETWORK) create() binds the address the
+ * client reached (ch->net_addr); net=unix refuses there, naming :net=tcp.
  * gRPC starts threads, so grpc_init() runs in attach(), in each child
  * after the fork, never in the parent; detach() destroys everything and
  * calls grpc_shutdown(), which it waits for at most 500 ms (it can take
@@ -49,9 +55,11 @@
  */
 #include "transports/chan_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +82,8 @@
 #define GRPC_METHOD "/ipcbench.Bench/Ping"
 #define GRPC_DEFAULT_RECV_CAP (4 << 20) /* GRPC_DEFAULT_MAX_RECV_MESSAGE_LENGTH */
 #define GRPC_SHUTDOWN_WAIT_MS 500L	/* the most detach() waits for grpc_shutdown() */
+#define GRPC_RETRY_MIN_MS 10		/* the client's reconnect backoff while the server comes up */
+#define GRPC_RETRY_MAX_MS 50
 
 enum { GRPC_OPT_NET };
 enum { GRPC_NET_UNIX, GRPC_NET_TCP };
@@ -92,9 +102,11 @@ static const struct transport_option grpct_options[] = {
 enum { TAG_NONE, TAG_CONN, TAG_CALL, TAG_NEW, TAG_RECV, TAG_REPLY, TAG_SHUT, TAG_COUNT };
 
 struct grpct_priv {
-	bool made;    /* create() ran: ready[] are fds or -1 */
-	int ready[2]; /* the server writes its port into [1], the client reads [0] */
+	bool made;   /* create() ran: resv_fd is an fd or -1 */
+	int resv_fd; /* tcp: the creator's socket reserving the port (bound, not listening); -1 */
 	bool tcp;
+	uint32_t addr; /* tcp: the server's IPv4 address, network order */
+	uint16_t port; /* tcp: its port */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	/* after attach(), in each child */
 	bool inited;		     /* grpc_init() ran */
@@ -132,22 +144,6 @@ static int grpct_probe(struct chan *ch)
 #endif
 }
 
-static int grpct_create(struct chan *ch)
-{
-	struct grpct_priv *p = ch->priv;
-
-	p->ready[0] = p->ready[1] = -1;
-	p->made = true;
-	p->tcp = chan_opt(ch, GRPC_OPT_NET) == GRPC_NET_TCP;
-	if (!p->tcp && chan_path(ch, "grpc.sock", p->path, sizeof(p->path)))
-		return chan_fail(ch, ENAMETOOLONG, "socket path in %s", ch->run_dir);
-	if (pipe2(p->ready, O_CLOEXEC) < 0) {
-		p->ready[0] = p->ready[1] = -1;
-		return chan_fail(ch, errno, "pipe");
-	}
-	return 0;
-}
-
 static void grpct_close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -155,7 +151,71 @@ static void grpct_close_fd(int *fd)
 	*fd = -1;
 }
 
+/* tcp: a port on addr (network order) kept by a bound socket that gRPC's listener can share. */
+static int grpct_reserve_port(struct chan *ch, struct grpct_priv *p, uint32_t addr)
+{
+	struct sockaddr_in si = {.sin_family = AF_INET, .sin_addr.s_addr = addr};
+	socklen_t sl = sizeof(si);
+	char ip[INET_ADDRSTRLEN];
+	int one = 1;
+
+	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	p->resv_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (p->resv_fd < 0)
+		return chan_fail(ch, errno, "socket AF_INET");
+	if (setsockopt(p->resv_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(p->resv_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		return chan_fail(ch, errno, "setsockopt SO_REUSEADDR, SO_REUSEPORT");
+	if (bind(p->resv_fd, (struct sockaddr *)&si, sizeof(si)) < 0 ||
+	    getsockname(p->resv_fd, (struct sockaddr *)&si, &sl) < 0)
+		return chan_fail(ch, errno, "bind %s:0", ip);
+	p->addr = si.sin_addr.s_addr;
+	p->port = ntohs(si.sin_port);
+	return 0;
+}
+
+static int grpct_create(struct chan *ch)
+{
+	struct grpct_priv *p = ch->priv;
+
+	p->resv_fd = -1;
+	p->made = true;
+	p->tcp = chan_opt(ch, GRPC_OPT_NET) == GRPC_NET_TCP;
+	if (ch->net_addr && !p->tcp)
+		return chan_fail(ch, EINVAL, "grpc:net=unix joins processes of one host: use :net=tcp");
+	if (p->tcp)
+		return grpct_reserve_port(ch, p, ch->net_addr ? ch->net_addr : htonl(INADDR_LOOPBACK));
+	if (chan_path(ch, "grpc.sock", p->path, sizeof(p->path)))
+		return chan_fail(ch, ENAMETOOLONG, "socket path in %s", ch->run_dir);
+	return 0;
+}
+
+/* A process that did not run create() (an exec'd client, the parent after exec'd peers): names only. */
+static void grpct_adopt(struct chan *ch)
+{
+	struct grpct_priv *p = ch->priv;
+
+	p->resv_fd = -1;
+	p->inited = false;
+	p->cq = p->chnl = p->srv = p->call = p->next = p->bb = p->out = NULL;
+	p->held = false;
+	p->busy = p->done = p->ok = 0;
+}
+
 #ifdef HAVE_LIBGRPC
+/* Where the server listens: "unix:PATH", or "A.B.C.D:PORT" (the client's target: "ipv4:A.B.C.D:PORT"). */
+static void grpct_target(const struct grpct_priv *p, bool client, char *out, size_t outlen)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (!p->tcp) {
+		snprintf(out, outlen, "unix:%s", p->path);
+		return;
+	}
+	inet_ntop(AF_INET, &p->addr, ip, sizeof(ip));
+	snprintf(out, outlen, "%s%s:%u", client ? "ipv4:" : "", ip, p->port);
+}
+
 /* gRPC's log, per process: kept to quote in an error, never printed. */
 static pthread_mutex_t grpct_log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char grpct_log_last[160];
@@ -185,14 +245,26 @@ static gpr_timespec grpct_deadline(const struct chan *ch, int extra_ms)
 			    gpr_time_from_millis((int64_t)ch->timeout_ms + extra_ms, GPR_TIMESPAN));
 }
 
-/* The channel and server arguments: both message caps at least the cell's size. */
-static grpc_channel_args grpct_cell_args(const struct chan *ch, grpc_arg a[2])
+/*
+ * The channel and server arguments (a[], at most GRPC_ARGS): both message
+ * caps at least the cell's size; the client's reconnect backoff short, so
+ * a client that came before its server listens connects soon after.
+ */
+#define GRPC_ARGS 5
+static grpc_channel_args grpct_cell_args(const struct chan *ch, grpc_arg a[GRPC_ARGS], bool client)
 {
 	int cap = ch->msg_bytes > GRPC_DEFAULT_RECV_CAP ? (int)ch->msg_bytes : GRPC_DEFAULT_RECV_CAP;
 
 	a[0] = (grpc_arg){.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = cap};
 	a[1] = (grpc_arg){.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, .value.integer = cap};
-	return (grpc_channel_args){.num_args = 2, .args = a};
+	a[2] = (grpc_arg){.type = GRPC_ARG_INTEGER,
+			  .key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+			  .value.integer = GRPC_RETRY_MIN_MS};
+	a[3] = (grpc_arg){
+		.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, .value.integer = GRPC_RETRY_MIN_MS};
+	a[4] = (grpc_arg){
+		.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, .value.integer = GRPC_RETRY_MAX_MS};
+	return (grpc_channel_args){.num_args = client ? 5 : 2, .args = a};
 }
 
 /*
@@ -219,16 +291,6 @@ static int grpct_wait(struct chan *ch, struct grpct_priv *p, int tag, gpr_timesp
 	return p->ok & (1u << tag) ? 0 : 1;
 }
 
-/* Writes the ready pipe's message: the bound port, 0 for a Unix socket. */
-static int grpct_tell_ready(struct chan *ch, struct grpct_priv *p, int port)
-{
-	uint16_t v = (uint16_t)port;
-	ssize_t n = write(p->ready[1], &v, sizeof(v));
-
-	grpct_close_fd(&p->ready[1]);
-	return n == (ssize_t)sizeof(v) ? 0 : chan_fail(ch, n < 0 ? errno : EPIPE, "tell the client the port");
-}
-
 /* Asks for the next call, so one is always outstanding. */
 static int grpct_request_next(struct chan *ch, struct grpct_priv *p)
 {
@@ -246,78 +308,60 @@ static int grpct_request_next(struct chan *ch, struct grpct_priv *p)
 
 static int grpct_attach_server(struct chan *ch, struct grpct_priv *p)
 {
-	grpc_arg a[2];
-	grpc_channel_args args = grpct_cell_args(ch, a);
+	grpc_arg a[GRPC_ARGS];
+	grpc_channel_args args = grpct_cell_args(ch, a, false);
 	grpc_server_credentials *cred = grpc_insecure_server_credentials_create();
 	char addr[sizeof(p->path) + 8], log[160];
 	int port;
 
-	grpct_close_fd(&p->ready[0]);
 	p->cq = grpc_completion_queue_create_for_next(NULL);
 	p->srv = grpc_server_create(&args, NULL);
 	grpc_server_register_completion_queue(p->srv, p->cq, NULL);
-	snprintf(addr, sizeof(addr), p->tcp ? "127.0.0.1:0" : "unix:%s", p->path);
+	grpct_target(p, false, addr, sizeof(addr));
 	port = grpc_server_add_http2_port(p->srv, addr, cred);
 	grpc_server_credentials_release(cred);
-	if (!port)
+	if (!port || (p->tcp && port != p->port))
 		return chan_fail(ch, EADDRNOTAVAIL, "grpc_server_add_http2_port %s: %s", addr,
-				 grpct_log_quote(log, sizeof(log)));
+				 port ? "bound another port" : grpct_log_quote(log, sizeof(log)));
+	grpct_close_fd(&p->resv_fd); /* a forked server's copy; the creator keeps its own */
 	grpc_server_start(p->srv);
-	if (grpct_request_next(ch, p))
-		return -ch->err;
-	return grpct_tell_ready(ch, p, p->tcp ? port : 0);
+	return grpct_request_next(ch, p);
 }
 
-/* Reads the server's port from the ready pipe: 0 or -errno. */
-static int grpct_hear_ready(struct chan *ch, struct grpct_priv *p, uint16_t *port)
+/* Until the channel is READY: connection refused while the server comes up is retried, to the deadline. */
+static int grpct_connect(struct chan *ch, struct grpct_priv *p, const char *target)
 {
-	struct pollfd pfd = {.fd = p->ready[0], .events = POLLIN};
-	ssize_t n;
-	int r;
+	gpr_timespec deadline = grpct_deadline(ch, 0);
+	grpc_connectivity_state st;
+	char log[160];
 
-	grpct_close_fd(&p->ready[1]);
-	do
-		r = poll(&pfd, 1, ch->timeout_ms > 0 ? ch->timeout_ms : -1);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return chan_fail(ch, r ? errno : ETIMEDOUT, "the server was not ready within %d ms", ch->timeout_ms);
-	n = read(p->ready[0], port, sizeof(*port));
-	grpct_close_fd(&p->ready[0]);
-	if (n != (ssize_t)sizeof(*port))
-		return chan_fail(ch, n < 0 ? errno : EPIPE, "the server ended before it was ready");
+	while ((st = grpc_channel_check_connectivity_state(p->chnl, 1)) != GRPC_CHANNEL_READY) {
+		if (st == GRPC_CHANNEL_SHUTDOWN)
+			return chan_fail(ch, ECONNREFUSED, "connect %s: %s", target, grpct_log_quote(log, sizeof(log)));
+		grpc_channel_watch_connectivity_state(p->chnl, st, deadline, p->cq, (void *)(uintptr_t)TAG_CONN);
+		p->busy |= 1u << TAG_CONN;
+		if (grpct_wait(ch, p, TAG_CONN, gpr_inf_future(GPR_CLOCK_MONOTONIC), "connect"))
+			return chan_fail(ch, st == GRPC_CHANNEL_TRANSIENT_FAILURE ? ECONNREFUSED : ETIMEDOUT,
+					 "connect %s: not ready within %d ms: %s", target, ch->timeout_ms,
+					 grpct_log_quote(log, sizeof(log)));
+	}
 	return 0;
 }
 
 static int grpct_attach_client(struct chan *ch, struct grpct_priv *p)
 {
-	grpc_arg a[2];
-	grpc_channel_args args = grpct_cell_args(ch, a);
+	grpc_arg a[GRPC_ARGS];
+	grpc_channel_args args = grpct_cell_args(ch, a, true);
 	grpc_channel_credentials *cred;
-	grpc_connectivity_state st;
-	gpr_timespec deadline;
-	char target[sizeof(p->path) + 8], log[160];
-	uint16_t port;
+	char target[sizeof(p->path) + 8];
 
-	if (grpct_hear_ready(ch, p, &port))
-		return -ch->err;
-	if (p->tcp)
-		snprintf(target, sizeof(target), "ipv4:127.0.0.1:%u", port);
-	else
-		snprintf(target, sizeof(target), "unix:%s", p->path);
+	grpct_close_fd(&p->resv_fd);
+	grpct_target(p, true, target, sizeof(target));
 	p->cq = grpc_completion_queue_create_for_next(NULL);
 	cred = grpc_insecure_credentials_create();
 	p->chnl = grpc_channel_create(target, cred, &args);
 	grpc_channel_credentials_release(cred);
-	deadline = grpct_deadline(ch, 0);
-	while ((st = grpc_channel_check_connectivity_state(p->chnl, 1)) != GRPC_CHANNEL_READY) {
-		if (st == GRPC_CHANNEL_TRANSIENT_FAILURE || st == GRPC_CHANNEL_SHUTDOWN)
-			return chan_fail(ch, ECONNREFUSED, "connect %s: %s", target, grpct_log_quote(log, sizeof(log)));
-		grpc_channel_watch_connectivity_state(p->chnl, st, deadline, p->cq, (void *)(uintptr_t)TAG_CONN);
-		p->busy |= 1u << TAG_CONN;
-		if (grpct_wait(ch, p, TAG_CONN, gpr_inf_future(GPR_CLOCK_MONOTONIC), "connect"))
-			return chan_fail(ch, ETIMEDOUT, "connect %s: not ready within %d ms", target, ch->timeout_ms);
-	}
-	return 0;
+	return grpct_connect(ch, p, target);
 }
 
 static int grpct_attach(struct chan *ch, enum chan_role role)
@@ -634,8 +678,7 @@ static void grpct_destroy(struct chan *ch)
 
 	if (!p->made)
 		return;
-	grpct_close_fd(&p->ready[0]);
-	grpct_close_fd(&p->ready[1]);
+	grpct_close_fd(&p->resv_fd);
 	if (p->path[0])
 		unlink(p->path);
 	p->made = false;
@@ -645,11 +688,13 @@ const struct transport_ops grpc_ops = {
 	.name = "grpc",
 	.summary = "gRPC (C core): a unary call on raw bytes over a Unix socket (net=tcp: TCP loopback)",
 	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
 	.priv_size = sizeof(struct grpct_priv),
 	.options = grpct_options,
 	.raw_of = grpct_raw_of,
 	.probe = grpct_probe,
 	.create = grpct_create,
+	.adopt = grpct_adopt,
 	.attach = grpct_attach,
 	.send = grpct_send,
 	.recv = grpct_recv,

@@ -28,9 +28,18 @@
  * client's retransmit interval is longer than the call's timeout, so a
  * lost datagram is a timeout, never a call the server runs twice.
  * Raw transport underneath: unix, tcp with :net=tcp, udp with :net=udp.
+ *
+ * By name (--peers exec, serve): priv holds only the rendezvous, the
+ * socket path or the address and port, made by create() in the process
+ * that runs it (the server peer, serve's handler, the parent); adopt()
+ * forgets the listening descriptor.  tcp and udp join two hosts
+ * (TRANSPORT_NETWORK): under serve create() binds the address the client
+ * reached (ch->net_addr) and the client connects to it; net=unix refuses
+ * there, naming :net=tcp.
  */
 #include "transports/chan_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -78,6 +87,7 @@ struct oncrpc_priv {
 	bool made;
 	bool tcp, udp;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint32_t addr; /* tcp, udp: the server's IPv4 address, network order */
 	uint16_t port;
 	/* after attach() */
 	void *clnt;	/* CLIENT * */
@@ -121,17 +131,28 @@ static int oncrpc_probe(struct chan *ch)
 #endif
 }
 
+/* An IPv4 address (network order) as text, in buf. */
+static const char *oncrpc_ip(uint32_t addr, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN) ? buf : "?";
+}
+
 static int oncrpc_create(struct chan *ch)
 {
 	struct oncrpc_priv *p = ch->priv;
+	char ip[INET_ADDRSTRLEN];
 	struct sockaddr_un su = {.sun_family = AF_UNIX};
-	struct sockaddr_in si = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in si = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = ch->net_addr ? ch->net_addr : htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(si);
 	mode_t old;
 	int r;
 
+	p->listen_fd = -1;
 	p->tcp = chan_opt(ch, ONCRPC_OPT_NET) == ONCRPC_NET_TCP;
 	p->udp = chan_opt(ch, ONCRPC_OPT_NET) == ONCRPC_NET_UDP;
+	if (ch->net_addr && !p->tcp && !p->udp)
+		return chan_fail(ch, EINVAL, "oncrpc:net=unix joins processes of one host: use :net=tcp or :net=udp");
 	p->listen_fd =
 		socket(p->tcp || p->udp ? AF_INET : AF_UNIX, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	p->made = true;
@@ -140,7 +161,8 @@ static int oncrpc_create(struct chan *ch)
 	if (p->tcp || p->udp) {
 		if (bind(p->listen_fd, (struct sockaddr *)&si, sizeof(si)) < 0 ||
 		    getsockname(p->listen_fd, (struct sockaddr *)&si, &sl) < 0)
-			return chan_fail(ch, errno, "bind 127.0.0.1");
+			return chan_fail(ch, errno, "bind %s", oncrpc_ip(si.sin_addr.s_addr, ip));
+		p->addr = si.sin_addr.s_addr;
 		p->port = ntohs(si.sin_port);
 	} else {
 		if (chan_path(ch, "rpc.sock", p->path, sizeof(p->path)))
@@ -241,6 +263,7 @@ static int oncrpc_attach_server(struct chan *ch, struct oncrpc_priv *p)
 static int oncrpc_attach_client(struct chan *ch, struct oncrpc_priv *p)
 {
 	int sock = RPC_ANYSOCK, one = 1;
+	char ip[INET_ADDRSTRLEN];
 
 	close(p->listen_fd);
 	p->listen_fd = -1;
@@ -248,15 +271,13 @@ static int oncrpc_attach_client(struct chan *ch, struct oncrpc_priv *p)
 	if (!p->reply)
 		return chan_fail(ch, ENOMEM, "reply buffer of %zu bytes", ch->msg_bytes);
 	if (p->udp) {
-		struct sockaddr_in si = {
-			.sin_family = AF_INET, .sin_port = htons(p->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		struct sockaddr_in si = {.sin_family = AF_INET, .sin_port = htons(p->port), .sin_addr.s_addr = p->addr};
 		/* no retransmission within the call's timeout: a lost datagram is a timeout, never a duplicate */
 		struct timeval wait = {.tv_sec = ch->timeout_ms > 0 ? ch->timeout_ms / 1000 + 1 : 3600};
 
 		p->clnt = clntudp_bufcreate(&si, ONCRPC_PROG, ONCRPC_VERS, wait, &sock, ONCRPC_UDP_MSG, ONCRPC_UDP_MSG);
 	} else if (p->tcp) {
-		struct sockaddr_in si = {
-			.sin_family = AF_INET, .sin_port = htons(p->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		struct sockaddr_in si = {.sin_family = AF_INET, .sin_port = htons(p->port), .sin_addr.s_addr = p->addr};
 
 		/* our own socket, to set TCP_NODELAY (libtirpc leaves Nagle on: 40 ms stalls) */
 		sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -266,7 +287,7 @@ static int oncrpc_attach_client(struct chan *ch, struct oncrpc_priv *p)
 
 			if (sock >= 0)
 				close(sock);
-			return chan_fail(ch, e, "connect 127.0.0.1:%u", p->port);
+			return chan_fail(ch, e, "connect %s:%u", oncrpc_ip(p->addr, ip), p->port);
 		}
 		p->clnt = clnttcp_create(&si, ONCRPC_PROG, ONCRPC_VERS, &sock, 0, 0);
 	} else {
@@ -417,15 +438,30 @@ static void oncrpc_destroy(struct chan *ch)
 	p->made = false;
 }
 
+/* A process that did not run create(): only the names are its. */
+static void oncrpc_adopt(struct chan *ch)
+{
+	struct oncrpc_priv *p = ch->priv;
+
+	p->listen_fd = -1;
+	p->clnt = p->xprt = NULL;
+	p->reply = p->rbuf = NULL;
+	p->reply_len = p->rlen = 0;
+	p->held = p->got = false;
+	p->rerr = 0;
+}
+
 const struct transport_ops oncrpc_ops = {
 	.name = "oncrpc",
 	.summary = "ONC RPC (libtirpc): one procedure on opaque<>, over a Unix socket (net=tcp|udp: loopback)",
 	.kind = CHAN_MESSAGE,
+	.flags = TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
 	.priv_size = sizeof(struct oncrpc_priv),
 	.options = oncrpc_options,
 	.raw_of = oncrpc_raw_of,
 	.probe = oncrpc_probe,
 	.create = oncrpc_create,
+	.adopt = oncrpc_adopt,
 	.attach = oncrpc_attach,
 	.send = oncrpc_send,
 	.recv = oncrpc_recv,

@@ -14,12 +14,18 @@
  * reads them back.  A queue with room for less than one datagram still
  * takes one when it is empty, which is all a ping-pong sends.
  *
- * By name (--peers exec): create() leaves the server's socket unconnected
- * and notes both ports; a forked server connects it to the client socket
- * create() made, an exec'd client makes its own socket, connects it to the
- * server's port and says hello (byname.h), and the server, which made the
- * channel in its own process then, connects to whoever said it.  UDP joins
- * two hosts as well as two processes (TRANSPORT_NETWORK), loopback here.
+ * By name (--peers exec, serve): create() leaves the server's socket
+ * unconnected and notes both ports.  Every client says hello (byname.h)
+ * from its socket before its first message: a forked one from the socket
+ * create() made, whose address it inherited, an exec'd or remote one
+ * from a socket of its own connected to the server's port.  The server
+ * connects to whoever said it, so it never needs to know which kind of
+ * client it has (under serve it is a forked side of the process that made
+ * the channel, while its client is elsewhere).  A background sender
+ * (underload) shares the client's socket and says nothing.  UDP joins two
+ * hosts as well as two processes (TRANSPORT_NETWORK): under serve the
+ * server binds the address its client reached (ch->net_addr), and a
+ * client whose server is not on loopback binds the wildcard address.
  */
 #include "transports/byname.h"
 #include "transports/chan_util.h"
@@ -40,7 +46,7 @@
 struct udp_chan {
 	struct fd_chan fc;	  /* first: the fdchan and fansock hooks use it */
 	struct sockaddr_in sa[2]; /* the client's and the server's address */
-	pid_t creator;		  /* the process that ran create() */
+	char hello[64];		  /* the creator's tag: what the hello says (a serve'd client has its own tag) */
 };
 
 static int udp_probe(struct chan *ch)
@@ -56,8 +62,8 @@ static int udp_probe(struct chan *ch)
 	return sockopt_probe(ch, AF_INET, SOCK_DGRAM, sockopt_buf_descs, SOCKOPT_BUF_N);
 }
 
-/* A socket bound to 127.0.0.1:0 with the buffers sized, its address in *sa: the fd or -errno (recorded). */
-static int udp_socket(struct chan *ch, struct sockaddr_in *sa, int buf)
+/* A socket bound to addr:0 (network order) with the buffers sized, its address in *sa: the fd or -errno. */
+static int udp_socket_at(struct chan *ch, struct sockaddr_in *sa, int buf, uint32_t addr)
 {
 	socklen_t len = sizeof(*sa);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -66,15 +72,29 @@ static int udp_socket(struct chan *ch, struct sockaddr_in *sa, int buf)
 		return chan_fail(ch, errno, "socket AF_INET SOCK_DGRAM");
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	*sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	*sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = addr};
 	if (sockopt_apply(ch, fd, sockopt_buf_descs, SOCKOPT_BUF_N) || bind(fd, (struct sockaddr *)sa, len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)sa, &len) < 0) {
 		int e = ch->err ? ch->err : errno;
+		char ip[INET_ADDRSTRLEN];
 
 		close(fd);
-		return chan_fail(ch, e, "bind 127.0.0.1:0");
+		inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+		return chan_fail(ch, e, "bind %s:0", ip);
 	}
 	return fd;
+}
+
+/* On loopback. */
+static int udp_socket(struct chan *ch, struct sockaddr_in *sa, int buf)
+{
+	return udp_socket_at(ch, sa, buf, htonl(INADDR_LOOPBACK));
+}
+
+/* The address the server binds: the one its client reached under serve, else loopback. */
+static uint32_t udp_server_addr(const struct chan *ch)
+{
+	return ch->net_addr ? ch->net_addr : htonl(INADDR_LOOPBACK);
 }
 
 /*
@@ -89,7 +109,7 @@ static int udp_fan_create(struct chan *ch)
 	struct sockaddr_in srv, sa;
 	int want = (int)((ch->msg_bytes + 1024) * ch->nclients + 4096), got = 0;
 	socklen_t glen = sizeof(got);
-	int sfd = udp_socket(ch, &srv, want), r;
+	int sfd = udp_socket_at(ch, &srv, want, udp_server_addr(ch)), r;
 
 	if (sfd < 0 || fdchan_add_fd(ch, sfd) || (r = fansock_new(ch)))
 		return sfd < 0 ? sfd : -ch->err;
@@ -110,36 +130,66 @@ static int udp_fan_create(struct chan *ch)
 	return 0;
 }
 
+static int udp_connect_fail(struct chan *ch, const struct sockaddr_in *to)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &to->sin_addr, ip, sizeof(ip));
+	return chan_fail(ch, errno, "connect %s:%u", ip, ntohs(to->sin_port));
+}
+
 /* The client's socket (fd[0]) connected to the server's (fd[1]), which stays unconnected until attach. */
 static int udp_create(struct chan *ch)
 {
 	struct udp_chan *uc = ch->priv;
 	int fd[2];
 
-	uc->creator = getpid();
+	snprintf(uc->hello, sizeof(uc->hello), "%s", ch->tag ? ch->tag : "ipcbench");
 	if (ch->nclients)
 		return udp_fan_create(ch);
 	for (int i = 0; i < 2; i++) {
-		fd[i] = udp_socket(ch, &uc->sa[i], UDP_BUF);
+		fd[i] = udp_socket_at(ch, &uc->sa[i], UDP_BUF, i ? udp_server_addr(ch) : htonl(INADDR_LOOPBACK));
 		if (fd[i] < 0 || fdchan_add_fd(ch, fd[i]))
 			return fd[i] < 0 ? fd[i] : -ch->err;
 	}
 	if (connect(fd[0], (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
-		return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(uc->sa[1].sin_port));
+		return udp_connect_fail(ch, &uc->sa[1]);
 	return 0;
 }
 
-/* An exec'd client: its own socket, connected to the server's port, and the hello. */
-static int udp_client_by_name(struct chan *ch, struct udp_chan *uc)
+/*
+ * The hello (byname.h) says the creator's tag, which priv carries: under
+ * serve the client's own tag is another.  0 or -errno (recorded).
+ */
+static int udp_hello(struct chan *ch, struct udp_chan *uc, int fd, bool take)
+{
+	const char *own = ch->tag;
+	int r;
+
+	uc->hello[sizeof(uc->hello) - 1] = 0; /* priv came from elsewhere */
+	ch->tag = uc->hello;
+	r = take ? byname_hello_take(ch, fd) : byname_hello_send(ch, fd);
+	ch->tag = own;
+	return r;
+}
+
+/*
+ * The client: the socket create() made (forked) or one of its own
+ * connected to the server's port (exec'd, remote), then the hello.
+ */
+static int udp_client(struct chan *ch, struct udp_chan *uc, int fd)
 {
 	struct sockaddr_in mine;
-	int fd = udp_socket(ch, &mine, UDP_BUF);
+	bool local = uc->sa[1].sin_addr.s_addr == htonl(INADDR_LOOPBACK);
 
-	if (fd < 0 || fdchan_add_fd(ch, fd))
-		return fd < 0 ? fd : -ch->err;
-	if (connect(fd, (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
-		return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(uc->sa[1].sin_port));
-	if (byname_hello_send(ch, fd))
+	if (fd < 0) {
+		fd = udp_socket_at(ch, &mine, UDP_BUF, local ? htonl(INADDR_LOOPBACK) : htonl(INADDR_ANY));
+		if (fd < 0 || fdchan_add_fd(ch, fd))
+			return fd < 0 ? fd : -ch->err;
+		if (connect(fd, (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
+			return udp_connect_fail(ch, &uc->sa[1]);
+	}
+	if (!ch->background && udp_hello(ch, uc, fd, false))
 		return -ch->err;
 	return fdchan_use(ch, fd, fd);
 }
@@ -153,13 +203,9 @@ static int udp_attach(struct chan *ch, enum chan_role role)
 	if (ch->nclients)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
 	if (role == CHAN_CLIENT)
-		return fd < 0 ? udp_client_by_name(ch, uc) : fdchan_use(ch, fd, fd);
-	if (byname_server_made_it(uc->creator)) {
-		if (byname_hello_take(ch, fd))
-			return -ch->err;
-	} else if (connect(fd, (struct sockaddr *)&uc->sa[0], sizeof(uc->sa[0])) < 0) {
-		return chan_fail(ch, errno, "connect 127.0.0.1:%u", ntohs(uc->sa[0].sin_port));
-	}
+		return udp_client(ch, uc, fd);
+	if (udp_hello(ch, uc, fd, true))
+		return -ch->err;
 	return fdchan_use(ch, fd, fd);
 }
 

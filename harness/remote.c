@@ -173,6 +173,28 @@ static void cell_error(struct cell_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The server's tag for this cell, where its rendezvous starts with one: the
+ * client's side takes it as its own, since a datagram client's hello must
+ * carry it.  Returns the rest of the text.  One cell at a time per process.
+ */
+static const char *take_tag(const char *text, struct chan *ch)
+{
+	static char tag[64];
+	size_t n;
+
+	if (strncmp(text, "tag ", 4))
+		return text;
+	text += 4;
+	n = strcspn(text, "\n");
+	if (text[n] != '\n' || n == 0 || n >= sizeof(tag) || strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+		return text - 4; /* not a tag: the decoder says the text is malformed */
+	memcpy(tag, text, n);
+	tag[n] = 0;
+	ch->tag = tag;
+	return text + n + 1;
+}
+
 int remote_cell_start(const struct cell_config *cfg, struct chan *ch, struct cell_result *res)
 {
 	struct peer_params p = {.cfg = *cfg, .role = CHAN_SERVER, .limits = ch->limits};
@@ -209,7 +231,7 @@ int remote_cell_start(const struct cell_config *cfg, struct chan *ch, struct cel
 			   r == -EPIPE ? "it closed the connection" : strerror(-r));
 		return -1;
 	}
-	r = peerwire_decode_reply(text, cfg->ops->priv_size, &priv, why, sizeof(why));
+	r = peerwire_decode_reply(take_tag(text, ch), cfg->ops->priv_size, &priv, why, sizeof(why));
 	free(text);
 	if (r) {
 		cell_error(res, "server: %s", why);

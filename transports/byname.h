@@ -4,11 +4,10 @@
  *
  * A datagram socket made by create() for the client cannot be handed to a
  * process that did not inherit it, and a new socket has another address.
- * So when the server attaches in the very process that ran create() (the
- * server peer of --peers exec, which creates the channel itself; a forked
- * server never did), its client comes by name: the client makes its own
- * socket, connects it to the server's name and sends a hello (the cell's
- * tag, which only the parent's peers know); the server's socket, left
+ * So a client that comes by name (an exec'd one, or serve's, whose
+ * rendezvous carries the server's tag) makes its own socket, connects it
+ * to the server's name and sends a hello (the cell's tag, which only the
+ * cell's own peers know); the server's socket, left
  * unconnected by create(), takes the first hello that carries the tag and
  * connects to its sender.  Datagrams the client sends after the hello
  * queue behind it.  A forked server connects to the client socket create()
@@ -24,10 +23,15 @@
 
 #include "transports/transport.h"
 
-/* The server side is the process that made the channel: its client finds it by name. */
-static inline bool byname_server_made_it(pid_t creator)
+/*
+ * Whether this channel's client comes by name: it was told so
+ * (ch->client_by_name: under serve the server side is a child of the
+ * creator, yet its client inherited nothing), or the server side is the
+ * process that made the channel (an exec'd server peer).
+ */
+static inline bool byname_client_comes(const struct chan *ch, pid_t creator)
 {
-	return creator == getpid();
+	return ch->client_by_name || creator == getpid();
 }
 
 /* The client's hello on its connected socket fd: 0 or -errno (recorded). */

@@ -181,6 +181,8 @@ struct chan {
 	enum chan_flow flow;	/* how the pattern moves messages (see enum chan_flow) */
 	uint32_t net_addr;	/* TRANSPORT_NETWORK under `ipcbench serve`: the IPv4 address (network order)
 				 * the server's create() binds, the one its client reached; 0: loopback */
+	bool client_by_name;	/* the client inherits nothing of create(): it opens the channel from priv
+				 * alone (--peers exec, serve), even where the server is a child of the creator */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	unsigned int client; /* with nclients: this client's index (0..nclients-1), set before attach() */

@@ -154,7 +154,7 @@ static int udp_attach(struct chan *ch, enum chan_role role)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
 	if (role == CHAN_CLIENT)
 		return fd < 0 ? udp_client_by_name(ch, uc) : fdchan_use(ch, fd, fd);
-	if (byname_server_made_it(uc->creator)) {
+	if (byname_client_comes(ch, uc->creator)) {
 		if (byname_hello_take(ch, fd))
 			return -ch->err;
 	} else if (connect(fd, (struct sockaddr *)&uc->sa[0], sizeof(uc->sa[0])) < 0) {

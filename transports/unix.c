@@ -264,7 +264,7 @@ static int unix_dgram_attach(struct chan *ch, enum chan_role role)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
 	if (role == CHAN_CLIENT)
 		return fd < 0 ? unix_dgram_client_by_name(ch, fc) : fdchan_use(ch, fd, fd);
-	if (byname_server_made_it(uc->creator)) {
+	if (byname_client_comes(ch, uc->creator)) {
 		if (byname_hello_take(ch, fd))
 			return -ch->err;
 	} else {

@@ -148,10 +148,11 @@ bool remote_cell_skip(const struct cell_config *cfg, struct cell_result *res)
 		snprintf(res->reason, sizeof(res->reason),
 			 "%s needs related processes: a server started on its own cannot find the channel by a name",
 			 ops->name);
-	else if (cfg->remote->other_host && !(ops->flags & TRANSPORT_NETWORK))
-		snprintf(res->reason, sizeof(res->reason),
-			 "%s joins processes of one host, and the server at %s is another host (or network namespace)",
-			 ops->name, cfg->remote->addr);
+	else if (cfg->remote->other_host && !transport_reaches_hosts(ops, &cfg->opts))
+		snprintf(
+			res->reason, sizeof(res->reason),
+			"%s joins processes of one host%s, and the server at %s is another host (or network namespace)",
+			ops->name, ops->flags & TRANSPORT_NETWORK ? " with these options" : "", cfg->remote->addr);
 	else if (cfg->pattern != PATTERN_PINGPONG && cfg->pattern != PATTERN_STREAM)
 		snprintf(res->reason, sizeof(res->reason), "--connect measures pingpong and stream only");
 	else if (cfg->pairs || cfg->clients)

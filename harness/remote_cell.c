@@ -136,7 +136,7 @@ static const char *refuse(const struct peer_params *p, const struct client *cl, 
 		return "this server runs the server side only";
 	if (!(f & TRANSPORT_BY_NAME) || (f & TRANSPORT_CLIENT_STARTS_SERVER))
 		return snprintf(buf, len, "%s needs related processes", c->ops->name), buf;
-	if (!cl->loopback && !(f & TRANSPORT_NETWORK))
+	if (!cl->loopback && !transport_reaches_hosts(c->ops, &c->opts))
 		return snprintf(buf, len, "%s joins processes of one host: connect over loopback", c->ops->name), buf;
 	if (c->pattern != PATTERN_PINGPONG && c->pattern != PATTERN_STREAM)
 		return "this server measures pingpong and stream only";

@@ -294,6 +294,12 @@ struct transport_ops {
 extern const struct transport_ops *const transport_table[];
 extern const size_t transport_count;
 const struct transport_ops *transport_find(const char *name);
+/*
+ * Whether ops with these options can join two hosts: TRANSPORT_NETWORK,
+ * and where it sits on a raw transport (raw_of), that one can too
+ * (zmq over ipc:// is one host's, over tcp:// not).
+ */
+bool transport_reaches_hosts(const struct transport_ops *ops, const struct chan_opts *o);
 /* Checks every table (names unique and well-formed, required hooks set). */
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen);
 

@@ -228,7 +228,7 @@ t_every_byname_transport_through_serve() {
 	"$IPCBENCH" run --connect "$ADDR" -t "$ts" -p pingpong,stream -s 0,64,64k -n 200 -w 20 --placement cross \
 		--no-calibrate -q -o "$T/r.json" 2>"$T/err"
 	[ -s "$T/r.json" ] || fail "run --connect wrote no result: $(head -c 400 "$T/err")"
-	bad=$(jq -r '.results[] | select(.status == "error") | "\(.transport) \(.pattern) \(.msg_bytes): \(.reason)"' \
+	bad=$(jq -r '.results[] | select(.status == "error") | "\(.transport) \(.pattern) \(.msg_bytes): \(.reason // .error)"' \
 		"$T/r.json" | head -5)
 	[ -z "$bad" ] || fail "cells failed through serve: $bad"
 	for t in $(echo "$ts" | tr , ' '); do

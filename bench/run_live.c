@@ -57,8 +57,10 @@ void run_live_defaults(struct run_live *l, struct run_options *o, bool json_stdo
 		return;
 	}
 	o->precision = l->precision_set ? l->precision : o->quick ? LIVE_QUICK_PRECISION : LIVE_PRECISION;
-	if (!o->duration_ns)
+	if (!o->duration_ns) {
 		o->duration_ns = o->quick ? LIVE_QUICK_MAX_DURATION_NS : LIVE_MAX_DURATION_NS;
+		o->stream_duration_ns = o->quick ? 0 : LIVE_STREAM_MAX_DURATION_NS;
+	}
 	o->min_duration_ns = l->min_duration_ns ? l->min_duration_ns
 			     : o->quick		? LIVE_QUICK_MIN_DURATION_NS
 						: LIVE_MIN_DURATION_NS;
@@ -68,6 +70,8 @@ void run_live_defaults(struct run_live *l, struct run_options *o, bool json_stdo
 			die_usage("--min-duration is longer than --duration, the bound of a cell");
 		o->min_duration_ns = o->duration_ns;
 	}
+	if (o->min_duration_ns > o->stream_duration_ns)
+		o->stream_duration_ns = 0; /* a minimum given longer than the stream bound holds for stream too */
 }
 
 int run_live_open(struct run_live *l, char *err, size_t errlen)

@@ -503,6 +503,7 @@ void side_chan_from_cfg(struct chan *ch, const struct cell_config *cfg, const st
 	ch->flow = cfg->pattern == PATTERN_PINGPONG || cfg->pattern == PATTERN_UNDERLOAD ? CHAN_FLOW_LOCKSTEP
 											 : CHAN_FLOW_ONE_WAY;
 	ch->limits = *lim;
+	ch->client_by_name = cfg->peers == PEERS_EXEC || cfg->remote;
 }
 
 /*

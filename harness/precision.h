@@ -30,7 +30,7 @@
 #define PREC_BATCH_MAX_SAMPLES 32768 /* ... and at most this many (the buffer) */
 #define PREC_MAX_BATCHES 512
 #define PREC_MIN_BATCHES 6	   /* the fewest whose order statistics give a 95 % interval (2/2^6 < 5 %) */
-#define PREC_WARMUP_NS 20000000ull /* with --precision the warm-up ends after 20 ms ... */
+#define PREC_WARMUP_NS 10000000ull /* with --precision the warm-up ends after 10 ms ... */
 #define PREC_WARMUP_MIN 10	   /* ... and at least 10 messages, if its count is not done first */
 #define PREC_TAIL_SAMPLES 10.0	   /* a quantile p needs 10 / (1 - p) samples per batch (compare's rule) */
 

@@ -148,10 +148,11 @@ bool remote_cell_skip(const struct cell_config *cfg, struct cell_result *res)
 		snprintf(res->reason, sizeof(res->reason),
 			 "%s needs related processes: a server started on its own cannot find the channel by a name",
 			 ops->name);
-	else if (cfg->remote->other_host && !(ops->flags & TRANSPORT_NETWORK))
-		snprintf(res->reason, sizeof(res->reason),
-			 "%s joins processes of one host, and the server at %s is another host (or network namespace)",
-			 ops->name, cfg->remote->addr);
+	else if (cfg->remote->other_host && !transport_reaches_hosts(ops, &cfg->opts))
+		snprintf(
+			res->reason, sizeof(res->reason),
+			"%s joins processes of one host%s, and the server at %s is another host (or network namespace)",
+			ops->name, ops->flags & TRANSPORT_NETWORK ? " with these options" : "", cfg->remote->addr);
 	else if (cfg->pattern != PATTERN_PINGPONG && cfg->pattern != PATTERN_STREAM)
 		snprintf(res->reason, sizeof(res->reason), "--connect measures pingpong and stream only");
 	else if (cfg->pairs || cfg->clients)
@@ -171,6 +172,28 @@ static void cell_error(struct cell_result *res, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The server's tag for this cell, where its rendezvous starts with one: the
+ * client's side takes it as its own, since a datagram client's hello must
+ * carry it.  Returns the rest of the text.  One cell at a time per process.
+ */
+static const char *take_tag(const char *text, struct chan *ch)
+{
+	static char tag[64];
+	size_t n;
+
+	if (strncmp(text, "tag ", 4))
+		return text;
+	text += 4;
+	n = strcspn(text, "\n");
+	if (text[n] != '\n' || n == 0 || n >= sizeof(tag) || strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+		return text - 4; /* not a tag: the decoder says the text is malformed */
+	memcpy(tag, text, n);
+	tag[n] = 0;
+	ch->tag = tag;
+	return text + n + 1;
 }
 
 int remote_cell_start(const struct cell_config *cfg, struct chan *ch, struct cell_result *res)
@@ -209,7 +232,7 @@ int remote_cell_start(const struct cell_config *cfg, struct chan *ch, struct cel
 			   r == -EPIPE ? "it closed the connection" : strerror(-r));
 		return -1;
 	}
-	r = peerwire_decode_reply(text, cfg->ops->priv_size, &priv, why, sizeof(why));
+	r = peerwire_decode_reply(take_tag(text, ch), cfg->ops->priv_size, &priv, why, sizeof(why));
 	free(text);
 	if (r) {
 		cell_error(res, "server: %s", why);

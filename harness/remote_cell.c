@@ -136,7 +136,7 @@ static const char *refuse(const struct peer_params *p, const struct client *cl, 
 		return "this server runs the server side only";
 	if (!(f & TRANSPORT_BY_NAME) || (f & TRANSPORT_CLIENT_STARTS_SERVER))
 		return snprintf(buf, len, "%s needs related processes", c->ops->name), buf;
-	if (!cl->loopback && !(f & TRANSPORT_NETWORK))
+	if (!cl->loopback && !transport_reaches_hosts(c->ops, &c->opts))
 		return snprintf(buf, len, "%s joins processes of one host: connect over loopback", c->ops->name), buf;
 	if (c->pattern != PATTERN_PINGPONG && c->pattern != PATTERN_STREAM)
 		return "this server measures pingpong and stream only";
@@ -334,6 +334,7 @@ static int open_channel(struct client *cl, struct served *s, struct chan_limits 
 	side_chan_from_cfg(&s->ch, &s->cfg, lim, tag);
 	s->ch.tag = strdup(tag);
 	s->ch.net_addr = cl->loopback ? 0 : cl->local_ip;
+	s->ch.client_by_name = true; /* the server side is our child; the client only has the names */
 	r = s->ch.tag ? chan_open(&s->ch, s->cfg.ops) : -ENOMEM;
 	if (r) {
 		remote_send_error(cl->fd, "create %s: %s", s->cfg.ops->name,
@@ -342,7 +343,17 @@ static int open_channel(struct client *cl, struct served *s, struct chan_limits 
 	}
 	r = peerwire_encode_reply(s->ch.priv, s->cfg.ops->priv_size, NULL, &text, &len);
 	if (!r) {
-		r = remote_frame_write(cl->fd, text, len);
+		/* the cell's tag first: a datagram client's hello carries it (transports/byname.h) */
+		size_t tl = strlen(tag) + 5;
+		char *frame = malloc(tl + len + 1);
+
+		if (frame) {
+			snprintf(frame, tl + len + 1, "tag %s\n%s", tag, text);
+			r = remote_frame_write(cl->fd, frame, tl + len);
+			free(frame);
+		} else {
+			r = -ENOMEM;
+		}
 		free(text);
 	}
 	return r ? -1 : 0;

@@ -111,11 +111,12 @@ struct run_options {
 	bool quick;
 	const char *run_dir;
 	enum run_floors floors;
-	const char *hgrm_dir;	  /* NULL: no .hgrm files */
-	const char *hlog_dir;	  /* NULL: no .hlog files */
-	uint64_t interval_ns;	  /* of the .hlog files */
-	double precision;	  /* --precision as a fraction (0: off: every cell runs duration_ns) */
-	uint64_t min_duration_ns; /* --min-duration: no cell stops on its precision before this */
+	const char *hgrm_dir;	     /* NULL: no .hgrm files */
+	const char *hlog_dir;	     /* NULL: no .hlog files */
+	uint64_t interval_ns;	     /* of the .hlog files */
+	double precision;	     /* --precision as a fraction (0: off: every cell runs duration_ns) */
+	uint64_t min_duration_ns;    /* --min-duration: no cell stops on its precision before this */
+	uint64_t stream_duration_ns; /* > 0: the bound of a stream cell instead of duration_ns (the main job's) */
 	/* --json-stream: a running cell's batches, about every HARNESS_PROGRESS_MS (NULL: none) */
 	void (*on_progress)(void *ctx, const struct cell_config *cfg, const struct prec_batch *b, size_t nbatches);
 	void *progress_ctx;

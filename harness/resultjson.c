@@ -549,6 +549,8 @@ static json_t *config_json(const struct run_result *rr)
 	json_object_set_new(o, "precision", op->precision > 0 ? json_real(op->precision) : json_null());
 	json_object_set_new(o, "min_duration_ns",
 			    op->precision > 0 ? json_integer((json_int_t)op->min_duration_ns) : json_null());
+	json_object_set_new(o, "stream_duration_ns",
+			    op->stream_duration_ns ? json_integer((json_int_t)op->stream_duration_ns) : json_null());
 	json_object_set_new(o, "repeat", json_integer(op->repeat));
 	json_object_set_new(o, "seed", json_integer((json_int_t)op->seed));
 	json_object_set_new(o, "timeout_ms", json_integer(op->timeout_ms));

@@ -121,6 +121,16 @@ static void cell_config_from(struct cell_config *cfg, const struct run_options *
 	cfg->remote = o->remote;
 }
 
+/* A stream cell's own bound, where the run has one (the main job's: see run_live.h). */
+static void cell_bound_from(struct cell_config *cfg, const struct run_options *o)
+{
+	if (cfg->pattern != PATTERN_STREAM || !o->stream_duration_ns || o->iterations)
+		return;
+	cfg->duration_ns = o->stream_duration_ns;
+	if (cfg->min_duration_ns > cfg->duration_ns)
+		cfg->min_duration_ns = cfg->duration_ns;
+}
+
 /* Cell k of a --pairs or --clients list (k < run_scale_count), else the ordinary one pair. */
 static size_t run_scale_count(const struct run_options *o)
 {
@@ -152,6 +162,7 @@ static struct run_cell *build_cells(const struct run_options *o, size_t *n)
 						if (o->topts)
 							cfg->opts = o->topts[t];
 						cfg->pattern = o->patterns[p];
+						cell_bound_from(cfg, o);
 						cfg->msg_bytes = o->sizes[s];
 						cfg->client_cpu = o->placements[pl].client_cpu;
 						cfg->server_cpu = o->placements[pl].server_cpu;

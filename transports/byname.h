@@ -4,31 +4,23 @@
  *
  * A datagram socket made by create() for the client cannot be handed to a
  * process that did not inherit it, and a new socket has another address.
- * So when the server attaches in the very process that ran create() (the
- * server peer of --peers exec, which creates the channel itself; a forked
- * server never did), its client comes by name: the client makes its own
- * socket, connects it to the server's name and sends a hello (the cell's
- * tag, which only the parent's peers know); the server's socket, left
- * unconnected by create(), takes the first hello that carries the tag and
- * connects to its sender.  Datagrams the client sends after the hello
- * queue behind it.  A forked server connects to the client socket create()
- * made, whose address it inherited, and no hello is sent.
+ * So the server's socket is left unconnected by create().  A forked
+ * server connects it to the client socket create() made, whose address it
+ * inherited.  A client that comes by name (ch->client_by_name: exec'd, or
+ * serve's, whose server side is a child of the creator all the same) makes
+ * a socket of its own, connects it to the server's name and sends a hello
+ * (the cell's tag, which only the cell's own peers know: serve's
+ * rendezvous carries the server's); the server then takes the first hello
+ * that carries the tag and connects to its sender.  Datagrams the client
+ * sends after the hello queue behind it.  A background sender (underload)
+ * is forked and shares the client socket create() made.
  */
 #ifndef IPCBENCH_BYNAME_H
 #define IPCBENCH_BYNAME_H
 
-#include <stdbool.h>
 #include <sys/socket.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include "transports/transport.h"
-
-/* The server side is the process that made the channel: its client finds it by name. */
-static inline bool byname_server_made_it(pid_t creator)
-{
-	return creator == getpid();
-}
 
 /* The client's hello on its connected socket fd: 0 or -errno (recorded). */
 int byname_hello_send(struct chan *ch, int fd);

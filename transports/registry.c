@@ -47,6 +47,18 @@ const struct transport_ops *transport_find(const char *name)
 	return NULL;
 }
 
+bool transport_reaches_hosts(const struct transport_ops *ops, const struct chan_opts *o)
+{
+	const struct transport_ops *raw;
+
+	if (!(ops->flags & TRANSPORT_NETWORK))
+		return false;
+	if (!ops->raw_of)
+		return true;
+	raw = transport_find(ops->raw_of(o));
+	return raw && raw != ops && (raw->flags & TRANSPORT_NETWORK);
+}
+
 /* The flags a table may carry. */
 #define TRANSPORT_KNOWN_FLAGS                                                                            \
 	(TRANSPORT_SLOW | TRANSPORT_SPIN | TRANSPORT_CAN_SPIN | TRANSPORT_LOSSY | TRANSPORT_NO_PAYLOAD | \

@@ -181,6 +181,8 @@ struct chan {
 	enum chan_flow flow;	/* how the pattern moves messages (see enum chan_flow) */
 	uint32_t net_addr;	/* TRANSPORT_NETWORK under `ipcbench serve`: the IPv4 address (network order)
 				 * the server's create() binds, the one its client reached; 0: loopback */
+	bool client_by_name;	/* the client inherits nothing of create(): it opens the channel from priv
+				 * alone (--peers exec, serve), even where the server is a child of the creator */
 	/* ---- */
 	enum chan_role role; /* set by the harness before attach() */
 	unsigned int client; /* with nclients: this client's index (0..nclients-1), set before attach() */
@@ -292,6 +294,12 @@ struct transport_ops {
 extern const struct transport_ops *const transport_table[];
 extern const size_t transport_count;
 const struct transport_ops *transport_find(const char *name);
+/*
+ * Whether ops with these options can join two hosts: TRANSPORT_NETWORK,
+ * and where it sits on a raw transport (raw_of), that one can too
+ * (zmq over ipc:// is one host's, over tcp:// not).
+ */
+bool transport_reaches_hosts(const struct transport_ops *ops, const struct chan_opts *o);
 /* Checks every table (names unique and well-formed, required hooks set). */
 int transport_check_ops(const struct transport_ops *ops, char *why, size_t whylen);
 

@@ -15,14 +15,10 @@
  * takes one when it is empty, which is all a ping-pong sends.
  *
  * By name (--peers exec, serve): create() leaves the server's socket
- * unconnected and notes both ports.  Every client says hello (byname.h)
- * from its socket before its first message: a forked one from the socket
- * create() made, whose address it inherited, an exec'd or remote one
- * from a socket of its own connected to the server's port.  The server
- * connects to whoever said it, so it never needs to know which kind of
- * client it has (under serve it is a forked side of the process that made
- * the channel, while its client is elsewhere).  A background sender
- * (underload) shares the client's socket and says nothing.  UDP joins two
+ * unconnected and notes both ports; a forked server connects it to the
+ * client socket create() made; a client that comes by name makes its own
+ * socket, connects it to the server's port and says hello, and its server
+ * connects to whoever said it (byname.h).  UDP joins two
  * hosts as well as two processes (TRANSPORT_NETWORK): under serve the
  * server binds the address its client reached (ch->net_addr), and a
  * client whose server is not on loopback binds the wildcard address.
@@ -46,7 +42,6 @@
 struct udp_chan {
 	struct fd_chan fc;	  /* first: the fdchan and fansock hooks use it */
 	struct sockaddr_in sa[2]; /* the client's and the server's address */
-	char hello[64];		  /* the creator's tag: what the hello says (a serve'd client has its own tag) */
 };
 
 static int udp_probe(struct chan *ch)
@@ -144,7 +139,6 @@ static int udp_create(struct chan *ch)
 	struct udp_chan *uc = ch->priv;
 	int fd[2];
 
-	snprintf(uc->hello, sizeof(uc->hello), "%s", ch->tag ? ch->tag : "ipcbench");
 	if (ch->nclients)
 		return udp_fan_create(ch);
 	for (int i = 0; i < 2; i++) {
@@ -158,38 +152,22 @@ static int udp_create(struct chan *ch)
 }
 
 /*
- * The hello (byname.h) says the creator's tag, which priv carries: under
- * serve the client's own tag is another.  0 or -errno (recorded).
- */
-static int udp_hello(struct chan *ch, struct udp_chan *uc, int fd, bool take)
-{
-	const char *own = ch->tag;
-	int r;
-
-	uc->hello[sizeof(uc->hello) - 1] = 0; /* priv came from elsewhere */
-	ch->tag = uc->hello;
-	r = take ? byname_hello_take(ch, fd) : byname_hello_send(ch, fd);
-	ch->tag = own;
-	return r;
-}
-
-/*
- * The client: the socket create() made (forked) or one of its own
- * connected to the server's port (exec'd, remote), then the hello.
+ * The client: the socket create() made (forked), or one of its own
+ * connected to the server's port and the hello (exec'd, remote).
  */
 static int udp_client(struct chan *ch, struct udp_chan *uc, int fd)
 {
 	struct sockaddr_in mine;
 	bool local = uc->sa[1].sin_addr.s_addr == htonl(INADDR_LOOPBACK);
 
-	if (fd < 0) {
-		fd = udp_socket_at(ch, &mine, UDP_BUF, local ? htonl(INADDR_LOOPBACK) : htonl(INADDR_ANY));
-		if (fd < 0 || fdchan_add_fd(ch, fd))
-			return fd < 0 ? fd : -ch->err;
-		if (connect(fd, (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
-			return udp_connect_fail(ch, &uc->sa[1]);
-	}
-	if (!ch->background && udp_hello(ch, uc, fd, false))
+	if (!ch->client_by_name)
+		return fdchan_use(ch, fd, fd);
+	fd = udp_socket_at(ch, &mine, UDP_BUF, local ? htonl(INADDR_LOOPBACK) : htonl(INADDR_ANY));
+	if (fd < 0 || fdchan_add_fd(ch, fd))
+		return fd < 0 ? fd : -ch->err;
+	if (connect(fd, (struct sockaddr *)&uc->sa[1], sizeof(uc->sa[1])) < 0)
+		return udp_connect_fail(ch, &uc->sa[1]);
+	if (byname_hello_send(ch, fd))
 		return -ch->err;
 	return fdchan_use(ch, fd, fd);
 }
@@ -204,7 +182,9 @@ static int udp_attach(struct chan *ch, enum chan_role role)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
 	if (role == CHAN_CLIENT)
 		return udp_client(ch, uc, fd);
-	if (udp_hello(ch, uc, fd, true))
+	if (ch->client_by_name ? byname_hello_take(ch, fd)
+			       : connect(fd, (struct sockaddr *)&uc->sa[0], sizeof(uc->sa[0])) < 0 &&
+					 udp_connect_fail(ch, &uc->sa[0]))
 		return -ch->err;
 	return fdchan_use(ch, fd, fd);
 }

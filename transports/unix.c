@@ -7,12 +7,12 @@
  * unix_dgram: SOCK_DGRAM, two sockets bound to two paths and connected to
  * each other.  Records are limited like socketpair_seqpacket (sk_sndbuf -
  * 32 bytes and what the kernel allocates, unixsock.h); the receiver's
- * queue holds net.unix.max_dgram_qlen records.  By name (--peers exec):
- * create() leaves the server's socket unconnected; a forked server
- * connects it to client.sock, the socket create() made; an exec'd client
- * binds its own socket to client.sock afresh (unlinking the creator's),
- * connects to server.sock and says hello (byname.h), and the server, which
- * made the channel in its own process then, connects to whoever said it.
+ * queue holds net.unix.max_dgram_qlen records.  By name (--peers exec,
+ * serve): create() leaves the server's socket unconnected; a forked server
+ * connects it to client.sock, the socket create() made; a client that
+ * comes by name binds its own socket to client.sock afresh (unlinking the
+ * creator's), connects to server.sock and says hello, and its server
+ * connects to whoever said it (byname.h).
  * Socket files are mode 0600 (umask while binding) in the 0700 run
  * directory and unlinked by destroy.
  *
@@ -146,11 +146,6 @@ static int unix_dgram_probe(struct chan *ch)
 	return 0;
 }
 
-struct unix_dgram_chan {
-	struct fd_chan fc; /* first: the fdchan and fansock hooks use it */
-	pid_t creator;	   /* the process that ran create() */
-};
-
 static int unix_dgram_fan_create(struct chan *ch);
 
 /* client.sock (fd[0]) connected to server.sock (fd[1]), which stays unconnected until attach. */
@@ -160,7 +155,6 @@ static int unix_dgram_create(struct chan *ch)
 	static const char *const what[] = {"client.sock", "server.sock"};
 	int fd[2];
 
-	((struct unix_dgram_chan *)ch->priv)->creator = getpid();
 	if (ch->nclients)
 		return unix_dgram_fan_create(ch);
 	for (int i = 0; i < 2; i++) {
@@ -255,16 +249,15 @@ static int unix_dgram_client_by_name(struct chan *ch, struct fd_chan *fc)
 
 static int unix_dgram_attach(struct chan *ch, enum chan_role role)
 {
-	struct unix_dgram_chan *uc = ch->priv;
-	struct fd_chan *fc = &uc->fc;
+	struct fd_chan *fc = ch->priv;
 	struct sockaddr_un sa;
 	int fd = fc->fd[role == CHAN_CLIENT ? 0 : 1];
 
 	if (ch->nclients)
 		return fansock_dgram_attach(ch, role, fc->fd[0]);
 	if (role == CHAN_CLIENT)
-		return fd < 0 ? unix_dgram_client_by_name(ch, fc) : fdchan_use(ch, fd, fd);
-	if (byname_server_made_it(uc->creator)) {
+		return ch->client_by_name ? unix_dgram_client_by_name(ch, fc) : fdchan_use(ch, fd, fd);
+	if (ch->client_by_name) {
 		if (byname_hello_take(ch, fd))
 			return -ch->err;
 	} else {
@@ -300,7 +293,7 @@ const struct transport_ops unix_dgram_ops = {
 	.kind = CHAN_MESSAGE,
 	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_CAN_EVENT | TRANSPORT_FAN_IN | TRANSPORT_SECOND_SENDER |
 		 TRANSPORT_BY_NAME,
-	.priv_size = sizeof(struct unix_dgram_chan),
+	.priv_size = sizeof(struct fd_chan),
 	.options = sockopt_buf_options,
 	.probe = unix_dgram_probe,
 	.create = unix_dgram_create,

@@ -92,4 +92,38 @@ t_netem_adds_a_millisecond() {
 	return 0
 }
 
+# every available transport that can join two hosts, across the namespaces, at each value of its
+# `net` option: the network ones verified, the one-host ones (unix, ipc://) skipped saying why
+t_every_network_transport_between_namespaces() {
+	ts=
+	avail=$("$IPCBENCH" list --names)
+	for t in $("$IPCBENCH" list --guide | awk 'NR > 1 && NF >= 7 && $4 == "yes" {print $1}'); do
+		echo "$avail" | grep -qx "$t" || continue
+		nets=$("$IPCBENCH" list -t "$t" 2>/dev/null | awk '$1 == "net" {print $4}' | tr '|' ,)
+		ts="${ts:+$ts,}$t${nets:+:net=$nets}"
+		names="${names:-} $t"
+	done
+	[ -n "$ts" ] || fail "no transport joins two hosts"
+	setup_netns
+	start_serve_ns
+	ip netns exec "$NS_C" "$IPCBENCH" run --connect "$ADDR" -t "$ts" -p pingpong,stream -s 64,64k -n 200 -w 20 \
+		--placement cross --no-calibrate -q -o "$T/all.json" 2>"$T/run.err"
+	[ -s "$T/all.json" ] || fail "run --connect wrote no result: $(head -c 400 "$T/run.err")"
+	bad=$(jq -r '.results[] | select(.status == "error") | "\(.variant // .transport) \(.pattern) \(.msg_bytes): \(.reason // .error)"' \
+		"$T/all.json" | head -5)
+	[ -z "$bad" ] || fail "cells failed between the namespaces: $bad"
+	json_check '[.results[] | select(.status == "ok") | .placement.relation] | all(. == "remote")' "$T/all.json"
+	json_check '[.results[] | select(.pattern == "pingpong" and (.options.net == "unix" or .options.net == "ipc")) |
+		.status == "skipped" and (.reason | test("one host"))] | all' "$T/all.json"
+	for t in $names; do
+		json_check '[.results[] | select(.transport == "'"$t"'" and .status == "ok")] | length > 0' "$T/all.json"
+	done
+	echo "    between hosts: $(jq -r '[.results[] | select(.status == "ok") | .variant // .transport] | unique | join(" ")' \
+		"$T/all.json")" >&2
+	teardown
+	SP=
+	ip netns list | grep -q "ipcb-.*-$$" && fail "a namespace was left"
+	return 0
+}
+
 run_tests

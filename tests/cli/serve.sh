@@ -139,7 +139,7 @@ t_hostile_clients_get_an_error_and_cost_nothing() {
 	# names are the server's: a run directory, tag and page of the client's are never used
 	mkdir "$T/evil"
 	hostile midcell transport=fifo run_dir="$T/evil" tag=../../x ctl="$T/evil/page"
-	grep -q '^priv ' "$T/h.out" || fail "midcell: $(cat "$T/h.out")"
+	grep -q '^tag ipcbench-[0-9]*-[0-9a-f]*$' "$T/h.out" || fail "midcell: $(cat "$T/h.out")"
 	check_idle
 	[ -z "$(ls -A "$T/evil")" ] || fail "the server made $(ls -A "$T/evil") in the client's directory"
 	[ ! -e "$TMPDIR/x" ] || fail "the server followed the client's tag"
@@ -212,6 +212,35 @@ t_connect_refusals_are_usage_errors() {
 	one_line_error "0..65535"
 	expect_exit 2 "$IPCBENCH" run --connect 127.0.0.1:1 -t tcp -n 10 --placement cross --no-calibrate -q
 	one_line_error "is \`ipcbench serve\` running there"
+}
+
+# every available transport that rendezvous by name, through serve: each has a verified cell, none fails
+t_every_byname_transport_through_serve() {
+	list=$("$IPCBENCH" list --guide | awk 'NR > 1 && NF >= 6 && $3 == "yes" {print $1}')
+	avail=$("$IPCBENCH" list --names)
+	ts=
+	for t in $list; do
+		echo "$avail" | grep -qx "$t" && ts="${ts:+$ts,}$t"
+	done
+	[ -n "$ts" ] || fail "no transport rendezvous by name"
+	start_serve
+	ipc_objects "$T/before"
+	"$IPCBENCH" run --connect "$ADDR" -t "$ts" -p pingpong,stream -s 0,64,64k -n 200 -w 20 --placement cross \
+		--no-calibrate -q -o "$T/r.json" 2>"$T/err"
+	[ -s "$T/r.json" ] || fail "run --connect wrote no result: $(head -c 400 "$T/err")"
+	bad=$(jq -r '.results[] | select(.status == "error") | "\(.transport) \(.pattern) \(.msg_bytes): \(.reason // .error)"' \
+		"$T/r.json" | head -5)
+	[ -z "$bad" ] || fail "cells failed through serve: $bad"
+	for t in $(echo "$ts" | tr , ' '); do
+		json_check '[.results[] | select(.transport == "'"$t"'" and .status == "ok")] | length > 0' "$T/r.json"
+	done
+	json_check '[.results[] | select(.status == "ok" and .pattern == "pingpong") | .latency_ns.count] | all(. == 200)' \
+		"$T/r.json"
+	echo "    through serve: $(echo "$ts" | tr , ' ')" >&2
+	check_idle
+	ipc_objects "$T/after"
+	stop_serve TERM
+	cmp -s "$T/before" "$T/after" || fail "IPC objects changed: $(diff "$T/before" "$T/after")"
 }
 
 run_tests

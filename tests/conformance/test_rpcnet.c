@@ -52,6 +52,7 @@ static void net_chan(const struct netvar *v, struct chan *ch, char *tag, size_t 
 	rundir_new_tag(tag, taglen);
 	*ch = (struct chan){.msg_bytes = RPCNET_SIZE, .run_dir = run_dir, .tag = tag, .timeout_ms = 5000};
 	ch->net_addr = htonl(RPCNET_ADDR);
+	ch->client_by_name = true; /* as under serve: the client has only the names */
 	if (v->net) {
 		int i = transport_option_find(ops, "net");
 		const char *const *vals;

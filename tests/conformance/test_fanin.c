@@ -35,6 +35,7 @@
 #include "transports/transport.h"
 
 extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pipe_ops, posix_mq_ops;
+extern const struct transport_ops shm_ring_ops, shm_spin_ops;
 
 static char run_dir[4096];
 static int run_dir_own; /* the run directory's own files (its marker and lock) */
@@ -302,7 +303,8 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	const struct transport_ops *const fans[] = {&unix_ops, &tcp_ops, &unix_dgram_ops, &udp_ops, &posix_mq_ops};
+	const struct transport_ops *const fans[] = {&unix_ops,	   &tcp_ops,	  &unix_dgram_ops, &udp_ops,
+						    &posix_mq_ops, &shm_ring_ops, &shm_spin_ops};
 	size_t nk = ARRAY_SIZE(kinds), nf = ARRAY_SIZE(fans), n = 0;
 	struct test_case *cases = calloc(nf * nk + 1, sizeof(*cases));
 	int rc;

@@ -175,14 +175,14 @@ int shm_ring_map_region(struct chan *ch, size_t bytes, void **mem)
 }
 
 /* An exec'd client's copy of the creator's state: the mapping and the doorbell's address are not ours. */
-static void shm_ring_adopt(struct chan *ch)
+void shm_ring_adopt_wake(struct chan *ch, const struct ring_wake_ops *wake)
 {
 	struct shm_ring_priv *sp = ch->priv;
 	struct ring_chan *rc = &sp->rc;
 
 	rc->rg = NULL;
 	rc->attached = false;
-	rc->wake = &shm_ring_wake;
+	rc->wake = wake;
 	memset(&rc->tx, 0, sizeof(rc->tx));
 	memset(&rc->rx, 0, sizeof(rc->rx));
 	memset(&rc->fw, 0, sizeof(rc->fw));
@@ -191,9 +191,15 @@ static void shm_ring_adopt(struct chan *ch)
 	sp->srv = NULL;
 }
 
-/* The region by its name: a regular object of ours of exactly the size the creator made. */
-static int map_by_name(struct chan *ch, struct shm_ring_priv *sp)
+static void shm_ring_adopt(struct chan *ch)
 {
+	shm_ring_adopt_wake(ch, &shm_ring_wake);
+}
+
+/* The region by its name: a regular object of ours of exactly the size the creator made. */
+int shm_ring_map_by_name(struct chan *ch)
+{
+	struct shm_ring_priv *sp = ch->priv;
 	struct stat st;
 	void *mem = MAP_FAILED;
 	int fd = sp->name[0] ? shm_open(sp->name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0) : -1;
@@ -218,7 +224,7 @@ static int shm_ring_attach(struct chan *ch, enum chan_role role)
 
 	if (sp->fan)
 		return shm_fan_attach(ch, role);
-	if (!sp->rc.rg && map_by_name(ch, sp))
+	if (!sp->rc.rg && shm_ring_map_by_name(ch))
 		return -ch->err;
 	if (role == CHAN_CLIENT && sp->name[0]) {
 		shm_unlink(sp->name); /* the client holds the mapping: the name has done its job */

@@ -33,8 +33,17 @@ struct shm_ring_priv {
 /* shm_ring.c: the semaphore doorbell in the region, for the fan's own doorbell to fall back on. */
 int shm_ring_sem_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem);
 int shm_ring_sem_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms);
-/* shm_ring.c: makes, notes and maps the named segment of bytes (the name stays for destroy). */
+/*
+ * shm_ring.c, also for futex_ring's named region: makes, notes (ledger)
+ * and maps the segment "/<tag>-ring" of bytes (the name stays for the
+ * client's attach or destroy); maps it by that name in a process that
+ * did not make it (a regular object of ours of exactly rc.map_bytes);
+ * and adopt(): forgets the creator's mapping, taking this process's
+ * address of the doorbell.
+ */
 int shm_ring_map_region(struct chan *ch, size_t bytes, void **mem);
+int shm_ring_map_by_name(struct chan *ch);
+void shm_ring_adopt_wake(struct chan *ch, const struct ring_wake_ops *wake);
 
 /* shm_fan.c: create, attach, detach and destroy of a fan-in channel; recv_any and send_to. */
 int shm_fan_create(struct chan *ch, uint64_t spin_ns);

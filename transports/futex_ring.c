@@ -57,6 +57,9 @@ static int futex_ring_probe(struct chan *ch)
 			return chan_unavailable(ch, errno, "futex: kernel built without futexes (CONFIG_FUTEX)");
 		return chan_fail(ch, errno, "futex FUTEX_WAKE");
 	}
+	if (access("/dev/shm", W_OK | X_OK) < 0)
+		return chan_unavailable(ch, errno,
+					"access /dev/shm: the region is POSIX shared memory (a tmpfs there)");
 	ch->limits.max_msg_bytes = 0;
 	ch->limits.unit_bytes = 0;
 	snprintf(ch->limits.note, sizeof(ch->limits.note),

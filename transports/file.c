@@ -3,11 +3,14 @@
  * first example of the IPC guides.
  *
  * What it carries: whole messages of any size, one at a time per
- * direction, between the two children of a cell (they inherit the files).
- * create() makes "<run_dir>/<tag>-file-c2s" and "-s2c" with O_CREAT |
- * O_EXCL, mode 0600, and unlinks both at once: the children inherit the
- * descriptors, so no name is needed again and even a SIGKILLed ipcbench
- * leaves no file (destroy() unlinks them too if create() stopped half-way).
+ * direction, between the two sides of a cell.  create() makes
+ * "<run_dir>/<tag>-file-c2s" and "-s2c" with O_CREAT | O_EXCL, mode 0600.
+ * Forked sides inherit the descriptors; an exec'd client (--peers exec,
+ * TRANSPORT_BY_NAME: the server peer ran create()) opens both files by
+ * their paths (regular files of ours, ownfile.h).  The client's attach
+ * unlinks the names once it holds the files, destroy() if no client came;
+ * the run directory is private (0700) and removed after the run, or by
+ * `ipcbench clean` after a crash.
  *
  * The protocol of the guides, with no lock anywhere: the writer waits until
  * the file is empty (fstat says size 0) and writes the message at offset 0
@@ -39,6 +42,7 @@
  */
 #include "transports/backoff.h"
 #include "transports/chan_util.h"
+#include "transports/ownfile.h"
 #include "common/mono.h"
 
 #include <errno.h>
@@ -142,10 +146,37 @@ static int file_create(struct chan *ch)
 			return chan_fail(ch, errno, "open %s O_CREAT|O_EXCL mode 0600", fc->path[i]);
 		fc->open[i] = fc->named[i] = true;
 	}
-	/* the children inherit the descriptors: the names have done their job */
+	return 0; /* the names stay for an exec'd client: its attach unlinks them */
+}
+
+/* An exec'd client's copy of the creator's state: the descriptors are not ours. */
+static void file_adopt(struct chan *ch)
+{
+	struct file_chan *fc = ch->priv;
+
 	for (int i = 0; i < 2; i++) {
-		if (unlink(fc->path[i]) < 0)
-			return chan_fail(ch, errno, "unlink %s", fc->path[i]);
+		fc->fd[i] = -1;
+		fc->open[i] = false;
+	}
+}
+
+/* Each file this process did not inherit, by its path; the client then unlinks both names. */
+static int open_by_name(struct chan *ch, struct file_chan *fc, enum chan_role role)
+{
+	for (int i = 0; i < 2; i++) {
+		int fd;
+
+		if (fc->open[i])
+			continue;
+		fd = fc->named[i] ? ownfile_open(ch, fc->path[i], -1) : chan_fail(ch, EINVAL, "file: no path");
+		if (fd < 0)
+			return fd;
+		fc->fd[i] = fd;
+		fc->open[i] = true;
+	}
+	for (int i = 0; i < 2 && role == CHAN_CLIENT; i++) {
+		if (fc->named[i])
+			unlink(fc->path[i]); /* both sides hold the files: the names have done their job */
 		fc->named[i] = false;
 	}
 	return 0;
@@ -159,7 +190,7 @@ static int watch_reads(struct chan *ch, struct file_chan *fc)
 	fc->ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (fc->ino < 0)
 		return chan_fail(ch, errno, "inotify_init1 (tear=1)");
-	/* the file has no name any more: its descriptor's link still names the inode */
+	/* the file may have no name any more: its descriptor's link still names the inode */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fc->tx);
 	if (inotify_add_watch(fc->ino, self, IN_ACCESS) < 0)
 		return chan_fail(ch, errno, "inotify_add_watch %s IN_ACCESS (tear=1)", self);
@@ -170,6 +201,8 @@ static int file_attach(struct chan *ch, enum chan_role role)
 {
 	struct file_chan *fc = ch->priv;
 
+	if (open_by_name(ch, fc, role))
+		return -ch->err;
 	fc->tx = fc->fd[role == CHAN_CLIENT ? C2S : S2C];
 	fc->rx = fc->fd[role == CHAN_CLIENT ? S2C : C2S];
 	fc->ino = -1;
@@ -381,12 +414,13 @@ const struct transport_ops file_ops = {
 	.name = "file",
 	.summary = "one plain file per direction, no locks: write when empty, read and truncate (torn reads counted)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_SLOW | TRANSPORT_CAN_SPIN,
+	.flags = TRANSPORT_SLOW | TRANSPORT_CAN_SPIN | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct file_chan),
 	.options = file_options,
 	.counters = file_counters,
 	.probe = file_probe,
 	.create = file_create,
+	.adopt = file_adopt,
 	.attach = file_attach,
 	.send = file_send,
 	.recv = file_recv,

@@ -3,9 +3,12 @@
  * record locks.
  *
  * create() makes "<run_dir>/<tag>-lockfile" with O_CREAT | O_EXCL, mode
- * 0600, sizes it and unlinks it at once: both children inherit the open
- * descriptor, so nobody needs the name again and even a SIGKILLed ipcbench
- * leaves no file (destroy() unlinks it too if create() stopped half-way).
+ * 0600, and sizes it.  Forked sides inherit the open descriptor; an exec'd
+ * client (--peers exec, TRANSPORT_BY_NAME: the server peer ran create())
+ * opens the file by its path (a regular file of ours of exactly the size
+ * made, ownfile.h).  The client's attach unlinks the name once it holds the
+ * file, destroy() if no client came; the run directory is private (0700)
+ * and removed after the run, or by `ipcbench clean` after a crash.
  *
  * Layout: per direction a 16-byte header (head: bytes written; tail: bytes
  * read; at offsets 0 and 4096) and a data ring of LOCKFILE_CAP bytes (from
@@ -48,6 +51,7 @@
  */
 #include "transports/backoff.h"
 #include "transports/chan_util.h"
+#include "transports/ownfile.h"
 #include "common/mono.h"
 
 #include <errno.h>
@@ -189,24 +193,48 @@ static int lockfile_create(struct chan *ch)
 	lf->named = true;
 	if (ftruncate(lf->fd, LOCKFILE_BYTES) < 0)
 		return chan_fail(ch, errno, "ftruncate %s len=%lld", lf->path, (long long)LOCKFILE_BYTES);
-	/* the children inherit the descriptor: the name has done its job */
-	if (unlink(lf->path) < 0)
-		return chan_fail(ch, errno, "unlink %s", lf->path);
-	lf->named = false;
+	return 0; /* the name stays for an exec'd client: its attach unlinks it */
+}
+
+/* An exec'd client's copy of the creator's state: the descriptor is not ours. */
+static void lockfile_adopt(struct chan *ch)
+{
+	struct lockfile *lf = ch->priv;
+
+	lf->fd = -1;
+	lf->open = false;
+}
+
+/* The file by its path, in a process that did not inherit it: a description of its own already. */
+static int open_by_name(struct chan *ch, struct lockfile *lf)
+{
+	int fd = lf->named ? ownfile_open(ch, lf->path, LOCKFILE_BYTES) : chan_fail(ch, EINVAL, "lockfile: no path");
+
+	if (fd < 0)
+		return fd;
+	lf->fd = fd;
+	lf->open = true;
 	return 0;
 }
 
 static int lockfile_attach(struct chan *ch, enum chan_role role)
 {
 	struct lockfile *lf = ch->priv;
+	bool inherited = lf->open;
 	char self[64];
 	int fd;
 
 	/* best effort: without it the back-off's short sleeps are 50 us */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	if (chan_opt(ch, LOCKFILE_OPT_LOCK) == LOCK_FCNTL)
+	if (!inherited && open_by_name(ch, lf))
+		return -ch->err;
+	if (role == CHAN_CLIENT && lf->named) {
+		unlink(lf->path); /* both sides hold the file: the name has done its job */
+		lf->named = false;
+	}
+	if (chan_opt(ch, LOCKFILE_OPT_LOCK) == LOCK_FCNTL || !inherited)
 		return 0;
-	/* an open file description (and offset) of this child's own: the file has no name any more */
+	/* an open file description (and offset) of this child's own, not the one the fork shared */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", lf->fd);
 	fd = open(self, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -311,11 +339,12 @@ const struct transport_ops lockfile_ops = {
 	.name = "lockfile",
 	.summary = "a regular file guarded by fcntl record locks, polled with back-off",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_SLOW,
+	.flags = TRANSPORT_SLOW | TRANSPORT_BY_NAME,
 	.priv_size = sizeof(struct lockfile),
 	.options = lockfile_options,
 	.probe = lockfile_probe,
 	.create = lockfile_create,
+	.adopt = lockfile_adopt,
 	.attach = lockfile_attach,
 	.send = lockfile_send,
 	.recv = lockfile_recv,

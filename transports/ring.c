@@ -199,6 +199,13 @@ static bool peer_gone(struct ring_chan *rc)
 	return true;
 }
 
+bool ring_peer_left(struct ring_chan *rc, bool thorough)
+{
+	if (thorough)
+		return peer_gone(rc);
+	return atomic_load_explicit(&peer_of(rc)->state, memory_order_acquire) == RING_PEER_GONE;
+}
+
 /* ---- waiting ---- */
 
 /* The peer's index a waiter watches, and the word it announces itself in. */
@@ -264,6 +271,26 @@ static bool arrived(struct ring_end *e, bool data, uint64_t any, memory_order mo
 	}
 	e->seen = atomic_load_explicit(watched(e, data), mo);
 	return e->seen >= any;
+}
+
+bool ring_rx_ready(struct ring_chan *rc)
+{
+	struct ring_end *e = &rc->rx;
+
+	if (e->nslots && e->slot_len)
+		return true;
+	return arrived(e, true, e->pos + 1, memory_order_acquire);
+}
+
+void ring_rx_want(struct ring_chan *rc)
+{
+	atomic_store_explicit(&rc->rx.c->data_wanted, rc->rx.pos + 1, memory_order_seq_cst);
+}
+
+void ring_rx_unwant(struct ring_chan *rc)
+{
+	/* only this consumer stores a non-zero value: a producer's CAS can only have made it 0 already */
+	atomic_store_explicit(&rc->rx.c->data_wanted, 0, memory_order_relaxed);
 }
 
 /*

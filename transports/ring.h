@@ -306,6 +306,19 @@ pid_t ring_peer_pid(const struct ring_chan *rc);
  * ring_chan.
  */
 int ring_attach(struct chan *ch, enum chan_role role);
+/*
+ * For a consumer that watches several rings at once (shm_ring's fan-in
+ * server, shm_fan.c): whether rc's receiving ring holds a byte (or a
+ * slot) not read yet; announcing and taking back that it sleeps for one
+ * (data_wanted, the waiter's half of the wake protocol, so the producer's
+ * publish posts its doorbell); and whether the peer has gone, with
+ * `thorough` also a peer that died holding its robust mutex (a locked
+ * instruction: after a slice that found nothing, not on every turn).
+ */
+bool ring_rx_ready(struct ring_chan *rc);
+void ring_rx_want(struct ring_chan *rc);
+void ring_rx_unwant(struct ring_chan *rc);
+bool ring_peer_left(struct ring_chan *rc, bool thorough);
 void ring_detach(struct chan *ch);
 int ring_send(struct chan *ch, const void *buf, size_t len);
 int ring_recv(struct chan *ch, void *buf, size_t len);

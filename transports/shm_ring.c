@@ -45,9 +45,13 @@
  * the ledger lists; destroy() unlinks it if no client came.  The memory
  * goes when the last process unmaps it.  Limits: the free space of the
  * tmpfs on /dev/shm.
+ *
+ * Fan-in (--clients N, TRANSPORT_FAN_IN): one segment of the same name
+ * holds a region per client and the server waits on all of them through
+ * one futex doorbell the clients ring (shm_fan.c).
  */
 #include "transports/ledger.h"
-#include "transports/ring.h"
+#include "transports/shm_ring.h"
 #include "common/mono.h"
 
 #include <errno.h>
@@ -64,12 +68,7 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-struct shm_ring_priv {
-	struct ring_chan rc; /* first: ring.c casts priv to it */
-	char name[128];	     /* the POSIX name while it exists */
-};
-
-static int shm_ring_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
+int shm_ring_sem_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
 {
 	struct ring_chan *rc = ch->priv;
 
@@ -78,7 +77,7 @@ static int shm_ring_post(struct chan *ch, enum ring_dir dir, enum ring_sem sem)
 	return 0;
 }
 
-static int shm_ring_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
+int shm_ring_sem_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, int ms)
 {
 	struct ring_chan *rc = ch->priv;
 	struct timespec ts = mono_deadline((uint64_t)ms);
@@ -93,8 +92,8 @@ static int shm_ring_wait(struct chan *ch, enum ring_dir dir, enum ring_sem sem, 
 }
 
 static const struct ring_wake_ops shm_ring_wake = {
-	.post = shm_ring_post,
-	.wait = shm_ring_wait,
+	.post = shm_ring_sem_post,
+	.wait = shm_ring_sem_wait,
 };
 
 static int probe_dev_shm(struct chan *ch, const char *policy)
@@ -148,7 +147,7 @@ static int shm_spin_probe(struct chan *ch)
 }
 
 /* Opens, notes, sizes and maps the name (which stays for the client's attach). */
-static int map_region(struct chan *ch, size_t bytes, void **mem)
+int shm_ring_map_region(struct chan *ch, size_t bytes, void **mem)
 {
 	struct shm_ring_priv *sp = ch->priv;
 	int fd, r = 0;
@@ -176,22 +175,31 @@ static int map_region(struct chan *ch, size_t bytes, void **mem)
 }
 
 /* An exec'd client's copy of the creator's state: the mapping and the doorbell's address are not ours. */
-static void shm_ring_adopt(struct chan *ch)
+void shm_ring_adopt_wake(struct chan *ch, const struct ring_wake_ops *wake)
 {
 	struct shm_ring_priv *sp = ch->priv;
 	struct ring_chan *rc = &sp->rc;
 
 	rc->rg = NULL;
 	rc->attached = false;
-	rc->wake = &shm_ring_wake;
+	rc->wake = wake;
 	memset(&rc->tx, 0, sizeof(rc->tx));
 	memset(&rc->rx, 0, sizeof(rc->rx));
 	memset(&rc->fw, 0, sizeof(rc->fw));
+	sp->fan = NULL; /* fan-in cells are forked only: nothing of one is adopted */
+	sp->fan_bytes = 0;
+	sp->srv = NULL;
+}
+
+static void shm_ring_adopt(struct chan *ch)
+{
+	shm_ring_adopt_wake(ch, &shm_ring_wake);
 }
 
 /* The region by its name: a regular object of ours of exactly the size the creator made. */
-static int map_by_name(struct chan *ch, struct shm_ring_priv *sp)
+int shm_ring_map_by_name(struct chan *ch)
 {
+	struct shm_ring_priv *sp = ch->priv;
 	struct stat st;
 	void *mem = MAP_FAILED;
 	int fd = sp->name[0] ? shm_open(sp->name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0) : -1;
@@ -214,7 +222,9 @@ static int shm_ring_attach(struct chan *ch, enum chan_role role)
 {
 	struct shm_ring_priv *sp = ch->priv;
 
-	if (!sp->rc.rg && map_by_name(ch, sp))
+	if (sp->fan)
+		return shm_fan_attach(ch, role);
+	if (!sp->rc.rg && shm_ring_map_by_name(ch))
 		return -ch->err;
 	if (role == CHAN_CLIENT && sp->name[0]) {
 		shm_unlink(sp->name); /* the client holds the mapping: the name has done its job */
@@ -230,9 +240,11 @@ static int create_common(struct chan *ch, uint64_t spin_ns)
 	void *mem = NULL;
 	int r;
 
+	if (ch->nclients)
+		return shm_fan_create(ch, spin_ns);
 	rc->wake = &shm_ring_wake;
 	rc->spin_ns = spin_ns;
-	r = map_region(ch, bytes, &mem);
+	r = shm_ring_map_region(ch, bytes, &mem);
 	if (r)
 		return r;
 	r = ring_region_init(ch, mem, bytes, cap, true);
@@ -256,6 +268,10 @@ static void shm_ring_destroy(struct chan *ch)
 	struct shm_ring_priv *sp = ch->priv;
 	struct ring_chan *rc = &sp->rc;
 
+	if (sp->fan) {
+		shm_fan_destroy(ch);
+		return;
+	}
 	if (sp->name[0]) {
 		shm_unlink(sp->name);
 		sp->name[0] = 0;
@@ -270,11 +286,22 @@ static void shm_ring_destroy(struct chan *ch)
 	rc->rg = NULL;
 }
 
+/* One client's channel, or a fan-in member (the server lets go of every ring). */
+static void shm_ring_detach(struct chan *ch)
+{
+	struct shm_ring_priv *sp = ch->priv;
+
+	if (sp->fan)
+		shm_fan_detach(ch);
+	else
+		ring_detach(ch);
+}
+
 const struct transport_ops shm_ring_ops = {
 	.name = "shm_ring",
 	.summary = "SPSC byte ring per direction in POSIX shm, woken by POSIX semaphores in the region",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_BY_NAME,
+	.flags = TRANSPORT_BY_NAME | TRANSPORT_FAN_IN,
 	.priv_size = sizeof(struct shm_ring_priv),
 	.probe = shm_ring_probe,
 	.create = shm_ring_create,
@@ -282,7 +309,9 @@ const struct transport_ops shm_ring_ops = {
 	.attach = shm_ring_attach,
 	.send = ring_send,
 	.recv = ring_recv,
-	.detach = ring_detach,
+	.recv_any = shm_fan_recv_any,
+	.send_to = shm_fan_send_to,
+	.detach = shm_ring_detach,
 	.destroy = shm_ring_destroy,
 };
 
@@ -290,7 +319,7 @@ const struct transport_ops shm_spin_ops = {
 	.name = "shm_spin",
 	.summary = "the shm_ring ring, busy-polled (burns a CPU per side), then yield, then sleep",
 	.kind = CHAN_STREAM,
-	.flags = TRANSPORT_SPIN | TRANSPORT_BY_NAME,
+	.flags = TRANSPORT_SPIN | TRANSPORT_BY_NAME | TRANSPORT_FAN_IN,
 	.priv_size = sizeof(struct shm_ring_priv),
 	.options = shm_spin_options,
 	.probe = shm_spin_probe,
@@ -299,6 +328,8 @@ const struct transport_ops shm_spin_ops = {
 	.attach = shm_ring_attach,
 	.send = ring_send,
 	.recv = ring_recv,
-	.detach = ring_detach,
+	.recv_any = shm_fan_recv_any,
+	.send_to = shm_fan_send_to,
+	.detach = shm_ring_detach,
 	.destroy = shm_ring_destroy,
 };

@@ -18,6 +18,16 @@
  *  pairs       --pairs 2 and 3 on the same transport: each pair counted,
  *              placements recorded
  *  skip        a transport without fan-in (pipe) is skipped with the reason
+ *
+ * The shared-memory fan-ins (shm_ring, shm_spin: one ring per client, one
+ * doorbell for the server, transports/shm_fan.c) also run:
+ *
+ *  many        64 clients of one server (the most announcements the
+ *              server's sleep makes, 64 processes on few CPUs)
+ *  samecpu     8 clients and the server pinned to one CPU (shm_spin
+ *              yields instead of spinning)
+ *  huge        2 clients of 1 MiB messages: each streams through its ring
+ *              in pieces, so the server also waits mid-message on the bell
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +46,7 @@
 
 extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pipe_ops, posix_mq_ops;
 extern const struct transport_ops zmq_ops, http_ops;
+extern const struct transport_ops shm_ring_ops, shm_spin_ops;
 
 static char run_dir[4096];
 static int run_dir_own; /* the run directory's own files (its marker and lock) */
@@ -293,6 +304,51 @@ static void case_skip(void)
 	teardown();
 }
 
+/* One fan-in cell of n clients of size bytes, CPUs as given: every client's round trips verified. */
+static void run_shm_cell(unsigned int n, size_t size, bool same_cpu)
+{
+	const struct transport_ops *ops = test_arg;
+	struct cell_config cfg;
+	struct cell_result res;
+
+	setup();
+	cfg = fan_config(ops, n);
+	cfg.msg_bytes = size;
+	cfg.iterations = size > 65536 ? 20 : 100;
+	if (same_cpu) {
+		cfg.server_cpu = cfg.client_cpu;
+		cfg.relation = REL_SAME;
+	}
+	CHECK_OK(cell_run(&cfg, &res));
+	test_context("%s, %u clients of %zu bytes%s", ops->name, n, size, same_cpu ? ", one CPU" : "");
+	CHECK_MSG(res.status == CELL_OK, "status %s: %s", cell_status_name(res.status), res.reason);
+	check_members(&cfg, &res, n);
+	cell_result_release(&res);
+	CHECK_EQ_I64(count_entries(run_dir), run_dir_own);
+	check_no_objects();
+	teardown();
+}
+
+static void case_many(void)
+{
+	run_shm_cell(64, 64, false);
+}
+
+static void case_samecpu(void)
+{
+	run_shm_cell(8, 64, true);
+}
+
+static void case_huge(void)
+{
+	run_shm_cell(2, 1u << 20, false);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} shm_kinds[] = {{"many", case_many}, {"samecpu", case_samecpu}, {"huge", case_huge}};
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -309,6 +365,8 @@ int main(int argc, char **argv)
 		&unix_dgram_ops,
 		&udp_ops,
 		&posix_mq_ops,
+		&shm_ring_ops,
+		&shm_spin_ops,
 #ifdef HAVE_LIBZMQ
 		&zmq_ops,
 #endif
@@ -316,8 +374,10 @@ int main(int argc, char **argv)
 		&http_ops,
 #endif
 	};
+	const struct transport_ops *const shm_fans[] = {&shm_ring_ops, &shm_spin_ops};
 	size_t nk = ARRAY_SIZE(kinds), nf = ARRAY_SIZE(fans), n = 0;
-	struct test_case *cases = calloc(nf * nk + 1, sizeof(*cases));
+	size_t ns = ARRAY_SIZE(shm_kinds) * ARRAY_SIZE(shm_fans);
+	struct test_case *cases = calloc(nf * nk + ns + 1, sizeof(*cases));
 	int rc;
 
 	for (size_t t = 0; t < nf; t++) {
@@ -327,6 +387,15 @@ int main(int argc, char **argv)
 			if (asprintf(&name, "%s/%s", fans[t]->name, kinds[k].name) < 0)
 				return 2;
 			cases[n++] = (struct test_case){name, kinds[k].fn, 60, fans[t]};
+		}
+	}
+	for (size_t t = 0; t < ARRAY_SIZE(shm_fans); t++) {
+		for (size_t k = 0; k < ARRAY_SIZE(shm_kinds); k++) {
+			char *name;
+
+			if (asprintf(&name, "%s/%s", shm_fans[t]->name, shm_kinds[k].name) < 0)
+				return 2;
+			cases[n++] = (struct test_case){name, shm_kinds[k].fn, 60, shm_fans[t]};
 		}
 	}
 	cases[n++] = (struct test_case){strdup("skip"), case_skip, 30, NULL};

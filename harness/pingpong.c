@@ -87,6 +87,8 @@ static int pingpong_client(struct side_ctx *s)
 	side_cost_end(s);
 	ctl->count = seq - ctl->warmup_done;
 	ctl->elapsed_ns = clock_ticks_to_ns(now - start);
+	ctl->start_ticks = start;
+	ctl->end_ticks = now;
 	ctl->raw_min_ns = ctl->count ? mn : 0;
 	ctl->raw_max_ns = mx;
 	return 0;

@@ -367,6 +367,7 @@ void scale_fairness(struct scale_result *s)
 static void aggregate(const struct group *g, struct cell_result *res)
 {
 	struct scale_result *s = res->scale;
+	uint64_t first = UINT64_MAX, last = 0;
 	double secs;
 
 	res->raw_min_ns = INT64_MAX;
@@ -379,6 +380,10 @@ static void aggregate(const struct group *g, struct cell_result *res)
 		res->warmup_done += group_ctl(g, i)->warmup_done;
 		if (m->elapsed_ns > res->elapsed_ns)
 			res->elapsed_ns = m->elapsed_ns;
+		if (m->count && group_ctl(g, i)->end_ticks) {
+			first = group_ctl(g, i)->start_ticks < first ? group_ctl(g, i)->start_ticks : first;
+			last = group_ctl(g, i)->end_ticks > last ? group_ctl(g, i)->end_ticks : last;
+		}
 		if (m->raw_min_ns < res->raw_min_ns && m->count)
 			res->raw_min_ns = m->raw_min_ns;
 		if (m->raw_max_ns > res->raw_max_ns)
@@ -393,6 +398,10 @@ static void aggregate(const struct group *g, struct cell_result *res)
 	}
 	if (res->raw_min_ns == INT64_MAX)
 		res->raw_min_ns = 0;
+	/* the aggregate is over the span from the first member's start to the last one's end: members
+	 * that ran one after another (a fixed -n on one CPU) do not add up as if they overlapped */
+	if (last > first)
+		res->elapsed_ns = clock_ticks_to_ns(last - first);
 	secs = (double)res->elapsed_ns / 1e9;
 	if (secs > 0) {
 		res->msgs_per_sec = (double)res->count / secs;

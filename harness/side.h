@@ -49,6 +49,7 @@ struct ctl {
 	uint64_t count;
 	uint64_t warmup_done;
 	uint64_t elapsed_ns;
+	uint64_t start_ticks, end_ticks; /* the measured phase on the clock's ticks (one clock for all members) */
 	int64_t raw_min_ns;
 	int64_t raw_max_ns;
 	double rate_achieved_per_sec;

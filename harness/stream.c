@@ -166,6 +166,8 @@ static int recv_loop(struct side_ctx *s)
 	side_cost_end(s);
 	ctl->count = seq - first;
 	ctl->elapsed_ns = clock_ticks_to_ns(end - start);
+	ctl->start_ticks = start;
+	ctl->end_ticks = end;
 	ctl->raw_min_ns = mn == INT64_MAX ? 0 : mn;
 	ctl->raw_max_ns = mx;
 	return 0;

@@ -160,8 +160,14 @@ static void http_conn_event(void *cls, struct MHD_Connection *c, void **sock_ctx
 		hp->closed = true;
 }
 
-/* Runs the daemon until *flag is set: the peer gone is -EPIPE, silence past the timeout -ETIMEDOUT. */
-static int http_pump(struct chan *ch, bool *flag, const char *what)
+/*
+ * Runs the daemon until done(hp, arg): silence past the timeout is
+ * -ETIMEDOUT and, where one client is served (closed_fails), its
+ * connection gone is -EPIPE.  The fan-in server and the one-client
+ * server share it.
+ */
+static int http_run(struct chan *ch, bool (*done)(const struct http_priv *, const void *), const void *arg,
+		    bool closed_fails, const char *what)
 {
 	struct http_priv *hp = ch->priv;
 	struct pollfd p = {.fd = hp->epfd, .events = POLLIN};
@@ -173,20 +179,31 @@ static int http_pump(struct chan *ch, bool *flag, const char *what)
 
 		if (MHD_run(hp->daemon) != MHD_YES)
 			return chan_fail(ch, EIO, "MHD_run (%s)", what);
-		if (*flag)
+		if (done(hp, arg))
 			return 0;
-		if (hp->failed || hp->closed)
+		if (closed_fails && (hp->failed || hp->closed))
 			return chan_fail(ch, EPIPE, "%s: the client closed the connection", what);
 		if (ch->timeout_ms > 0 && wait <= 0)
-			return chan_fail(ch, ETIMEDOUT, "%s: the client silent for %d ms", what, ch->timeout_ms);
+			return chan_fail(ch, ETIMEDOUT, "%s: no client heard for %d ms", what, ch->timeout_ms);
 		if (MHD_get_timeout(hp->daemon, &to) == MHD_YES && (wait < 0 || to < (unsigned long long)wait))
 			wait = (int)to;
 		r = poll(&p, 1, wait);
 		if (r < 0 && errno != EINTR)
 			return chan_fail(ch, errno, "poll (%s)", what);
-		if (r == 0)
-			waited_ms += wait;
+		waited_ms = r == 0 ? waited_ms + wait : 0;
 	}
+}
+
+static bool http_flag_set(const struct http_priv *hp, const void *flag)
+{
+	(void)hp;
+	return *(const bool *)flag;
+}
+
+/* The one-client server: the daemon until *flag is set. */
+static int http_pump(struct chan *ch, bool *flag, const char *what)
+{
+	return http_run(ch, http_flag_set, flag, true, what);
 }
 
 /* Resumes the waiting request with resp and runs the daemon until it is sent. */
@@ -286,33 +303,6 @@ static void http_fan_conn_event(void *cls, struct MHD_Connection *c, void **sock
 	}
 }
 
-/* Runs the daemon until *flag is set; silence past the timeout is -ETIMEDOUT. */
-static int http_fan_pump(struct chan *ch, bool (*done)(const struct http_priv *, const void *), const void *arg,
-			 const char *what)
-{
-	struct http_priv *hp = ch->priv;
-	struct pollfd p = {.fd = hp->epfd, .events = POLLIN};
-	int waited_ms = 0;
-
-	for (;;) {
-		MHD_UNSIGNED_LONG_LONG to;
-		int wait = ch->timeout_ms > 0 ? ch->timeout_ms - waited_ms : -1, r;
-
-		if (MHD_run(hp->daemon) != MHD_YES)
-			return chan_fail(ch, EIO, "MHD_run (%s)", what);
-		if (done(hp, arg))
-			return 0;
-		if (ch->timeout_ms > 0 && wait <= 0)
-			return chan_fail(ch, ETIMEDOUT, "%s: no client for %d ms", what, ch->timeout_ms);
-		if (MHD_get_timeout(hp->daemon, &to) == MHD_YES && (wait < 0 || to < (unsigned long long)wait))
-			wait = (int)to;
-		r = poll(&p, 1, wait);
-		if (r < 0 && errno != EINTR)
-			return chan_fail(ch, errno, "poll (%s)", what);
-		waited_ms = r == 0 ? waited_ms + wait : 0;
-	}
-}
-
 static bool http_fan_any(const struct http_priv *hp, const void *arg)
 {
 	return hp->rlen > 0;
@@ -331,7 +321,7 @@ static int http_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *c
 	struct http_fan *f;
 	unsigned int c;
 
-	if (!hp->rlen && http_fan_pump(ch, http_fan_any, NULL, "waiting for a request"))
+	if (!hp->rlen && http_run(ch, http_fan_any, NULL, false, "waiting for a request"))
 		return -ch->err;
 	c = hp->ready[hp->rhead];
 	hp->rhead = (hp->rhead + 1) % (2 * ch->nclients);
@@ -362,7 +352,7 @@ static int http_send_to(struct chan *ch, unsigned int client, const void *buf, s
 		return chan_fail(ch, ENOMEM, "MHD_create_response_from_buffer %zu", len);
 	f->completed = false;
 	MHD_resume_connection(f->conn);
-	r = http_fan_pump(ch, http_fan_sent, f, "sending a response");
+	r = http_run(ch, http_fan_sent, f, false, "sending a response");
 	MHD_destroy_response(hp->resp); /* MHD keeps its own reference while it sends */
 	hp->resp = NULL;
 	if (!r && f->gone && !f->completed)

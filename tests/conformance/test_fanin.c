@@ -18,6 +18,12 @@
  *  pairs       --pairs 2 and 3 on the same transport: each pair counted,
  *              placements recorded
  *  skip        a transport without fan-in (pipe) is skipped with the reason
+ *  p2p         dbus_p2p (one connection, no bus) is skipped likewise
+ *  join        dbus: a client that joins with another's index, or one out
+ *              of range, fails the cell naming the index
+ *
+ * dbus runs through every case with each library: sd-bus (its default)
+ * and libdbus (a copy of its table whose lib option defaults to libdbus).
  *
  * The shared-memory fan-ins (shm_ring, shm_spin: one ring per client, one
  * doorbell for the server, transports/shm_fan.c) also run:
@@ -47,6 +53,7 @@
 extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pipe_ops, posix_mq_ops;
 extern const struct transport_ops zmq_ops, http_ops;
 extern const struct transport_ops shm_ring_ops, shm_spin_ops;
+extern const struct transport_ops dbus_ops, dbus_p2p_ops;
 
 static char run_dir[4096];
 static int run_dir_own; /* the run directory's own files (its marker and lock) */
@@ -344,6 +351,76 @@ static void case_huge(void)
 	run_shm_cell(2, 1u << 20, false);
 }
 
+static void case_p2p(void)
+{
+	struct cell_config cfg;
+	struct cell_result res;
+
+	setup();
+	cfg = fan_config(&dbus_p2p_ops, 3);
+	CHECK_OK(cell_run(&cfg, &res));
+	CHECK_MSG(res.status == CELL_SKIPPED, "status %s: %s", cell_status_name(res.status), res.reason);
+	CHECK_MSG(strstr(res.reason, "serves one client only") != NULL, "reason: %s", res.reason);
+	cell_result_release(&res);
+	teardown();
+}
+
+/* Client 1 attaches claiming the index join_as (the index its Join carries). */
+static unsigned int join_as;
+
+static int join_attach(struct chan *ch, enum chan_role role)
+{
+	if (role == CHAN_CLIENT && ch->client == 1)
+		ch->client = join_as;
+	return inner->attach(ch, role);
+}
+
+static void case_join(void)
+{
+	const struct {
+		unsigned int as;
+		const char *expect;
+	} bad[] = {{0, "has that index"}, {7, "Join as client 7 of 4"}};
+
+	setup();
+	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
+		struct cell_config cfg;
+		struct cell_result res;
+
+		inner = test_arg;
+		wrapped = *inner;
+		wrapped.attach = join_attach;
+		join_as = bad[k].as;
+		cfg = fan_config(&wrapped, 4);
+		CHECK_OK(cell_run(&cfg, &res));
+		test_context("%s, client 1 joining as %u: %s", inner->name, join_as, res.reason);
+		CHECK_MSG(res.status == CELL_ERROR, "status %s", cell_status_name(res.status));
+		CHECK_MSG(strstr(res.reason, bad[k].expect) != NULL, "reason lacks '%s'", bad[k].expect);
+		cell_result_release(&res);
+		CHECK_EQ_I64(count_entries(run_dir), run_dir_own);
+	}
+	teardown();
+}
+
+/* dbus with lib=libdbus as its default: the same cases on the other library. */
+static struct transport_option dbus_ld_options[TRANSPORT_MAX_OPTIONS + 1];
+static struct transport_ops dbus_ld_ops;
+
+static const struct transport_ops *dbus_libdbus_ops(void)
+{
+	int i = transport_option_find(&dbus_ops, "lib");
+
+	for (size_t k = 0; k < transport_option_count(&dbus_ops); k++)
+		dbus_ld_options[k] = dbus_ops.options[k];
+	for (int k = 0; i >= 0 && dbus_ops.options[i].values[k]; k++)
+		if (!strcmp(dbus_ops.options[i].values[k], "libdbus"))
+			dbus_ld_options[i].def = k;
+	dbus_ld_ops = dbus_ops;
+	dbus_ld_ops.name = "dbus:lib=libdbus";
+	dbus_ld_ops.options = dbus_ld_options;
+	return &dbus_ld_ops;
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -373,11 +450,17 @@ int main(int argc, char **argv)
 #if defined(HAVE_LIBMICROHTTPD) && defined(HAVE_LIBCURL)
 		&http_ops,
 #endif
+#ifdef HAVE_LIBSYSTEMD
+		&dbus_ops,
+#endif
+#ifdef HAVE_LIBDBUS
+		dbus_libdbus_ops(),
+#endif
 	};
 	const struct transport_ops *const shm_fans[] = {&shm_ring_ops, &shm_spin_ops};
 	size_t nk = ARRAY_SIZE(kinds), nf = ARRAY_SIZE(fans), n = 0;
 	size_t ns = ARRAY_SIZE(shm_kinds) * ARRAY_SIZE(shm_fans);
-	struct test_case *cases = calloc(nf * nk + ns + 1, sizeof(*cases));
+	struct test_case *cases = calloc(nf * (nk + 1) + ns + 2, sizeof(*cases));
 	int rc;
 
 	for (size_t t = 0; t < nf; t++) {
@@ -399,6 +482,16 @@ int main(int argc, char **argv)
 		}
 	}
 	cases[n++] = (struct test_case){strdup("skip"), case_skip, 30, NULL};
+	cases[n++] = (struct test_case){strdup("dbus_p2p/skip"), case_p2p, 30, NULL};
+	for (size_t t = 0; t < nf; t++) {
+		char *name;
+
+		if (strncmp(fans[t]->name, "dbus", 4))
+			continue;
+		if (asprintf(&name, "%s/join", fans[t]->name) < 0)
+			return 2;
+		cases[n++] = (struct test_case){name, case_join, 30, fans[t]};
+	}
 	rc = test_main(argc, argv, cases, n);
 	for (size_t i = 0; i < n; i++)
 		free((char *)cases[i].name);

@@ -36,6 +36,7 @@
 
 extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pipe_ops, posix_mq_ops;
 extern const struct transport_ops zmq_ops, http_ops;
+extern const struct transport_ops nng_ops;
 
 static char run_dir[4096];
 static int run_dir_own; /* the run directory's own files (its marker and lock) */
@@ -314,6 +315,9 @@ int main(int argc, char **argv)
 #endif
 #if defined(HAVE_LIBMICROHTTPD) && defined(HAVE_LIBCURL)
 		&http_ops,
+#endif
+#ifdef HAVE_LIBNNG
+		&nng_ops,
 #endif
 	};
 	size_t nk = ARRAY_SIZE(kinds), nf = ARRAY_SIZE(fans), n = 0;

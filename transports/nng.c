@@ -12,6 +12,19 @@
  * server listens.  libnng-dev has no
  * pkg-config file: the Makefile finds it with a link test.
  *
+ * Fan-in (--clients): one raw rep0 socket serves N req0 clients over one
+ * listener.  An nng pipe carries no identity its client picks, but every
+ * message knows its pipe (nng_msg_get_pipe) and a raw rep0 keeps the
+ * request's backtrace in the message header.  So each client's first
+ * request, in attach() once connected, is a hello with its index
+ * ("helo" and 4 bytes), which the server takes in recv_any() from a pipe
+ * it does not know yet, maps pipe id -> index (open addressing) and
+ * answers; recv_any() then keeps each request and send_to() replies in
+ * it (the header routes it back, and at the same size the body needs no
+ * new allocation).  A message from an unknown pipe that is not a hello is
+ * -EPROTO.  A reply to a client that has gone is dropped by rep0 (no
+ * error): the dead client is noticed by the harness or the timeout.
+ *
  * Threads: nng starts its thread pool (task queue, poller, timers,
  * resolver, reaper) on the first socket, in attach() after the fork.
  * detach() closes the socket and calls nng_fini(), which stops them.
@@ -47,6 +60,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,7 +92,18 @@ struct nng_chan {
 	int flags;	  /* NNG_FLAG_NONBLOCK when spinning */
 	bool sent_last;	  /* the last call was a send: wait for the peer before closing */
 	atomic_int pipes; /* connections now up (nng's threads count them) */
+	/* a fan-in server's (ch->nclients), allocated in attach(): which client each connection is */
+	uint32_t *slot_pipe;	   /* open addressing on the pipe id (0: an empty slot) */
+	unsigned int *slot_client; /* the index that pipe's client said hello with */
+	unsigned int nslots;	   /* a power of two, at least twice nclients */
+	nng_msg **pending;	   /* [client]: its request, whose header routes the reply */
 };
+
+#define NNG_FAN_IN TRANSPORT_FAN_IN
+
+/* A fan-in client's first request, on its own connection: "helo" and its index, big-endian. */
+#define NNG_HELLO_BYTES 8
+static const char nng_hello_tag[4] = {'h', 'e', 'l', 'o'};
 
 /* nng's error as an errno. */
 static int nng_errno(int rv)
@@ -136,6 +161,9 @@ static void nng_adopt(struct chan *ch)
 	mqlib_adopt(&nc->rdv);
 	nc->owner = 0;
 	nc->open = false;
+	nc->slot_pipe = NULL;
+	nc->slot_client = NULL;
+	nc->pending = NULL;
 }
 
 static int nng_open_socket(struct chan *ch, enum chan_role role)
@@ -143,6 +171,8 @@ static int nng_open_socket(struct chan *ch, enum chan_role role)
 	struct nng_chan *nc = ch->priv;
 	bool client = role == CHAN_CLIENT;
 
+	if (ch->nclients) /* fan-in: raw rep0 keeps each request's backtrace (its pipe) in the header */
+		return client ? nng_req0_open(&nc->sock) : nng_rep0_open_raw(&nc->sock);
 	switch (ch->flow) {
 	case CHAN_FLOW_LOCKSTEP:
 		return client ? nng_req0_open(&nc->sock) : nng_rep0_open(&nc->sock);
@@ -228,6 +258,65 @@ static int nng_listen_or_dial(struct chan *ch, enum chan_role role)
 	return nng_wait_connected(ch, ep);
 }
 
+static void nng_hello_of(unsigned int client, uint8_t b[NNG_HELLO_BYTES])
+{
+	memcpy(b, nng_hello_tag, sizeof(nng_hello_tag));
+	for (int i = 0; i < 4; i++)
+		b[4 + i] = (uint8_t)(client >> (24 - 8 * i));
+}
+
+/* A fan-in client, once connected: its hello, answered by the server once it knows the connection. */
+static int nng_hello(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+	uint8_t hello[NNG_HELLO_BYTES];
+	nng_msg *m;
+	int rv;
+
+	nng_hello_of(ch->client, hello);
+	if ((rv = nng_msg_alloc(&m, 0)) || (rv = nng_msg_append(m, hello, sizeof(hello))))
+		return nng_failed(ch, rv, "nng_msg_alloc (hello)");
+	if ((rv = nng_sendmsg(nc->sock, m, 0))) {
+		nng_msg_free(m);
+		return nng_failed(ch, rv, "nng_sendmsg (client's hello)");
+	}
+	if ((rv = nng_recvmsg(nc->sock, &m, 0)))
+		return nng_failed(ch, rv, "nng_recvmsg (the server's answer to the hello)");
+	rv = nng_msg_len(m) == sizeof(hello) && !memcmp(nng_msg_body(m), hello, sizeof(hello));
+	nng_msg_free(m);
+	return rv ? 0 : chan_fail(ch, EPROTO, "nng: the server answered client %u's hello wrongly", ch->client);
+}
+
+/* A fan-in server's tables, in the attached process only. */
+static int nng_fanin_alloc(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+
+	for (nc->nslots = 16; nc->nslots < 2 * ch->nclients;)
+		nc->nslots *= 2;
+	nc->slot_pipe = calloc(nc->nslots, sizeof(*nc->slot_pipe));
+	nc->slot_client = calloc(nc->nslots, sizeof(*nc->slot_client));
+	nc->pending = calloc(ch->nclients, sizeof(*nc->pending));
+	if (!nc->slot_pipe || !nc->slot_client || !nc->pending)
+		return chan_fail(ch, ENOMEM, "the fan-in tables of %u clients", ch->nclients);
+	return 0;
+}
+
+static void nng_fanin_free(struct chan *ch)
+{
+	struct nng_chan *nc = ch->priv;
+
+	for (unsigned int i = 0; nc->pending && i < ch->nclients; i++)
+		if (nc->pending[i])
+			nng_msg_free(nc->pending[i]);
+	free(nc->pending);
+	free(nc->slot_pipe);
+	free(nc->slot_client);
+	nc->pending = NULL;
+	nc->slot_pipe = NULL;
+	nc->slot_client = NULL;
+}
+
 static int nng_attach(struct chan *ch, enum chan_role role)
 {
 	struct nng_chan *nc = ch->priv;
@@ -239,9 +328,10 @@ static int nng_attach(struct chan *ch, enum chan_role role)
 	if ((rv = nng_open_socket(ch, role)))
 		return nng_failed(ch, rv, "nng socket open");
 	nc->open = true;
-	if (nng_configure(ch, role))
+	if ((ch->nclients && role == CHAN_SERVER && nng_fanin_alloc(ch)) || nng_configure(ch, role) ||
+	    nng_listen_or_dial(ch, role))
 		return -ch->err;
-	return nng_listen_or_dial(ch, role);
+	return ch->nclients && role == CHAN_CLIENT ? nng_hello(ch) : 0;
 }
 
 static int nng_chan_send(struct chan *ch, const void *buf, size_t len)
@@ -290,6 +380,116 @@ static int nng_chan_recv(struct chan *ch, void *buf, size_t len)
 	return 0;
 }
 
+/* The slot of pipe id (0 < id): its own, or the empty one where it would go. */
+static unsigned int nng_slot(const struct nng_chan *nc, uint32_t id)
+{
+	unsigned int i = (id * 2654435761u) & (nc->nslots - 1);
+
+	while (nc->slot_pipe[i] && nc->slot_pipe[i] != id)
+		i = (i + 1) & (nc->nslots - 1);
+	return i;
+}
+
+/*
+ * A message on a connection not known yet: its client's hello, answered
+ * at once (the message itself, header and all).  1 when it was one, or
+ * -errno.  Taken only from a connection that has not said hello, so a
+ * request never passes for one, whatever its bytes.
+ */
+static int nng_take_hello(struct chan *ch, nng_msg *m, unsigned int slot, uint32_t id)
+{
+	struct nng_chan *nc = ch->priv;
+	const uint8_t *b = nng_msg_body(m);
+	unsigned int c = 0;
+	int rv;
+
+	if (nng_msg_len(m) != NNG_HELLO_BYTES || memcmp(b, nng_hello_tag, sizeof(nng_hello_tag))) {
+		nng_msg_free(m);
+		return chan_fail(ch, EPROTO, "nng: a request on connection %u, which never said hello", id);
+	}
+	for (int i = 4; i < NNG_HELLO_BYTES; i++)
+		c = c << 8 | b[i];
+	if (c >= ch->nclients) {
+		nng_msg_free(m);
+		return chan_fail(ch, EPROTO, "nng: a hello from client %u of %u", c, ch->nclients);
+	}
+	nc->slot_pipe[slot] = id;
+	nc->slot_client[slot] = c;
+	if ((rv = nng_sendmsg(nc->sock, m, 0))) {
+		nng_msg_free(m);
+		return nng_failed(ch, rv, "nng_sendmsg (the answer to a hello)");
+	}
+	return 1;
+}
+
+/* The raw rep0 side of a request: the client from its connection, the request kept for the reply. */
+static int nng_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *client)
+{
+	struct nng_chan *nc = ch->priv;
+	uint64_t deadline = 0;
+	unsigned int turns = 0, slot, c;
+	nng_msg *m;
+	uint32_t id;
+	int rv;
+
+	for (;;) {
+		while ((rv = nng_recvmsg(nc->sock, &m, nc->flags)) == NNG_EAGAIN)
+			if (mqlib_spin_turn(ch, &deadline, &turns, "nng_recvmsg"))
+				return -ch->err;
+		if (rv)
+			return nng_failed(ch, rv, "nng_recvmsg (fan-in)");
+		id = (uint32_t)nng_pipe_id(nng_msg_get_pipe(m));
+		slot = nng_slot(nc, id);
+		if (nc->slot_pipe[slot] == id)
+			break;
+		if ((rv = nng_take_hello(ch, m, slot, id)) < 0)
+			return rv;
+	}
+	c = nc->slot_client[slot];
+	*client = c;
+	if (nng_msg_len(m) != len) {
+		size_t got = nng_msg_len(m);
+
+		nng_msg_free(m);
+		return chan_fail(ch, EPROTO, "nng_recvmsg: client %u's %zu-byte request where %zu were expected", c,
+				 got, len);
+	}
+	memcpy(buf, nng_msg_body(m), len);
+	if (nc->pending[c])
+		nng_msg_free(nc->pending[c]);
+	nc->pending[c] = m;
+	nc->sent_last = false;
+	return 0;
+}
+
+/* The reply goes in client's request (its header routes it back): no allocation at this size. */
+static int nng_send_to(struct chan *ch, unsigned int client, const void *buf, size_t len)
+{
+	struct nng_chan *nc = ch->priv;
+	uint64_t deadline = 0;
+	unsigned int turns = 0;
+	nng_msg *m = client < ch->nclients ? nc->pending[client] : NULL;
+	int rv;
+
+	if (!m)
+		return chan_fail(ch, EPROTO, "nng: a reply to client %u, which has no request pending", client);
+	nc->pending[client] = NULL;
+	nng_msg_clear(m);
+	if ((rv = nng_msg_append(m, buf, len))) {
+		nng_msg_free(m);
+		return nng_failed(ch, rv, "nng_msg_append (reply)");
+	}
+	while ((rv = nng_sendmsg(nc->sock, m, nc->flags)) == NNG_EAGAIN)
+		if (mqlib_spin_turn(ch, &deadline, &turns, "nng_sendmsg"))
+			break;
+	if (rv) {
+		nng_msg_free(m);
+		return rv == NNG_EAGAIN ? -ch->err : nng_failed(ch, rv, "nng_sendmsg to a client");
+	}
+	nc->sent_last = true;
+	return 0;
+}
+
 /*
  * After our last send: until the peer has closed every connection, at
  * most the timeout; where the flow is unknown (a caller driving the hooks
@@ -320,6 +520,7 @@ static void nng_detach(struct chan *ch)
 		nc->open = false;
 		nng_fini(); /* stops nng's threads: nothing else in this process uses nng */
 	}
+	nng_fanin_free(ch);
 	mqlib_release(&nc->rdv);
 }
 
@@ -346,6 +547,9 @@ static int nng_probe(struct chan *ch)
 
 #define nng_create mqlib_absent_create
 #define nng_adopt NULL
+#define nng_recv_any NULL
+#define nng_send_to NULL
+#define NNG_FAN_IN 0 /* no recv_any to offer */
 #define nng_attach mqlib_absent_attach
 #define nng_chan_send mqlib_absent_send
 #define nng_chan_recv mqlib_absent_recv
@@ -357,7 +561,7 @@ const struct transport_ops nng_ops = {
 	.name = "nng",
 	.summary = "nng req0/rep0 (pingpong), push0/pull0 (stream) over ipc:// (net=tcp: tcp://127.0.0.1)",
 	.kind = CHAN_MESSAGE,
-	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_BY_NAME | TRANSPORT_NETWORK,
+	.flags = TRANSPORT_CAN_SPIN | TRANSPORT_BY_NAME | TRANSPORT_NETWORK | NNG_FAN_IN,
 	.priv_size = sizeof(struct nng_chan),
 	.options = nng_options,
 	.raw_of = mqlib_raw_of,
@@ -367,6 +571,8 @@ const struct transport_ops nng_ops = {
 	.attach = nng_attach,
 	.send = nng_chan_send,
 	.recv = nng_chan_recv,
+	.recv_any = nng_recv_any,
+	.send_to = nng_send_to,
 	.detach = nng_detach,
 	.destroy = nng_destroy,
 };

@@ -44,7 +44,18 @@
  * the REP's last reply or the PUSH's last messages, and the peer then
  * waits for them until its timeout.  ZMQ_LINGER is ch->timeout_ms: the
  * last messages reach a live peer, and a dead one delays detach() by at
- * most the timeout.
+ * most the timeout.  Linger is not enough either: it ends once the I/O
+ * thread has written everything to the kernel, and the sender then
+ * exits.  A receiver whose queue is full (RCVHWM: a stream cell of more
+ * messages than it holds) has stopped reading its socket; when the hang-up
+ * arrives its engine (libzmq 4.3's stream_engine_base: in_event with input
+ * stopped sets _io_error, restart_input then ends the connection) drains
+ * only the bytes it had already read and drops what is still in the
+ * kernel's buffer: the server saw ~1116 of 1300 messages, then timed out.
+ * So the side whose last call was a send waits in detach(), at most the
+ * timeout (100 ms where the flow is unknown, as nng.c), until its peer
+ * has hung up every connection (ZMQ_EVENT_DISCONNECTED from a
+ * zmq_socket_monitor started in attach(): no cost per message).
  *
  * --wait spin: ZMQ_DONTWAIT calls, polled with chan_relax() (CAN_SPIN).
  * The I/O threads still sleep in epoll; only the application thread
@@ -59,6 +70,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+
 static const struct transport_option zmq_options[] = {
 	[MQLIB_OPT_NET] = MQLIB_NET_OPTION,
 	{0},
@@ -72,8 +85,15 @@ struct zmq_chan {
 	/* this process's, after attach() */
 	pid_t owner; /* the process that attached */
 	void *ctx, *sock;
-	int flags; /* ZMQ_DONTWAIT when spinning */
+	void *mon;	/* PAIR reading sock's connection events (zmq_socket_monitor) */
+	int flags;	/* ZMQ_DONTWAIT when spinning */
+	bool sent_last; /* the last call was a send: wait for the peer to hang up before closing */
 };
+
+/* The monitor's endpoint: inproc names are per context, and each channel has its own context. */
+#define ZMQ_MON_EP "inproc://ipcbench-zmq-monitor"
+#define ZMQ_MON_EVENTS (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
+#define ZMQ_ANY_WAIT_MS 100 /* the wait before closing where the flow is unknown (as nng.c) */
 
 #define ZMQ_FAN_IN TRANSPORT_FAN_IN
 
@@ -112,7 +132,8 @@ static void zmq_adopt(struct chan *ch)
 
 	mqlib_adopt(&zc->rdv);
 	zc->owner = 0;
-	zc->ctx = zc->sock = NULL;
+	zc->ctx = zc->sock = zc->mon = NULL;
+	zc->sent_last = false;
 }
 
 /* A fan-in client's routing id: 'c' and its index, big-endian (an id must not begin with 0). */
@@ -191,6 +212,22 @@ static int zmq_fanin_socket(struct chan *ch, enum chan_role role)
 	return 0;
 }
 
+/* sock's connection events into zc->mon, before bind or connect so that none is missed. */
+static int zmq_monitor_start(struct chan *ch)
+{
+	struct zmq_chan *zc = ch->priv;
+	int zero = 0;
+
+	if (zmq_socket_monitor(zc->sock, ZMQ_MON_EP, ZMQ_MON_EVENTS) < 0)
+		return chan_fail(ch, errno, "zmq_socket_monitor " ZMQ_MON_EP);
+	zc->mon = zmq_socket(zc->ctx, ZMQ_PAIR);
+	if (!zc->mon)
+		return chan_fail(ch, errno, "zmq_socket (the monitor's PAIR)");
+	if (zmq_setsockopt(zc->mon, ZMQ_LINGER, &zero, sizeof(zero)) < 0 || zmq_connect(zc->mon, ZMQ_MON_EP) < 0)
+		return chan_fail(ch, errno, "zmq_connect " ZMQ_MON_EP);
+	return 0;
+}
+
 static int zmq_attach(struct chan *ch, enum chan_role role)
 {
 	struct zmq_chan *zc = ch->priv;
@@ -208,7 +245,7 @@ static int zmq_attach(struct chan *ch, enum chan_role role)
 		if (!zc->sock)
 			return chan_fail(ch, errno, "zmq_socket");
 	}
-	if (zmq_configure(ch, role))
+	if (zmq_monitor_start(ch) || zmq_configure(ch, role))
 		return -ch->err;
 	return zmq_bind_or_connect(ch, role);
 }
@@ -223,8 +260,10 @@ static int zmq_xfer(struct chan *ch, void *buf, size_t len, bool tx)
 	for (;;) {
 		int n = tx ? zmq_send(zc->sock, buf, len, zc->flags) : zmq_recv(zc->sock, buf, len, zc->flags);
 
-		if (n >= 0 && (size_t)n == len)
+		if (n >= 0 && (size_t)n == len) {
+			zc->sent_last = tx;
 			return 0;
+		}
 		if (n >= 0) /* zmq_recv truncates to len and returns the message's size */
 			return chan_fail(ch, EPROTO, "%s: a %d-byte message where %zu were expected", call, n, len);
 		if (errno == EINTR)
@@ -271,12 +310,17 @@ static int zmq_frame_recv(struct chan *ch, void *buf, size_t cap)
 	}
 }
 
-static bool zmq_more(struct zmq_chan *zc)
+static bool zmq_more_of(void *sock)
 {
 	int more = 0;
 	size_t len = sizeof(more);
 
-	return zmq_getsockopt(zc->sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
+	return zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more;
+}
+
+static bool zmq_more(struct zmq_chan *zc)
+{
+	return zmq_more_of(zc->sock);
 }
 
 /* The ROUTER's side of a request: [routing id][empty delimiter][body], the client from the id. */
@@ -303,6 +347,7 @@ static int zmq_recv_any(struct chan *ch, void *buf, size_t len, unsigned int *cl
 	if ((size_t)n != len || zmq_more(zc))
 		return chan_fail(ch, EPROTO, "zmq_recv: client %u's %d-byte request where %zu were expected", c, n,
 				 len);
+	zc->sent_last = false;
 	return 0;
 }
 
@@ -316,7 +361,54 @@ static int zmq_send_to(struct chan *ch, unsigned int client, const void *buf, si
 	    zmq_send(zc->sock, buf, len, 0) < 0)
 		return chan_fail(ch, errno == EHOSTUNREACH ? EPIPE : errno, "zmq_send to client %u: %s", client,
 				 errno == EHOSTUNREACH ? "it has gone" : zmq_strerror(errno));
+	zc->sent_last = true;
 	return 0;
+}
+
+/* The next connection event within ms: its number, 0 if none came, -1 if the monitor failed. */
+static int zmq_monitor_event(struct zmq_chan *zc, long ms)
+{
+	zmq_pollitem_t it = {.socket = zc->mon, .events = ZMQ_POLLIN};
+	uint8_t head[6]; /* the event's number (16 bits) and value (32), in host order */
+	char ep[16];	 /* the second frame, the endpoint: not needed, truncated */
+	uint16_t ev;
+	int n = zmq_poll(&it, 1, ms);
+
+	if (n <= 0)
+		return n < 0 && errno != EINTR ? -1 : 0;
+	if (zmq_recv(zc->mon, head, sizeof(head), 0) != (int)sizeof(head) || !zmq_more_of(zc->mon) ||
+	    zmq_recv(zc->mon, ep, sizeof(ep), 0) < 0)
+		return -1;
+	memcpy(&ev, head, sizeof(ev));
+	return ev;
+}
+
+/*
+ * After our last send: until the peer has hung up every connection it
+ * made (its last receive is done), at most the timeout; where the flow is
+ * unknown (a caller driving the hooks directly, whose peer may wait for
+ * this process to exit before it closes), at most ZMQ_ANY_WAIT_MS.
+ * Linger alone is not enough (the trap the file's comment describes).
+ */
+static void zmq_wait_for_peer(struct chan *ch)
+{
+	struct zmq_chan *zc = ch->priv;
+	uint64_t ms = ch->flow == CHAN_FLOW_ANY ? ZMQ_ANY_WAIT_MS
+		      : ch->timeout_ms > 0	? (uint64_t)ch->timeout_ms
+						: 10000;
+	uint64_t now = mono_ms(), deadline = now + ms;
+	bool hung_up = false;
+	int conns = 0, ev;
+
+	for (; (!hung_up || conns > 0) && now < deadline; now = mono_ms()) {
+		ev = zmq_monitor_event(zc, (long)(deadline - now));
+		if (ev < 0)
+			break;
+		if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_ACCEPTED)
+			conns++;
+		else if (ev == ZMQ_EVENT_DISCONNECTED)
+			conns--, hung_up = true;
+	}
 }
 
 static void zmq_detach(struct chan *ch)
@@ -324,8 +416,16 @@ static void zmq_detach(struct chan *ch)
 	struct zmq_chan *zc = ch->priv;
 
 	if (zc->sock) {
+		if (zc->sent_last && zc->mon)
+			zmq_wait_for_peer(ch);
+		if (zc->mon)
+			zmq_socket_monitor(zc->sock, NULL, 0);
 		zmq_close(zc->sock); /* lingers up to the timeout for what is not written yet */
 		zc->sock = NULL;
+	}
+	if (zc->mon) {
+		zmq_close(zc->mon);
+		zc->mon = NULL;
 	}
 	if (zc->ctx) {
 		while (zmq_ctx_term(zc->ctx) < 0 && errno == EINTR)

@@ -54,6 +54,7 @@ extern const struct transport_ops unix_ops, tcp_ops, unix_dgram_ops, udp_ops, pi
 extern const struct transport_ops zmq_ops, http_ops;
 extern const struct transport_ops shm_ring_ops, shm_spin_ops;
 extern const struct transport_ops dbus_ops, dbus_p2p_ops;
+extern const struct transport_ops nng_ops;
 
 static char run_dir[4096];
 static int run_dir_own; /* the run directory's own files (its marker and lock) */
@@ -455,6 +456,9 @@ int main(int argc, char **argv)
 #endif
 #ifdef HAVE_LIBDBUS
 		dbus_libdbus_ops(),
+#endif
+#ifdef HAVE_LIBNNG
+		&nng_ops,
 #endif
 	};
 	const struct transport_ops *const shm_fans[] = {&shm_ring_ops, &shm_spin_ops};

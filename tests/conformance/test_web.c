@@ -16,6 +16,10 @@
  *  reuse       http and http2 fail their cell when libcurl's connection
  *              is not reused (the client made to close it after each
  *              request): the check exists
+ *  stream_long http2's one-way stream past 1000 POSTs (1300 of 64 B, over
+ *              tcp and unix): every one acknowledged without libcurl
+ *              resetting its stream, which nghttp2's rapid-reset limit
+ *              (1000) ended in GOAWAY before the one-byte acknowledgement
  *  accept      the WebSocket client refuses a wrong Sec-WebSocket-Accept
  *  raw_of      each names tcp, or unix with net=unix
  */
@@ -328,6 +332,25 @@ static void case_raw_of(void)
 	}
 }
 
+static void case_stream_long(void)
+{
+	const struct variant *v = test_arg;
+	struct chan_limits lim;
+	struct cell_config cfg;
+	struct cell_result res;
+
+	confcell_probe_or_skip(v->ops, &lim);
+	setup();
+	cfg = cell(v, 64, 1300);
+	cfg.pattern = PATTERN_STREAM;
+	CHECK_OK(cell_run(&cfg, &res));
+	test_context("%s stream of %llu POSTs", v->label, (unsigned long long)cfg.iterations);
+	CHECK_MSG(res.status == CELL_OK, "status %s: %s", cell_status_name(res.status), res.reason);
+	CHECK_EQ_U64(res.count, cfg.iterations);
+	cell_result_release(&res);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	struct test_case cases[4 * NVARIANTS + 8];
@@ -351,6 +374,8 @@ int main(int argc, char **argv)
 	}
 	cases[n++] = (struct test_case){"http/reuse", case_reuse, 30, (void *)&variants[0]};
 	cases[n++] = (struct test_case){"http2:net=unix/reuse", case_reuse, 30, (void *)&variants[3]};
+	cases[n++] = (struct test_case){"http2/stream_long", case_stream_long, 30, (void *)&variants[2]};
+	cases[n++] = (struct test_case){"http2:net=unix/stream_long", case_stream_long, 30, (void *)&variants[3]};
 	cases[n++] = (struct test_case){"websocket/accept", case_accept, 30, (void *)&variants[4]};
 	cases[n++] = (struct test_case){"websocket:net=unix/accept", case_accept, 30, (void *)&variants[5]};
 	return test_main(argc, argv, cases, n);

@@ -478,13 +478,15 @@ static void run_cells(const char *spec, enum pattern p, const size_t *sizes, siz
 	if (rundir_create(run_dir, sizeof(run_dir)))
 		test_fail(__FILE__, __LINE__, "cannot create a run directory");
 	for (size_t i = 0; i < nsizes; i++) {
-		struct cell_config cfg = unpinned_cell(v.ops, &v.opts, p, sizes[i], 5, 200);
+		/* a large message through a small buffer or a queue of depth 1 is hundreds of wake-ups */
+		uint64_t n = sizes[i] >= 65536 ? 20 : 200;
+		struct cell_config cfg = unpinned_cell(v.ops, &v.opts, p, sizes[i], 5, n);
 		struct cell_result res;
 
 		test_context("%s %s %zu", spec, pattern_name(p), sizes[i]);
 		CHECK_OK(cell_run(&cfg, &res));
 		CHECK_MSG(res.status == CELL_OK, "%s", res.reason);
-		CHECK_EQ_U64(res.count, 200);
+		CHECK_EQ_U64(res.count, n);
 		cell_result_release(&res);
 	}
 	rundir_remove(run_dir);

@@ -265,8 +265,8 @@ fuzz: fuzz-build
 		( cd $(FUZZ_DIR) && ./$$(basename $$f) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 			-rss_limit_mb=2048 -print_final_stats=1 corpus-$$name $(CURDIR)/tests/fuzz/corpus/$$name ) \
 			2>&1 | grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|==|SUMMARY|artifact)' || true; \
-		if ls $(FUZZ_DIR)/crash-* $(FUZZ_DIR)/leak-* $(FUZZ_DIR)/timeout-* >/dev/null 2>&1; then \
-			echo "fuzz $$name found a failing input:"; ls $(FUZZ_DIR)/crash-* $(FUZZ_DIR)/leak-* $(FUZZ_DIR)/timeout-* 2>/dev/null; exit 1; fi; \
+		found=$$(ls $(FUZZ_DIR)/crash-* $(FUZZ_DIR)/leak-* $(FUZZ_DIR)/timeout-* 2>/dev/null || true); \
+		if [ -n "$$found" ]; then echo "fuzz $$name found a failing input:"; echo "$$found"; exit 1; fi; \
 	done
 
 -include $(shell find $(BUILDDIR)/obj -name '*.d' 2>/dev/null)

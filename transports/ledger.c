@@ -230,6 +230,11 @@ static void add(struct ledger *l, const struct ledger_entry *e)
 	if (x->state == LEDGER_TAKEN || e->state == LEDGER_INTENT)
 		return;
 	if (x->state == LEDGER_MADE && e->state == LEDGER_MADE && (x->id != e->id || x->ctime != e->ctime)) {
+		if (e->kind == LEDGER_PROCESS) {
+			/* the pid came back with another start: it was reused, the earlier process is gone */
+			*x = *e;
+			return;
+		}
 		/* two made lines that disagree: in doubt, never ours */
 		*x = (struct ledger_entry){.kind = x->kind, .state = LEDGER_TAKEN, .key = x->key};
 		return;

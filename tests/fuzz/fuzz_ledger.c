@@ -1,8 +1,9 @@
 /*
  * fuzz_ledger.c - libFuzzer target: the ledger reader
  * (transports/ledger.h).  Whatever the bytes, every entry it returns must
- * be well formed (a safe POSIX name, a SysV key that is not IPC_PRIVATE)
- * and format back into a line that parses to the same entry.
+ * be well formed (a safe POSIX name, a SysV key that is not IPC_PRIVATE,
+ * a process's pid, start time and comm) and format back into a line that
+ * parses to the same entry.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,8 +21,12 @@ static void check_entry(const struct ledger_entry *e)
 
 	if ((unsigned)e->kind >= LEDGER__COUNT)
 		abort();
-	if (ledger_kind_is_sysv(e->kind) ? e->key == 0 : (e->name[0] != '/' || strchr(e->name + 1, '/')))
+	if (e->kind == LEDGER_PROCESS) {
+		if (e->id <= 0 || e->ctime < 0 || !e->name[0] || strchr(e->name, '/'))
+			abort();
+	} else if (ledger_kind_is_sysv(e->kind) ? e->key == 0 : (e->name[0] != '/' || strchr(e->name + 1, '/'))) {
 		abort();
+	}
 	n = ledger_format(e, line, sizeof(line));
 	if (n <= 0 || line[n - 1] != '\n')
 		abort();
@@ -29,6 +34,8 @@ static void check_entry(const struct ledger_entry *e)
 	if (ledger_parse_line(line, &back) || back.kind != e->kind || back.state != e->state)
 		abort();
 	if (ledger_kind_is_sysv(e->kind) && (back.key != e->key || back.id != e->id || back.ctime != e->ctime))
+		abort();
+	if (e->kind == LEDGER_PROCESS && (back.id != e->id || back.ctime != e->ctime))
 		abort();
 	if (!ledger_kind_is_sysv(e->kind) && strcmp(back.name, e->name))
 		abort();

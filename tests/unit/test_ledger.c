@@ -156,6 +156,24 @@ TEST(new_keys_are_never_private)
 	}
 }
 
+/* A pid the ledger saw twice with other start times was reused: the later process is the one to check. */
+TEST(a_reused_pid_is_the_later_process)
+{
+	static const char text[] = "process pid=4242 start=100 dbus-daemon\nprocess pid=4242 start=900 dbus-daemon\n";
+	struct ledger *l = malloc(sizeof(*l));
+	char line[LEDGER_NAME_MAX + 64];
+
+	CHECK(l != NULL);
+	ledger_parse(text, sizeof(text) - 1, l);
+	CHECK_EQ_U64(l->bad, 0);
+	CHECK_EQ_U64(l->n, 1);
+	CHECK(l->e[0].kind == LEDGER_PROCESS && l->e[0].state == LEDGER_MADE && l->e[0].id == 4242);
+	CHECK_EQ_I64(l->e[0].ctime, 900);
+	CHECK_EQ_STR(l->e[0].name, "dbus-daemon");
+	CHECK(ledger_format(&l->e[0], line, sizeof(line)) > 0); /* what the reader returns, the writer takes */
+	free(l);
+}
+
 static const struct test_case cases[] = {
 	T(kinds_have_one_name_each),
 	T(written_facts_read_back_merged),
@@ -163,6 +181,7 @@ static const struct test_case cases[] = {
 	T(hostile_lines_are_bad_not_objects),
 	T(entries_are_bounded),
 	T(new_keys_are_never_private),
+	T(a_reused_pid_is_the_later_process),
 };
 
 int main(int argc, char **argv)

@@ -214,8 +214,8 @@ t_connect_refusals_are_usage_errors() {
 	one_line_error "is \`ipcbench serve\` running there"
 }
 
-# every available transport that rendezvous by name, through serve (0 B for the wake-ups, 60 KiB, within
-# one UDP datagram, for the rest): each has a verified cell, none fails
+# every available transport that rendezvous by name, through serve (0 B for the wake-ups, 64 B and
+# 64 KiB for the rest): each has a verified cell, none fails
 t_every_byname_transport_through_serve() {
 	list=$("$IPCBENCH" list --guide | awk 'NR > 1 && NF >= 6 && $3 == "yes" {print $1}')
 	avail=$("$IPCBENCH" list --names)
@@ -226,7 +226,7 @@ t_every_byname_transport_through_serve() {
 	[ -n "$ts" ] || fail "no transport rendezvous by name"
 	start_serve
 	ipc_objects "$T/before"
-	"$IPCBENCH" run --connect "$ADDR" -t "$ts" -p pingpong,stream -s 0,60k -n 200 -w 20 --placement cross \
+	"$IPCBENCH" run --connect "$ADDR" -t "$ts" -p pingpong,stream -s 0,64,64k -n 200 -w 20 --placement cross \
 		--no-calibrate -q -o "$T/r.json" 2>"$T/err"
 	[ -s "$T/r.json" ] || fail "run --connect wrote no result: $(head -c 400 "$T/err")"
 	bad=$(jq -r '.results[] | select(.status == "error") | "\(.transport) \(.pattern) \(.msg_bytes): \(.reason // .error)"' \

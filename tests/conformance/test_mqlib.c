@@ -296,6 +296,22 @@ static int count_dir(const char *path)
 	return n;
 }
 
+/*
+ * This process's threads once they settle (at most 1 s): a thread the
+ * library joined can still be listed for a moment while the kernel
+ * finishes its exit.
+ */
+static int settled_threads(int want)
+{
+	int n = count_dir("/proc/self/task");
+
+	for (int i = 0; i < 100 && n != want; i++) {
+		usleep(10000);
+		n = count_dir("/proc/self/task");
+	}
+	return n;
+}
+
 /* The ipc:// socket file of the channel: "<run_dir>/<tag>-<name>.ipc". */
 static void ipc_path(const struct chan *ch, char *out, size_t outlen)
 {
@@ -323,7 +339,7 @@ static void case_leftovers(void)
 	during = count_dir("/proc/self/task");
 	CHECK_MSG(during > threads0, "%d threads attached, %d before: the library started none?", during, threads0);
 	chan_detach(&ch);
-	CHECK_EQ_I64(count_dir("/proc/self/task"), threads0);
+	CHECK_EQ_I64(settled_threads(threads0), threads0);
 	kill_wait(pid);
 	chan_close(&ch);
 	CHECK_MSG(stat(path, &st) < 0 && errno == ENOENT, "%s is still there", path);

@@ -7,10 +7,16 @@
 PY=/usr/bin/python3 # Debian's: a pyenv python may come first in PATH
 HOSTILE="$(cd "$(dirname "$0")" && pwd)/serve_client.py"
 
+# a test that fails before stop_serve must not leave its server running
+reap_on_exit() {
+	trap 'kill -TERM "$SP" 2>/dev/null; wait "$SP" 2>/dev/null' EXIT
+}
+
 # start_serve [ARGS...]: a server on 127.0.0.1, any port; sets SP, ADDR, RD (its run directory)
 start_serve() {
 	"$IPCBENCH" serve --listen 127.0.0.1:0 "$@" >"$T/serve.out" 2>"$T/serve.err" &
 	SP=$!
+	reap_on_exit
 	for _ in $(seq 500); do
 		ADDR=$(sed -n 's/^listening on //p' "$T/serve.out")
 		[ -n "$ADDR" ] && break
@@ -79,6 +85,7 @@ t_loopback_cells_record_both_ends() {
 t_connect_over_a_unix_socket() {
 	"$IPCBENCH" serve --listen "$T/ctl.sock" >"$T/serve.out" 2>"$T/serve.err" &
 	SP=$!
+	reap_on_exit
 	for _ in $(seq 500); do [ -S "$T/ctl.sock" ] && break; sleep 0.01; done
 	expect_exit 0 "$IPCBENCH" run --connect "$T/ctl.sock" -t tcp,fifo -s 64 -n 200 --placement cross \
 		--no-calibrate -q -o "$T/r.json"
@@ -193,6 +200,7 @@ t_several_clients_at_once() {
 t_serve_once_exits_after_one_client() {
 	"$IPCBENCH" serve --listen 127.0.0.1:0 --once >"$T/serve.out" 2>"$T/serve.err" &
 	SP=$!
+	reap_on_exit
 	for _ in $(seq 500); do ADDR=$(sed -n 's/^listening on //p' "$T/serve.out"); [ -n "$ADDR" ] && break; sleep 0.01; done
 	expect_exit 0 "$IPCBENCH" run --connect "$ADDR" -t tcp -s 64 -n 100 --placement cross --no-calibrate -q
 	wait "$SP" || fail "serve --once exited $?"

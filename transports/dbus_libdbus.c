@@ -420,24 +420,6 @@ static void ld_detach(struct chan *ch)
 
 #else /* !HAVE_LIBDBUS: probe() reports it unavailable, so these are never reached */
 
-/* Fan-in client: Join(u index), no reply wanted (the bus keeps it ahead of the first Ping). */
-static int ld_join(struct chan *ch, DBusConnection *c)
-{
-	DBusMessage *m = dbus_message_new_method_call(DBUS_NAME, DBUS_PATH, DBUS_IFACE, DBUS_JOIN);
-	dbus_uint32_t index = ch->client;
-	bool ok = m && dbus_message_append_args(m, DBUS_TYPE_UINT32, &index, DBUS_TYPE_INVALID);
-
-	if (m)
-		dbus_message_set_no_reply(m, TRUE);
-	ok = ok && dbus_connection_send(c, m, NULL);
-	if (m)
-		dbus_message_unref(m);
-	if (!ok)
-		return chan_fail(ch, ENOMEM, "%s as client %u", DBUS_JOIN, ch->client);
-	dbus_connection_flush(c);
-	return 0;
-}
-
 static int ld_attach(struct chan *ch, enum chan_role role)
 {
 	return chan_fail(ch, ENOSYS, "built without libdbus");

@@ -403,6 +403,7 @@ static void case_join(void)
 	teardown();
 }
 
+#ifdef HAVE_LIBDBUS
 /* dbus with lib=libdbus as its default: the same cases on the other library. */
 static struct transport_option dbus_ld_options[TRANSPORT_MAX_OPTIONS + 1];
 static struct transport_ops dbus_ld_ops;
@@ -421,6 +422,7 @@ static const struct transport_ops *dbus_libdbus_ops(void)
 	dbus_ld_ops.options = dbus_ld_options;
 	return &dbus_ld_ops;
 }
+#endif
 
 static const struct {
 	const char *name;
